@@ -1,0 +1,3 @@
+from tutor_desktop.cli.main import main
+
+raise SystemExit(main())

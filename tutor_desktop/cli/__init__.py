@@ -1,0 +1,1 @@
+"""The ``tutor`` command: the window, the terminal tutor and the admin tools."""

@@ -1,0 +1,83 @@
+"""Helpers shared by the sub-commands: opening services, printing errors, sign-in."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.core.storage import DatabaseTooNewError
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+
+
+def open_services(args: argparse.Namespace) -> Services:
+    """Build services or exit with a clear, translated one-line message."""
+    from tutor_desktop.composition import build_services
+
+    try:
+        return build_services(args.data_dir)
+    except DatabaseTooNewError:
+        print(tr("database_too_new", cli_language()), file=sys.stderr)
+        raise SystemExit(3) from None
+    except PermissionError as exc:
+        print(tr("data_dir_not_writable", cli_language(), path=exc.filename or args.data_dir),
+              file=sys.stderr)
+        raise SystemExit(3) from None
+
+
+def cli_language() -> str:
+    import os
+
+    lang = os.environ.get("TUTOR_LANGUAGE") or os.environ.get("LANG", "")
+    return "mn" if lang.startswith("mn") else "en"
+
+
+def fail(error: TutorError, language: str | None = None) -> int:
+    print(error.message(language or cli_language()), file=sys.stderr)
+    return 2
+
+
+def terminal_sign_in(services: Services, class_name: str | None = None,
+                     student_name: str | None = None):  # type: ignore[no-untyped-def]
+    """Class -> name -> PIN in a terminal (the same steps as the window)."""
+    accounts = services.accounts
+    classes = accounts.list_classes()
+    if not classes:
+        return None
+    chosen = next((c for c in classes if c.name == class_name), None)
+    if chosen is None:
+        for number, item in enumerate(classes, 1):
+            print(f"  {number}. {item.name}")
+        chosen = classes[_ask_number("Class / Анги: ", len(classes)) - 1]
+    students = accounts.list_students(chosen.id)
+    if not students:
+        return None
+    student = next((s for s in students if s.display_name == student_name), None)
+    if student is None:
+        for number, person in enumerate(students, 1):
+            print(f"  {number}. {person.display_name}")
+        student = students[_ask_number("Name / Нэр: ", len(students)) - 1]
+    while True:
+        pin = None
+        if student.has_pin:
+            pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        try:
+            return accounts.sign_in_student(student.id, pin)
+        except TutorError as error:
+            print(error.message(student.language), file=sys.stderr)
+            if error.message_id == "account_locked" or not sys.stdin.isatty():
+                return None
+
+
+def _ask_number(prompt: str, maximum: int) -> int:
+    while True:
+        print(prompt, end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            raise SystemExit(1)
+        if line.strip().isdigit() and 1 <= int(line) <= maximum:
+            return int(line)

@@ -1,0 +1,56 @@
+"""Entry point of the ``tutor`` command.
+
+Each sub-command lives in ``tutor_desktop.cli.commands.<name>`` and exposes
+``register(subparsers)``; it sets ``handler(args) -> int`` as its default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tutor_desktop import __version__
+
+COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tutor", description="Tutor Desktop - an offline AI tutor for school lab computers.")
+    parser.add_argument("--version", action="version", version=f"tutor-desktop {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder for the database and models (default: TUTOR_HOME or the "
+                             "user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"tutor_desktop.cli.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def _utf8_stdio() -> None:
+    """Mongolian text must print on Windows consoles and through pipes."""
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            try:
+                reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+    handler = args.handler
+    result: int = handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The composition root: the one place that builds the services from the config.
+
+The Qt window and the CLI both call :func:`build_services` and receive the same
+GUI-free core objects. Swapping a backend (local vs remote LLM, Vosk vs remote
+speech) is a one-line change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor_desktop.core.accounts import AccountService
+from tutor_desktop.core.config import Config, load_config
+from tutor_desktop.core.conversations import ConversationStore
+from tutor_desktop.core.paths import AppPaths, resolve_paths
+from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
+from tutor_desktop.core.storage import Database
+
+
+@dataclass
+class Services:
+    """Everything the UI or CLI needs, wired once."""
+
+    paths: AppPaths
+    config: Config
+    db: Database
+    accounts: AccountService
+    conversations: ConversationStore
+    secrets: SecretStore
+    # Feature services, added by their issues (each wired in its own block below).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for service in self.extras.values():
+            closer = getattr(service, "close", None)
+            if callable(closer):
+                closer()
+        self.db.close()
+
+
+def build_services(data_dir: str | Path | None = None) -> Services:
+    """Resolve folders, load config, open (and migrate) the database, wire services."""
+    paths = resolve_paths(data_dir)
+    paths.ensure()
+    config = load_config(paths.user_config_file)
+    db = Database(paths.database)
+    accounts = AccountService(db, idle_minutes=config.inactivity_minutes)
+    services = Services(
+        paths=paths,
+        config=config,
+        db=db,
+        accounts=accounts,
+        conversations=ConversationStore(db, accounts),
+        secrets=open_secret_store(paths.secrets_file),
+    )
+    # --- llm/tutor wiring (issue 3) ---
+    # --- library/retrieval wiring (issue 4) ---
+    # --- remote llm wiring (issue 5) ---
+    # --- speech wiring (issue 6) ---
+    return services

@@ -1,0 +1,321 @@
+"""Accounts for shared lab PCs: first-run set-up, classes, roster, sign-in, lockout.
+
+Students sign in with class -> name -> PIN (or no PIN where the teacher allows
+it); teachers and admins with a username and password. Secrets are stored only
+as scrypt hashes. Five wrong tries lock an account for five minutes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from tutor_desktop.core.accounts.hashing import hash_secret, verify_secret
+from tutor_desktop.core.accounts.models import Role, SchoolClass, User
+from tutor_desktop.core.accounts.session import Session
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.storage import Database, new_id, utc_now
+from tutor_desktop.core.storage.outbox import enqueue
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=5)
+TEACHER_IDLE_FACTOR = 3  # staff get three times the student idle limit
+
+
+def _check_pin(pin: str) -> None:
+    if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 6):
+        raise TutorError("pin_format")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise TutorError("password_too_short")
+
+
+class AccountService:
+    """All account rules in one place; the UI and CLI only call these methods."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        idle_minutes: float = 10,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        idle_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.idle_minutes = idle_minutes
+        self._now = wall_clock
+        self._idle_clock = idle_clock
+
+    # -- first run ---------------------------------------------------------
+    def is_set_up(self) -> bool:
+        return self.db.query_one("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1") is not None
+
+    def school_id(self) -> str:
+        row = self.db.query_one("SELECT id FROM schools ORDER BY created_at LIMIT 1")
+        if row is None:
+            raise TutorError("account_unknown")
+        return str(row["id"])
+
+    def school_name(self) -> str:
+        row = self.db.query_one("SELECT name FROM schools ORDER BY created_at LIMIT 1")
+        return "" if row is None else str(row["name"])
+
+    def first_run_setup(
+        self, school_name: str, admin_name: str, admin_username: str, password: str,
+        language: str = "mn",
+    ) -> User:
+        """Create the school and its first admin; refused once done."""
+        if self.is_set_up():
+            raise TutorError("setup_done_already")
+        _check_password(password)
+        now = utc_now()
+        school_id, admin_id = new_id(), new_id()
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO schools VALUES (?,?,?,?)", (school_id, school_name, now, now))
+            conn.execute(
+                "INSERT INTO users (id, school_id, role, display_name, username, secret_hash, "
+                "language, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (admin_id, school_id, "admin", admin_name, admin_username.strip().lower(),
+                 hash_secret(password), language, now, now),
+            )
+            conn.execute(
+                "INSERT INTO settings (key, value, updated_at) VALUES ('default_language', ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f'"{language}"', now),
+            )
+            enqueue(conn, "school", school_id, {"name": school_name})
+        return self.get_user(admin_id)
+
+    # -- lookups -----------------------------------------------------------
+    def get_user(self, user_id: str) -> User:
+        row = self.db.query_one("SELECT * FROM users WHERE id = ?", (user_id,))
+        if row is None:
+            raise TutorError("account_unknown")
+        return User.from_row(row)
+
+    def list_classes(self) -> list[SchoolClass]:
+        """Public: the sign-in screen shows every class."""
+        rows = self.db.query("SELECT * FROM classes ORDER BY grade, name")
+        return [SchoolClass.from_row(r) for r in rows]
+
+    def get_class(self, class_id: str) -> SchoolClass:
+        row = self.db.query_one("SELECT * FROM classes WHERE id = ?", (class_id,))
+        if row is None:
+            raise TutorError("account_unknown")
+        return SchoolClass.from_row(row)
+
+    def list_students(self, class_id: str) -> list[User]:
+        """Public: the sign-in screen shows the names in a class (never their data)."""
+        rows = self.db.query(
+            "SELECT * FROM users WHERE class_id = ? AND role = 'student' AND active = 1 "
+            "ORDER BY display_name", (class_id,))
+        return [User.from_row(r) for r in rows]
+
+    def teacher_class_ids(self, teacher_id: str) -> set[str]:
+        rows = self.db.query("SELECT class_id FROM teacher_classes WHERE teacher_id = ?",
+                             (teacher_id,))
+        return {r["class_id"] for r in rows}
+
+    def classes_for(self, session: Session) -> list[SchoolClass]:
+        """The classes a staff member manages (all of them for an admin)."""
+        if session.user.role is Role.ADMIN:
+            return self.list_classes()
+        if session.user.role is Role.TEACHER:
+            ids = self.teacher_class_ids(session.user.id)
+            return [c for c in self.list_classes() if c.id in ids]
+        return []
+
+    # -- permissions -------------------------------------------------------
+    def can_manage_class(self, session: Session, class_id: str) -> bool:
+        if session.user.role is Role.ADMIN:
+            return True
+        return (session.user.role is Role.TEACHER
+                and class_id in self.teacher_class_ids(session.user.id))
+
+    def can_view_user(self, session: Session, user_id: str) -> bool:
+        """Students see themselves, teachers their classes' students, admins everyone."""
+        if session.user.id == user_id or session.user.role is Role.ADMIN:
+            return True
+        if session.user.role is Role.TEACHER:
+            target = self.get_user(user_id)
+            return target.class_id is not None and self.can_manage_class(session, target.class_id)
+        return False
+
+    def _require_admin(self, session: Session) -> None:
+        if session.user.role is not Role.ADMIN:
+            raise TutorError("not_allowed")
+
+    def _require_class(self, session: Session, class_id: str) -> None:
+        if not self.can_manage_class(session, class_id):
+            raise TutorError("not_allowed")
+
+    # -- staff and classes -------------------------------------------------
+    def create_class(self, session: Session, name: str, grade: int, *,
+                     allow_no_pin: bool = False, daily_message_limit: int = 50) -> SchoolClass:
+        if session.user.role not in (Role.ADMIN, Role.TEACHER):
+            raise TutorError("not_allowed")
+        now, class_id = utc_now(), new_id()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO classes VALUES (?,?,?,?,?,?,?,?)",
+                (class_id, self.school_id(), name, grade, int(allow_no_pin), daily_message_limit,
+                 now, now))
+            if session.user.role is Role.TEACHER:
+                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (session.user.id, class_id))
+            enqueue(conn, "class", class_id, {"name": name, "grade": grade})
+        return self.get_class(class_id)
+
+    def update_class(self, session: Session, class_id: str, *, allow_no_pin: bool | None = None,
+                     daily_message_limit: int | None = None) -> SchoolClass:
+        self._require_class(session, class_id)
+        current = self.get_class(class_id)
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE classes SET allow_no_pin = ?, daily_message_limit = ?, updated_at = ? "
+                "WHERE id = ?",
+                (int(current.allow_no_pin if allow_no_pin is None else allow_no_pin),
+                 current.daily_message_limit if daily_message_limit is None
+                 else max(0, daily_message_limit), utc_now(), class_id))
+        return self.get_class(class_id)
+
+    def create_teacher(self, session: Session, username: str, display_name: str, password: str,
+                       class_ids: tuple[str, ...] = (), *, role: Role = Role.TEACHER) -> User:
+        self._require_admin(session)
+        _check_password(password)
+        now, user_id = utc_now(), new_id()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO users (id, school_id, role, display_name, username, secret_hash, "
+                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                (user_id, self.school_id(), role.value, display_name, username.strip().lower(),
+                 hash_secret(password), now, now))
+            for class_id in class_ids:
+                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (user_id, class_id))
+        return self.get_user(user_id)
+
+    def assign_teacher(self, session: Session, teacher_id: str, class_id: str) -> None:
+        self._require_admin(session)
+        with self.db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO teacher_classes VALUES (?, ?)", (teacher_id, class_id))
+
+    # -- students ----------------------------------------------------------
+    def create_student(self, session: Session, class_id: str, display_name: str,
+                       pin: str | None) -> User:
+        self._require_class(session, class_id)
+        name = display_name.strip()
+        if not name:
+            raise TutorError("roster_bad_row", line=0, reason="empty name")
+        if pin is None or pin == "":
+            if not self.get_class(class_id).allow_no_pin:
+                raise TutorError("pin_format")
+            secret = None
+        else:
+            _check_pin(pin)
+            secret = hash_secret(pin)
+        now, user_id = utc_now(), new_id()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO users (id, school_id, role, display_name, class_id, secret_hash, "
+                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                (user_id, self.school_id(), "student", name, class_id, secret, now, now))
+            enqueue(conn, "user", user_id, {"display_name": name, "class_id": class_id,
+                                            "role": "student"})
+        return self.get_user(user_id)
+
+    def import_roster(self, session: Session, class_id: str, csv_text: str) -> list[User]:
+        """Create students from CSV text with a ``name`` column and optional ``pin``.
+
+        All rows are checked first; on any bad row nothing is created and the
+        error names the line, so a teacher can fix the file and re-import.
+        """
+        self._require_class(session, class_id)
+        reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+        fields = {f.strip().lower() for f in (reader.fieldnames or [])}
+        if "name" not in fields:
+            raise TutorError("roster_bad_row", line=1, reason="missing 'name' column")
+        allow_no_pin = self.get_class(class_id).allow_no_pin
+        rows: list[tuple[str, str | None]] = []
+        for line_no, raw in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+            name, pin = row.get("name", ""), row.get("pin") or None
+            if not name:
+                raise TutorError("roster_bad_row", line=line_no, reason="empty name")
+            if pin is None and not allow_no_pin:
+                raise TutorError("roster_bad_row", line=line_no, reason="PIN required")
+            if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 6):
+                raise TutorError("roster_bad_row", line=line_no, reason="PIN must be 4-6 digits")
+            rows.append((name, pin))
+        with self.db.write():
+            return [self.create_student(session, class_id, name, pin) for name, pin in rows]
+
+    def reset_pin(self, session: Session, student_id: str, new_pin: str | None) -> None:
+        """A teacher sets a new PIN (and unlocks the account)."""
+        student = self.get_user(student_id)
+        if student.role is not Role.STUDENT or student.class_id is None:
+            raise TutorError("not_allowed")
+        self._require_class(session, student.class_id)
+        if new_pin:
+            _check_pin(new_pin)
+        elif not self.get_class(student.class_id).allow_no_pin:
+            raise TutorError("pin_format")
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE users SET secret_hash = ?, failed_attempts = 0, locked_until = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (hash_secret(new_pin) if new_pin else None, utc_now(), student_id))
+
+    # -- sign-in -----------------------------------------------------------
+    def sign_in_staff(self, username: str, password: str) -> Session:
+        row = self.db.query_one(
+            "SELECT * FROM users WHERE username = ? AND role IN ('admin','teacher') AND active = 1",
+            (username.strip().lower(),))
+        if row is None:
+            verify_secret(password, hash_secret("timing-equaliser"))
+            raise TutorError("wrong_password", remaining=MAX_FAILED_ATTEMPTS)
+        self._check_credentials(row, password, "wrong_password")
+        return Session(User.from_row(row), self.idle_minutes * 60 * TEACHER_IDLE_FACTOR,
+                       clock=self._idle_clock)
+
+    def sign_in_student(self, student_id: str, pin: str | None) -> Session:
+        row = self.db.query_one(
+            "SELECT u.*, c.allow_no_pin FROM users u JOIN classes c ON c.id = u.class_id "
+            "WHERE u.id = ? AND u.role = 'student' AND u.active = 1", (student_id,))
+        if row is None:
+            raise TutorError("account_unknown")
+        if row["secret_hash"] is None:
+            if not row["allow_no_pin"]:
+                raise TutorError("not_allowed")
+        else:
+            self._check_credentials(row, pin or "", "wrong_pin")
+        return Session(User.from_row(row), self.idle_minutes * 60, clock=self._idle_clock)
+
+    def _check_credentials(self, row: object, secret: str, message_id: str) -> None:
+        user_row = row  # sqlean.Row
+        now = self._now()
+        locked_until = user_row["locked_until"]  # type: ignore[index]
+        if locked_until and datetime.fromisoformat(locked_until) > now:
+            raise TutorError("account_locked", until=_local_hhmm(locked_until))
+        if verify_secret(secret, user_row["secret_hash"] or ""):  # type: ignore[index]
+            if user_row["failed_attempts"]:  # type: ignore[index]
+                with self.db.write() as conn:
+                    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL "
+                                 "WHERE id = ?", (user_row["id"],))  # type: ignore[index]
+            return
+        failures = int(user_row["failed_attempts"]) + 1  # type: ignore[index]
+        lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_ATTEMPTS else None
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                (0 if lock else failures, lock, user_row["id"]))  # type: ignore[index]
+        if lock:
+            raise TutorError("account_locked", until=_local_hhmm(lock))
+        raise TutorError(message_id, remaining=MAX_FAILED_ATTEMPTS - failures)
+
+
+def _local_hhmm(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone().strftime("%H:%M")

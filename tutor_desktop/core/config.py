@@ -1,0 +1,144 @@
+"""Installation configuration, layered so IT staff can pre-seed a silent install.
+
+Precedence, lowest first:
+
+1. built-in defaults (this module);
+2. the machine-wide ``tutor.toml`` placed next to the installed app by IT staff;
+3. the user config file (``config.toml`` in the config folder);
+4. environment variables ``TUTOR_*``.
+
+Secrets never live here: API keys and sync tokens go to :mod:`secrets_store`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tutor_desktop.core.paths import install_dir
+
+LANGUAGES = ("mn", "en")
+ROUTING_POLICIES = ("local-first", "remote-first", "local-only")
+MACHINE_CONFIG_NAME = "tutor.toml"
+
+
+class ConfigError(ValueError):
+    """A config file or variable holds a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class RemoteProvider:
+    """One OpenAI-compatible provider; its API key is looked up in the secret store."""
+
+    name: str
+    base_url: str
+    model: str
+    timeout_s: float = 30.0
+    key_name: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    school_name: str = ""
+    language: str = "mn"
+    cloud_api_url: str = ""
+    models_dir: str = ""
+    chat_model: str = ""  # manifest name; empty = pick the best that fits RAM
+    max_new_tokens: int = 1024
+    n_ctx: int = 4096
+    routing_policy: str = "local-first"
+    inactivity_minutes: int = 10
+    remote_providers: tuple[RemoteProvider, ...] = ()
+    remote_stt_url: str = ""
+    sources: tuple[str, ...] = field(default=(), compare=False)
+
+
+_ENV = {
+    "TUTOR_SCHOOL_NAME": "school_name",
+    "TUTOR_LANGUAGE": "language",
+    "TUTOR_CLOUD_API_URL": "cloud_api_url",
+    "TUTOR_MODELS_DIR": "models_dir",
+    "TUTOR_CHAT_MODEL": "chat_model",
+    "TUTOR_MAX_NEW_TOKENS": "max_new_tokens",
+    "TUTOR_N_CTX": "n_ctx",
+    "TUTOR_ROUTING_POLICY": "routing_policy",
+    "TUTOR_INACTIVITY_MINUTES": "inactivity_minutes",
+    "TUTOR_REMOTE_STT_URL": "remote_stt_url",
+}
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    if isinstance(target, bool):
+        return str(raw).lower() in ("1", "true", "yes", "on")
+    if isinstance(target, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    return str(raw)
+
+
+def _apply(config: Config, values: dict[str, Any], source: str) -> Config:
+    known = {f.name: f for f in fields(Config)}
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key == "remote_providers":
+            providers = []
+            for item in raw:
+                if not isinstance(item, dict) or not {"name", "base_url", "model"} <= item.keys():
+                    raise ConfigError(f"{source}: each remote provider needs name, base_url, model")
+                allowed = {f.name for f in fields(RemoteProvider)}
+                providers.append(RemoteProvider(**{k: v for k, v in item.items() if k in allowed}))
+            changes[key] = tuple(providers)
+        elif key in known and key != "sources":
+            changes[key] = _coerce(key, raw, getattr(config, key))
+    return replace(config, **changes, sources=(*config.sources, source))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def validate(config: Config) -> Config:
+    if config.language not in LANGUAGES:
+        raise ConfigError(f"language must be one of {LANGUAGES}, got {config.language!r}")
+    if config.routing_policy not in ROUTING_POLICIES:
+        raise ConfigError(f"routing_policy must be one of {ROUTING_POLICIES}")
+    for provider in config.remote_providers:
+        if not provider.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ConfigError(f"remote provider {provider.name}: only https:// URLs are allowed")
+    return config
+
+
+def load_config(
+    user_config_file: Path | None = None,
+    machine_dir: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Build the effective configuration from every layer."""
+    env = dict(os.environ if environ is None else environ)
+    config = Config()
+    machine_file = (machine_dir or install_dir()) / MACHINE_CONFIG_NAME
+    if machine_file.is_file():
+        config = _apply(config, _read_toml(machine_file), str(machine_file))
+    if user_config_file and user_config_file.is_file():
+        config = _apply(config, _read_toml(user_config_file), str(user_config_file))
+    overrides = {attr: env[var] for var, attr in _ENV.items() if env.get(var)}
+    if overrides:
+        config = _apply(config, overrides, "environment")
+    if env.get("TUTOR_REMOTE_BASE_URL") and env.get("TUTOR_REMOTE_MODEL"):
+        single = RemoteProvider(
+            name="env",
+            base_url=env["TUTOR_REMOTE_BASE_URL"],
+            model=env["TUTOR_REMOTE_MODEL"],
+            key_name="env",
+        )
+        config = replace(config, remote_providers=(single,))
+    return validate(config)

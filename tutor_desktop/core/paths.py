@@ -1,0 +1,88 @@
+"""Where Tutor Desktop keeps things.
+
+One installation has one data folder (database, imported books, user models)
+and one config folder. IT staff and tests move the data folder with
+``--data-dir`` or ``TUTOR_HOME``; packaged builds find ``models/`` and
+``resources/`` next to the executable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "TutorDesktop"
+APP_AUTHOR = "TutorDesktop"
+
+
+def install_dir() -> Path:
+    """The folder the app was installed to (source checkout or PyInstaller bundle)."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(sys.executable).resolve().parent
+    return Path(__file__).resolve().parents[2]
+
+
+def resources_dir() -> Path:
+    """Translations, fonts, prompts and the sample library shipped with the app."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return install_dir() / "resources"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """All folders of one installation, resolved once at start-up."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "tutor.sqlite3"
+
+    @property
+    def user_models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def library_dir(self) -> Path:
+        return self.data_dir / "library"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def user_config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.data_dir / "secrets.enc"
+
+    def ensure(self) -> None:
+        """Create the folders; raises OSError if the location is not writable."""
+        for folder in (self.data_dir, self.user_models_dir, self.library_dir, self.logs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
+    """Resolve folders: explicit argument, then ``TUTOR_HOME``, then platformdirs.
+
+    When a data folder is given explicitly the config lives inside it too, so a
+    test or a portable install never touches the real user's config.
+    """
+    chosen = data_dir or os.environ.get("TUTOR_HOME")
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        return AppPaths(data_dir=root, config_dir=root)
+    return AppPaths(
+        data_dir=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
+        config_dir=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
+    )

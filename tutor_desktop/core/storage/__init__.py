@@ -1,0 +1,16 @@
+"""The one local SQLite database: connections, migrations, serialised writes."""
+
+from tutor_desktop.core.storage.connection import VecUnavailableError, open_connection
+from tutor_desktop.core.storage.database import Database
+from tutor_desktop.core.storage.ids import new_id, utc_now
+from tutor_desktop.core.storage.migrations import DatabaseTooNewError, SCHEMA_VERSION
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Database",
+    "DatabaseTooNewError",
+    "VecUnavailableError",
+    "new_id",
+    "open_connection",
+    "utc_now",
+]

@@ -1,0 +1,108 @@
+"""The database handle shared by every service.
+
+Writes are serialised through one writer connection and a lock (SQLite allows
+one writer anyway; queuing in-process avoids ``database is locked`` surprises
+between the GUI's worker threads). Each thread reads through its own
+connection, which WAL lets run alongside the writer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlean
+
+from tutor_desktop.core.storage.connection import Connection, open_connection
+from tutor_desktop.core.storage.migrations import migrate
+
+
+class StorageFullError(OSError):
+    """The disk is full; the last change was rolled back and nothing else was lost."""
+
+
+class Database:
+    """One SQLite file, migrated on open."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._write_lock = threading.RLock()
+        self._writer: Connection = open_connection(self.path)
+        self._local = threading.local()
+        self._readers: list[Connection] = []
+        self._readers_lock = threading.Lock()
+        self.vec_available = _has_vec(self._writer)
+        migrate(self._writer)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on any error."""
+        with self._write_lock:
+            conn = self._writer
+            if conn.in_transaction:  # nested call from the same thread: join it
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlean.OperationalError as exc:
+                conn.execute("ROLLBACK")
+                if "full" in str(exc).lower():
+                    raise StorageFullError(str(exc)) from exc
+                raise
+
+    def reader(self) -> Connection:
+        """This thread's read connection (created on first use)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_connection(self.path)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        """Run a read-only query on this thread's connection."""
+        conn = self._writer if self._writer_in_use_by_me() else self.reader()
+        return list(conn.execute(sql, params).fetchall())
+
+    def query_one(self, sql: str, params: Any = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def _writer_in_use_by_me(self) -> bool:
+        # Inside a write() on this thread, read through the writer to see our own changes.
+        return bool(self._writer.in_transaction and _owns(self._write_lock))
+
+    def integrity_check(self) -> str:
+        return str(self.reader().execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+
+def _has_vec(conn: Connection) -> bool:
+    try:
+        conn.execute("SELECT vec_version()")
+        return True
+    except sqlean.OperationalError:
+        return False
+
+
+def _owns(lock: Any) -> bool:
+    is_owned = getattr(lock, "_is_owned", None)
+    return bool(is_owned()) if is_owned else False
+

@@ -1,0 +1,237 @@
+"""Forward-only schema migrations, numbered by ``PRAGMA user_version``.
+
+Each migration runs in its own transaction together with the version bump, so
+a crash leaves the database at the previous version, never in between. A
+database written by a newer app is refused untouched.
+
+Rows that sync carry a UUID ``id`` plus ``created_at``/``updated_at`` (UTC ISO).
+"""
+
+from __future__ import annotations
+
+from tutor_desktop.core.storage.connection import Connection
+
+_INITIAL = """
+CREATE TABLE schools (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE classes (
+    id TEXT PRIMARY KEY,
+    school_id TEXT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 12),
+    allow_no_pin INTEGER NOT NULL DEFAULT 0,
+    daily_message_limit INTEGER NOT NULL DEFAULT 50,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (school_id, name)
+);
+
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    school_id TEXT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'teacher', 'student')),
+    display_name TEXT NOT NULL,
+    username TEXT UNIQUE,                 -- teachers and admins sign in by name
+    class_id TEXT REFERENCES classes(id) ON DELETE SET NULL,  -- students only
+    secret_hash TEXT,                     -- scrypt hash of password or PIN; NULL = no PIN
+    language TEXT NOT NULL DEFAULT 'mn',
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX users_class ON users(class_id, display_name);
+
+CREATE TABLE teacher_classes (
+    teacher_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    class_id TEXT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    PRIMARY KEY (teacher_id, class_id)
+);
+
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    grade INTEGER,
+    language TEXT NOT NULL DEFAULT 'mn',
+    mode TEXT NOT NULL DEFAULT 'socratic',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX conversations_user ON conversations(user_id, updated_at);
+
+CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content TEXT NOT NULL,
+    -- complete | partial (stream stopped or app died) | error | cached
+    status TEXT NOT NULL DEFAULT 'complete',
+    backend TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    citations TEXT NOT NULL DEFAULT '[]',  -- JSON list
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+
+CREATE TABLE learning_interactions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    subject TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    grade INTEGER,
+    kind TEXT NOT NULL,                  -- question | quiz_answer | hint | ...
+    correct INTEGER,
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX learning_user ON learning_interactions(user_id, subject, topic);
+
+CREATE TABLE topic_mastery (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    subject TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    grade INTEGER,
+    mastery REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    correct INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (user_id, subject, topic)
+);
+
+CREATE TABLE textbooks (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    grade INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source_path TEXT NOT NULL DEFAULT '',
+    stored_path TEXT NOT NULL DEFAULT '',
+    page_count INTEGER NOT NULL DEFAULT 0,
+    -- importing: not searchable yet | ready | failed
+    status TEXT NOT NULL DEFAULT 'importing',
+    embed_model TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX textbooks_sha ON textbooks(sha256);
+
+CREATE TABLE chunks (
+    rowid INTEGER PRIMARY KEY,           -- shared with the vector and FTS indexes
+    id TEXT NOT NULL UNIQUE,
+    textbook_id TEXT NOT NULL REFERENCES textbooks(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    page_start INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    heading TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    embedded INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (textbook_id, ordinal)
+);
+
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    text, heading, content='chunks', content_rowid='rowid', tokenize='unicode61'
+);
+
+CREATE TABLE sync_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX sync_outbox_pending ON sync_outbox(sent_at, seq);
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,                 -- JSON
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE response_cache (
+    key TEXT PRIMARY KEY,
+    answer TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    asked INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class DatabaseTooNewError(RuntimeError):
+    """The database was written by a newer version of the app."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"This database is from a newer version of Tutor Desktop (schema {found}, this app "
+            f"understands up to {supported}). Update the app; the database was not changed."
+        )
+        self.found = found
+        self.supported = supported
+
+
+def current_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Bring ``conn`` up to date; returns the number of migrations applied."""
+    found = current_version(conn)
+    if found > len(migrations):
+        raise DatabaseTooNewError(found, len(migrations))
+    applied = 0
+    for number in range(found + 1, len(migrations) + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript would commit; run statements one by one instead.
+            for statement in _split(migrations[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied += 1
+    return applied
+
+
+def _split(script: str) -> list[str]:
+    """Split a script into complete statements (``sqlite3.complete_statement``)."""
+    import sqlean
+
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlean.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
