@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated data folder and wired services per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Qt aborts without a display; every test runs offscreen. Secrets use the encrypted
+# file store so no test touches a real keyring.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["TUTOR_SECRETS_BACKEND"] = "file"
+for _var in list(os.environ):
+    if _var.startswith("TUTOR_") and _var not in ("TUTOR_SECRETS_BACKEND",):
+        del os.environ[_var]
+
+CACHE_DIR = Path(__file__).parent / ".cache"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def services(data_dir: Path) -> Iterator[object]:
+    from tutor_desktop.composition import build_services
+
+    built = build_services(data_dir)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def school(services):  # type: ignore[no-untyped-def]
+    """A set-up school: admin, a teacher with class 7A (PINs) and 2A (no PIN), students."""
+    from types import SimpleNamespace
+
+    accounts = services.accounts
+    accounts.first_run_setup("School 1", "Admin", "admin", "admin-pass-1", "mn")
+    admin = accounts.sign_in_staff("admin", "admin-pass-1")
+    teacher = accounts.create_teacher(admin, "bat", "Bat Teacher", "teacher-pass-1")
+    teacher_session = accounts.sign_in_staff("bat", "teacher-pass-1")
+    class_7a = accounts.create_class(teacher_session, "7A", 7)
+    class_2a = accounts.create_class(admin, "2A", 2, allow_no_pin=True)
+    anu = accounts.create_student(teacher_session, class_7a.id, "Анужин", "1234")
+    temuulen = accounts.create_student(teacher_session, class_7a.id, "Тэмүүлэн", "5678")
+    small = accounts.create_student(admin, class_2a.id, "Болд", None)
+    return SimpleNamespace(admin=admin, teacher=teacher, teacher_session=teacher_session,
+                           class_7a=class_7a, class_2a=class_2a, anu=anu, temuulen=temuulen,
+                           small=small)
