@@ -12,6 +12,7 @@ from tutor_desktop.core.storage import DatabaseTooNewError
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
+    from tutor_desktop.core.accounts import Session
 
 
 def open_services(args: argparse.Namespace) -> Services:
@@ -42,7 +43,7 @@ def fail(error: TutorError, language: str | None = None) -> int:
 
 
 def terminal_sign_in(services: Services, class_name: str | None = None,
-                     student_name: str | None = None):  # type: ignore[no-untyped-def]
+                     student_name: str | None = None) -> Session | None:
     """Class -> name -> PIN in a terminal (the same steps as the window)."""
     accounts = services.accounts
     classes = accounts.list_classes()

@@ -7,6 +7,7 @@ Each sub-command lives in ``tutor_desktop.cli.commands.<name>`` and exposes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -35,10 +36,8 @@ def _utf8_stdio() -> None:
     for stream in (sys.stdout, sys.stderr, sys.stdin):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 reconfigure(encoding="utf-8", errors="replace")
-            except (ValueError, OSError):
-                pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

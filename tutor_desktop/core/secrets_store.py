@@ -15,7 +15,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 SERVICE = "tutor-desktop"
 
@@ -63,7 +66,7 @@ class EncryptedFileStore:
         self.path = path
         self.key_path = path.with_suffix(".key")
 
-    def _fernet(self):  # type: ignore[no-untyped-def]
+    def _fernet(self) -> Fernet:
         from cryptography.fernet import Fernet
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF

@@ -37,4 +37,4 @@ def handler(args: argparse.Namespace) -> int:
         return chat.handler(chat.defaults(args))
     from tutor_desktop.ui.app import run_gui
 
-    return run_gui(args.data_dir, smoke=getattr(args, "smoke", False))
+    return int(run_gui(args.data_dir, smoke=getattr(args, "smoke", False)))

@@ -166,7 +166,8 @@ class AccountService:
                 (class_id, self.school_id(), name, grade, int(allow_no_pin), daily_message_limit,
                  now, now))
             if session.user.role is Role.TEACHER:
-                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (session.user.id, class_id))
+                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)",
+                             (session.user.id, class_id))
             enqueue(conn, "class", class_id, {"name": name, "grade": grade})
         return self.get_class(class_id)
 
@@ -201,7 +202,8 @@ class AccountService:
     def assign_teacher(self, session: Session, teacher_id: str, class_id: str) -> None:
         self._require_admin(session)
         with self.db.write() as conn:
-            conn.execute("INSERT OR IGNORE INTO teacher_classes VALUES (?, ?)", (teacher_id, class_id))
+            conn.execute("INSERT OR IGNORE INTO teacher_classes VALUES (?, ?)",
+                         (teacher_id, class_id))
 
     # -- students ----------------------------------------------------------
     def create_student(self, session: Session, class_id: str, display_name: str,

@@ -3,7 +3,7 @@
 from tutor_desktop.core.storage.connection import VecUnavailableError, open_connection
 from tutor_desktop.core.storage.database import Database
 from tutor_desktop.core.storage.ids import new_id, utc_now
-from tutor_desktop.core.storage.migrations import DatabaseTooNewError, SCHEMA_VERSION
+from tutor_desktop.core.storage.migrations import SCHEMA_VERSION, DatabaseTooNewError
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -17,7 +17,7 @@ def get_setting(db: Database, key: str, default: Any = None) -> Any:
 def set_setting(db: Database, key: str, value: Any) -> None:
     with db.write() as conn:
         conn.execute(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (key, json.dumps(value, ensure_ascii=False), utc_now()),
         )

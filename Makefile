@@ -1,0 +1,52 @@
+# Tutor Desktop — the two commands of the README:
+#   make run   set up and start the app on its embedded default model and sample library
+#   make test  set up and run the whole test suite (CI runs exactly this)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# llama-cpp-python builds from source once (~5 min); pip's cache makes later installs fast.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint deps bench screenshots clean
+
+deps:
+	@bash installers/apt-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[models]"
+	touch $@
+
+$(VENV)/.dev-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[dev]"
+	touch $@ $(VENV)/.run-stamp
+
+run: deps $(VENV)/.run-stamp
+	$(BIN)/tutor models install-default
+	$(BIN)/tutor setup --demo
+	$(BIN)/tutor library import-samples
+	$(BIN)/tutor gui
+
+lint: $(VENV)/.dev-stamp
+	$(BIN)/ruff check tutor_desktop tests bench installers
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: deps $(VENV)/.dev-stamp
+	$(BIN)/tutor models install-default
+	$(MAKE) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15
+
+bench: $(VENV)/.dev-stamp
+	$(BIN)/python bench/llm_bench.py
+	$(BIN)/python bench/retrieval_bench.py
+	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/stt_bench.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache tests/.cache

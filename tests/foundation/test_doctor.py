@@ -1,0 +1,59 @@
+"""``tutor doctor --json`` on a healthy and on broken set-ups."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _doctor(data_dir: Path, extra_env: dict[str, str] | None = None,
+            read_only: bool = False) -> tuple[int, dict[str, dict[str, str]]]:
+    env = {**os.environ, **(extra_env or {})}
+    command = [sys.executable, "-m", "tutor_desktop", "--data-dir", str(data_dir),
+               "doctor", "--json"]
+    if read_only:
+        # A read-only mount of the data folder in a private mount namespace: unlike
+        # chmod, this also stops root (CI runs as root).
+        script = ('mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"')
+        command = ["unshare", "-rm", "sh", "-c", script, str(data_dir), *command]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    return result.returncode, {c["name"]: c for c in report["checks"]}
+
+
+def test_healthy_setup_has_no_failures(tmp_path: Path) -> None:
+    code, checks = _doctor(tmp_path / "data")
+    assert code == 0
+    assert {c["status"] for c in checks.values()} <= {"OK", "WARN"}
+    for name in ("python", "sqlite", "database", "data-folder", "llama-cpp", "secrets",
+                 "disk", "microphone", "models"):
+        assert name in checks
+    assert "sqlite-vec" in checks["sqlite"]["detail"]
+
+
+def test_missing_sqlite_vec_is_reported_with_a_fix(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "sqlite_vec.py").write_text("raise ImportError('sqlite_vec removed for the test')\n")
+    code, checks = _doctor(tmp_path / "data", {"PYTHONPATH": str(shadow)})
+    assert code == 1
+    assert checks["sqlite"]["status"] == "FAIL"
+    assert "pip install" in checks["sqlite"]["hint"]
+
+
+def test_read_only_data_folder_is_reported(tmp_path: Path) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is needed for a read-only mount")
+    data = tmp_path / "data"
+    data.mkdir()
+    code, checks = _doctor(data, read_only=True)
+    assert code == 1
+    assert checks["data-folder"]["status"] == "FAIL"
+    assert "not writable" in checks["data-folder"]["detail"]
