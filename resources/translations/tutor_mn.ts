@@ -1,0 +1,431 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="mn" sourcelanguage="en">
+<context>
+    <name>ChatHostPage</name>
+    <message>
+        <source>← Subjects</source>
+        <translation>← Хичээлүүд</translation>
+    </message>
+    <message>
+        <source>The tutor is not installed yet.</source>
+        <translation>Туслах багш одоогоор суулгагдаагүй байна.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Tutor Desktop</source>
+        <translation>Tutor Desktop</translation>
+    </message>
+    <message>
+        <source>Change the language</source>
+        <translation>Хэл солих</translation>
+    </message>
+    <message>
+        <source>⚙ Settings</source>
+        <translation>⚙ Тохиргоо</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Гарах</translation>
+    </message>
+    <message>
+        <source>You were signed out because nobody used the computer for a while.</source>
+        <translation>Компьютерийг хэсэг хугацаанд хэн ч ашиглаагүй тул автоматаар гаргалаа.</translation>
+    </message>
+</context>
+<context>
+    <name>MessageLabel</name>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation>Алдаа гарлаа: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Saved: the sign-in screen will start in this language.</source>
+        <translation>Хадгаллаа: нэвтрэх дэлгэц энэ хэлээр эхэлнэ.</translation>
+    </message>
+    <message>
+        <source>← Back</source>
+        <translation>← Буцах</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Тохиргоо</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Хэл</translation>
+    </message>
+    <message>
+        <source>Use this language for everyone on this computer</source>
+        <translation>Энэ компьютерийн бүх хэрэглэгчид энэ хэлийг ашиглах</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Гарах</translation>
+    </message>
+    <message>
+        <source>Tutor Desktop, version {version}</source>
+        <translation>Tutor Desktop, хувилбар {version}</translation>
+    </message>
+</context>
+<context>
+    <name>SetupPage</name>
+    <message>
+        <source>Welcome to Tutor Desktop</source>
+        <translation>Tutor Desktop-д тавтай морилно уу</translation>
+    </message>
+    <message>
+        <source>Let&apos;s set up this computer for your school.</source>
+        <translation>Энэ компьютерийг сургуульдаа зориулж тохируулцгаая.</translation>
+    </message>
+    <message>
+        <source>School name</source>
+        <translation>Сургуулийн нэр</translation>
+    </message>
+    <message>
+        <source>Your full name</source>
+        <translation>Таны овог нэр</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Нэвтрэх нэр</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Нууц үг</translation>
+    </message>
+    <message>
+        <source>Password again</source>
+        <translation>Нууц үг (дахин)</translation>
+    </message>
+    <message>
+        <source>Default language</source>
+        <translation>Үндсэн хэл</translation>
+    </message>
+    <message>
+        <source>At least 8 characters</source>
+        <translation>Дор хаяж 8 тэмдэгт</translation>
+    </message>
+    <message>
+        <source>Create the school</source>
+        <translation>Сургууль үүсгэх</translation>
+    </message>
+    <message>
+        <source>Please fill in every field.</source>
+        <translation>Бүх талбарыг бөглөнө үү.</translation>
+    </message>
+    <message>
+        <source>The two passwords are not the same.</source>
+        <translation>Хоёр нууц үг таарахгүй байна.</translation>
+    </message>
+</context>
+<context>
+    <name>SignInPage</name>
+    <message>
+        <source>Hello! Which class are you in?</source>
+        <translation>Сайн уу! Чи аль ангид сурдаг вэ?</translation>
+    </message>
+    <message>
+        <source>Tap your class.</source>
+        <translation>Ангиа сонгоорой.</translation>
+    </message>
+    <message>
+        <source>There are no classes yet. A teacher can add them: use the teacher sign-in below.</source>
+        <translation>Одоогоор анги алга байна. Багш доорх холбоосоор нэвтэрч анги нэмнэ.</translation>
+    </message>
+    <message>
+        <source>← Classes</source>
+        <translation>← Ангиуд</translation>
+    </message>
+    <message>
+        <source>Tap your name.</source>
+        <translation>Нэрээ сонгоорой.</translation>
+    </message>
+    <message>
+        <source>No students in this class yet. Ask your teacher.</source>
+        <translation>Энэ ангид одоогоор сурагч алга. Багшаасаа асуугаарай.</translation>
+    </message>
+    <message>
+        <source>← Names</source>
+        <translation>← Нэрс</translation>
+    </message>
+    <message>
+        <source>Type your secret PIN code.</source>
+        <translation>Нууц ПИН кодоо оруулаарай.</translation>
+    </message>
+    <message>
+        <source>← Back</source>
+        <translation>← Буцах</translation>
+    </message>
+    <message>
+        <source>Teacher sign-in</source>
+        <translation>Багшийн нэвтрэлт</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Нэвтрэх нэр</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Нууц үг</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Нэвтрэх</translation>
+    </message>
+    <message>
+        <source>Teacher or administrator? Sign in here</source>
+        <translation>Багш эсвэл админ уу? Энд дарж нэвтэрнэ үү</translation>
+    </message>
+    <message>
+        <source>Class {name}: who are you?</source>
+        <translation>{name} анги: чи хэн бэ?</translation>
+    </message>
+    <message>
+        <source>Hi, {name}!</source>
+        <translation>Сайн уу, {name}!</translation>
+    </message>
+    <message>
+        <source>Grade {grade}</source>
+        <translation>{grade}-р анги</translation>
+    </message>
+</context>
+<context>
+    <name>StudentHomePage</name>
+    <message>
+        <source>Hello, {name}!</source>
+        <translation>Сайн уу, {name}!</translation>
+    </message>
+    <message>
+        <source>Class {name} · Grade {grade}</source>
+        <translation>{name} анги · {grade}-р анги</translation>
+    </message>
+    <message>
+        <source>What shall we learn today? Choose a subject.</source>
+        <translation>Өнөөдөр юу сурах вэ? Хичээлээ сонгоорой.</translation>
+    </message>
+</context>
+<context>
+    <name>TeacherPage</name>
+    <message>
+        <source>Teacher area · {name}</source>
+        <translation>Багшийн хэсэг · {name}</translation>
+    </message>
+    <message>
+        <source>Students</source>
+        <translation>Сурагчид</translation>
+    </message>
+    <message>
+        <source>Teachers</source>
+        <translation>Багш нар</translation>
+    </message>
+    <message>
+        <source>Library</source>
+        <translation>Номын сан</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>Анги</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Нэр</translation>
+    </message>
+    <message>
+        <source>PIN code</source>
+        <translation>ПИН код</translation>
+    </message>
+    <message>
+        <source>Add a student</source>
+        <translation>Сурагч нэмэх</translation>
+    </message>
+    <message>
+        <source>4-6 digits</source>
+        <translation>4-6 оронтой тоо</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Нэмэх</translation>
+    </message>
+    <message>
+        <source>Import CSV…</source>
+        <translation>CSV файлаас оруулах…</translation>
+    </message>
+    <message>
+        <source>Reset PIN</source>
+        <translation>ПИН код солих</translation>
+    </message>
+    <message>
+        <source>Select a student in the list, type a new PIN.</source>
+        <translation>Жагсаалтаас сурагчаа сонгоод шинэ ПИН код оруулна уу.</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>Шинэ ПИН код</translation>
+    </message>
+    <message>
+        <source>Class settings</source>
+        <translation>Ангийн тохиргоо</translation>
+    </message>
+    <message>
+        <source>Students may sign in without a PIN</source>
+        <translation>Сурагчид ПИН кодгүй нэвтэрч болно</translation>
+    </message>
+    <message>
+        <source>Questions per student per day</source>
+        <translation>Нэг сурагчийн өдөрт асуух асуултын тоо</translation>
+    </message>
+    <message>
+        <source>Save settings</source>
+        <translation>Тохиргоог хадгалах</translation>
+    </message>
+    <message>
+        <source>New class</source>
+        <translation>Шинэ анги</translation>
+    </message>
+    <message>
+        <source>Class name, e.g. 7A</source>
+        <translation>Ангийн нэр, жишээ нь 7А</translation>
+    </message>
+    <message>
+        <source>Grade (1-12)</source>
+        <translation>Анги (1-12)</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Үүсгэх</translation>
+    </message>
+    <message>
+        <source>Add a teacher</source>
+        <translation>Багш нэмэх</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>Овог нэр</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Нэвтрэх нэр</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Нууц үг</translation>
+    </message>
+    <message>
+        <source>Add teacher</source>
+        <translation>Багш нэмэх</translation>
+    </message>
+    <message>
+        <source>(no class yet)</source>
+        <translation>(одоохондоо ангигүй)</translation>
+    </message>
+    <message>
+        <source>{name} (grade {grade})</source>
+        <translation>{name} ({grade}-р анги)</translation>
+    </message>
+    <message>
+        <source>No PIN</source>
+        <translation>ПИН кодгүй</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>Тохируулсан</translation>
+    </message>
+    <message>
+        <source>Type the student&apos;s name first.</source>
+        <translation>Эхлээд сурагчийн нэрийг бичнэ үү.</translation>
+    </message>
+    <message>
+        <source>{name} was added.</source>
+        <translation>{name} нэмэгдлээ.</translation>
+    </message>
+    <message>
+        <source>Select a student in the list first.</source>
+        <translation>Эхлээд жагсаалтаас сурагч сонгоно уу.</translation>
+    </message>
+    <message>
+        <source>The PIN of {name} was changed.</source>
+        <translation>ПИН код солигдлоо: {name}.</translation>
+    </message>
+    <message>
+        <source>Choose a class list</source>
+        <translation>Ангийн жагсаалт сонгох</translation>
+    </message>
+    <message>
+        <source>Class lists (*.csv);;All files (*)</source>
+        <translation>Ангийн жагсаалт (*.csv);;Бүх файл (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read that file: {error}</source>
+        <translation>Файлыг уншиж чадсангүй: {error}</translation>
+    </message>
+    <message>
+        <source>{count} students were added.</source>
+        <translation>{count} сурагч нэмэгдлээ.</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>Тохиргоо хадгалагдлаа.</translation>
+    </message>
+    <message>
+        <source>Type the class name first.</source>
+        <translation>Эхлээд ангийн нэрийг бичнэ үү.</translation>
+    </message>
+    <message>
+        <source>Class {name} was created.</source>
+        <translation>{name} анги үүслээ.</translation>
+    </message>
+    <message>
+        <source>Please fill in every field.</source>
+        <translation>Бүх талбарыг бөглөнө үү.</translation>
+    </message>
+    <message>
+        <source>{name} can now sign in.</source>
+        <translation>{name} одоо нэвтэрч болно.</translation>
+    </message>
+</context>
+<context>
+    <name>VoiceInputButton</name>
+    <message>
+        <source>Checking the microphone…</source>
+        <translation>Микрофоныг шалгаж байна…</translation>
+    </message>
+    <message>
+        <source>Release (or click) to stop recording.</source>
+        <translation>Бичлэгийг зогсоохын тулд товчоо суллаарай (эсвэл дахин дараарай).</translation>
+    </message>
+    <message>
+        <source>Speak your question</source>
+        <translation>Асуултаа хэлээрэй</translation>
+    </message>
+    <message>
+        <source>Recognise a recorded WAV file</source>
+        <translation>Бичсэн WAV файлыг текст болгох</translation>
+    </message>
+    <message>
+        <source>Listening…</source>
+        <translation>Сонсож байна…</translation>
+    </message>
+    <message>
+        <source>Recognising…</source>
+        <translation>Текст болгож байна…</translation>
+    </message>
+    <message>
+        <source>Import a recording</source>
+        <translation>Бичлэг оруулах</translation>
+    </message>
+    <message>
+        <source>WAV recordings (*.wav)</source>
+        <translation>WAV бичлэг (*.wav)</translation>
+    </message>
+    <message>
+        <source>Import WAV…</source>
+        <translation>WAV оруулах…</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,48 @@
+"""Fixtures for the window tests: bundled fonts, the UI language, a shown MainWindow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from tutor_desktop.ui.app import load_fonts
+from tutor_desktop.ui.background import wait_for_background
+from tutor_desktop.ui.i18n import UiLanguage, ui_language
+from tutor_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def ui_lang(qapp: QApplication) -> Iterator[UiLanguage]:
+    """The app's language manager, back to English after the test (translators are global)."""
+    load_fonts(qapp)
+    language = ui_language()
+    language.set_language("en")
+    yield language
+    language.set_language("en")
+
+
+@pytest.fixture
+def make_window(qtbot, services, ui_lang) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+    """Build and show a MainWindow on ``services`` (idle checks every 50 ms)."""
+    windows: list[MainWindow] = []
+
+    def build(language: str = "en") -> MainWindow:
+        window = MainWindow(services, language=ui_lang, idle_check_ms=50)
+        qtbot.addWidget(window)
+        ui_lang.set_language(language)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield build
+    for window in windows:
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+    wait_for_background()
+    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

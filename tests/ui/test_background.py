@@ -1,0 +1,52 @@
+"""Slow work runs on a worker thread and its result comes back on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject
+
+from tutor_desktop.ui.background import run_in_background, wait_for_background
+
+
+def test_result_and_error_come_back_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    gui_thread = threading.get_ident()
+    seen: dict[str, object] = {}
+
+    def slow(x: int) -> tuple[int, int]:
+        time.sleep(0.05)
+        return x * 2, threading.get_ident()
+
+    def boom() -> None:
+        raise ValueError("bad roster")
+
+    run_in_background(slow, 21, on_done=lambda r: seen.update(done=r,
+                                                              thread=threading.get_ident()))
+    run_in_background(boom, on_error=lambda e: seen.update(error=e))
+    qtbot.waitUntil(lambda: "done" in seen and "error" in seen, timeout=5_000)
+    value, worker_thread = seen["done"]  # type: ignore[misc]
+    assert value == 42 and worker_thread != gui_thread
+    assert seen["thread"] == gui_thread
+    assert isinstance(seen["error"], ValueError)
+
+
+def test_the_gui_stays_responsive_while_work_runs(qtbot) -> None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    task = run_in_background(time.sleep, 0.3)
+    returned_after = time.perf_counter() - started
+    assert returned_after < 0.05  # the caller never waits
+    qtbot.waitUntil(lambda: task.finished, timeout=5_000)
+
+
+def test_callbacks_are_dropped_when_the_context_is_gone(qtbot) -> None:  # type: ignore[no-untyped-def]
+    context = QObject()
+    calls: list[object] = []
+    gate = threading.Event()
+    run_in_background(gate.wait, 5, on_done=calls.append, context=context)
+    context.deleteLater()
+    qtbot.wait(50)  # the context is deleted while the job still runs
+    gate.set()
+    assert wait_for_background(5_000)
+    qtbot.wait(100)
+    assert calls == []

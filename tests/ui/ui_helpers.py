@@ -1,0 +1,42 @@
+"""Helpers for the window tests (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPushButton, QWidget
+
+
+def tile(window: QWidget, name: str) -> QPushButton:
+    found = window.findChild(QPushButton, name)
+    assert found is not None, f"no button {name!r}"
+    return found
+
+
+def click(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    """Every text a user can see under ``root`` (labels, buttons, tiles)."""
+    texts: list[str] = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root) or not widget.isVisible():
+            continue
+        if isinstance(widget, QLabel | QAbstractButton) and widget.text():
+            texts.append(widget.text())
+        elif isinstance(widget, QLineEdit) and widget.placeholderText():
+            texts.append(widget.placeholderText())
+    return texts
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type ``text`` as key presses, Cyrillic included (QTest.keyClicks asserts on non-ASCII)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown,
+                                                     Qt.KeyboardModifier.NoModifier, char))

@@ -1,0 +1,108 @@
+"""The chat area: hosts the tutor's chat view for one subject, or says it is missing.
+
+The tutor engineer provides ``tutor_desktop.ui.chat_view.make_chat_page(services,
+session, subject, grade, parent) -> QWidget`` (``subject`` is a
+:mod:`tutor_desktop.ui.subjects` id such as ``"math"``). If that widget has a
+``shutdown()`` method it is called before the widget is deleted (sign-out,
+inactivity, back to the subjects), so it can stop a running answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from tutor_desktop.core.accounts import Session
+from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.subjects import subject_by_id
+from tutor_desktop.ui.widgets import Page, button, label
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+
+log = logging.getLogger(__name__)
+
+
+def load_chat_factory() -> Callable[..., QWidget] | None:
+    """``chat_view.make_chat_page`` if the tutor is installed, else None."""
+    try:
+        module = importlib.import_module("tutor_desktop.ui.chat_view")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tutor_desktop.ui.chat_view":
+            log.exception("the chat view failed to import")
+        return None
+    except Exception:
+        log.exception("the chat view failed to import")
+        return None
+    factory = getattr(module, "make_chat_page", None)
+    return factory if callable(factory) else None
+
+
+class ChatHostPage(Page):
+    """Emits ``back()`` when the student wants the subject list again."""
+
+    back = Signal()
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.subject_id = ""
+        self.content: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 10, 24, 12)
+        top = QHBoxLayout()
+        self.back_button = button("back")
+        self.back_button.setObjectName("chatBack")
+        self.back_button.clicked.connect(self.back.emit)
+        self.subject_title = label("section", align=Qt.AlignmentFlag.AlignCenter)
+        top.addWidget(self.back_button)
+        top.addWidget(self.subject_title, 1)
+        top.addSpacing(self.back_button.sizeHint().width())
+        layout.addLayout(top)
+        self.body = QVBoxLayout()
+        layout.addLayout(self.body, 1)
+        self.retranslate_ui()
+
+    def open(self, session: Session, subject_id: str, grade: int | None) -> None:
+        self.close_chat()
+        self.subject_id = subject_id
+        factory = load_chat_factory()
+        widget: QWidget | None = None
+        if factory is not None:
+            try:
+                widget = factory(self.services, session, subject_id, grade, self)
+            except Exception:
+                log.exception("the chat view could not be created")
+        if widget is None:
+            widget = label("subtitle")
+            widget.setObjectName("chatMissing")
+        self.content = widget
+        self.body.addWidget(widget, 1)
+        self.retranslate_ui()
+
+    def close_chat(self) -> None:
+        """Stop and delete the chat widget (the core already saved the messages)."""
+        if self.content is None:
+            return
+        shutdown = getattr(self.content, "shutdown", None)
+        if callable(shutdown):
+            try:
+                shutdown()
+            except Exception:
+                log.exception("chat view shutdown failed")
+        self.body.removeWidget(self.content)
+        self.content.hide()
+        self.content.deleteLater()
+        self.content = None
+
+    def retranslate_ui(self) -> None:
+        self.back_button.setText(self.tr("← Subjects"))
+        subject = subject_by_id(self.subject_id)
+        self.subject_title.setText(subject.name(current_language()) if subject else "")
+        if isinstance(self.content, QLabel) and self.content.objectName() == "chatMissing":
+            self.content.setText(self.tr("The tutor is not installed yet."))

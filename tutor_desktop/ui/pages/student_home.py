@@ -1,0 +1,88 @@
+"""A student's home: a greeting and one big tile per subject of their grade."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+
+from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.subjects import Subject, subjects_for_grade
+from tutor_desktop.ui.widgets import Page, TileButton, TileGrid, label, mascot
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+
+
+class StudentHomePage(Page):
+    """Emits ``subject_chosen(subject_id)``."""
+
+    subject_chosen = Signal(str)
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.session: Session | None = None
+        self.grade: int | None = None
+        self.class_name = ""
+        self.subjects: list[Subject] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(36, 22, 36, 18)
+        self.greeting = label("title", align=Qt.AlignmentFlag.AlignLeft, wrap=False)
+        self.greeting.setObjectName("greeting")
+        self.class_line = label("subtitle", align=Qt.AlignmentFlag.AlignLeft)
+        self.prompt = label("section")
+        self.grid = TileGrid(columns=4)
+        hello = QHBoxLayout()
+        hello.addStretch(1)
+        hello.addWidget(mascot(92))
+        titles = QVBoxLayout()
+        titles.addStretch(1)
+        titles.addWidget(self.greeting)
+        titles.addWidget(self.class_line)
+        titles.addStretch(1)
+        hello.addLayout(titles)
+        hello.addStretch(1)
+        layout.addLayout(hello)
+        layout.addSpacing(4)
+        layout.addWidget(self.prompt)
+        layout.addSpacing(4)
+        layout.addWidget(self.grid, 1)
+        self.retranslate_ui()
+
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        self.grade, self.class_name = None, ""
+        if session is not None and session.user.class_id:
+            try:
+                school_class = self.services.accounts.get_class(session.user.class_id)
+                self.grade, self.class_name = school_class.grade, school_class.name
+            except TutorError:
+                pass
+        self.subjects = subjects_for_grade(self.grade) if session is not None else []
+        tiles: list[QPushButton] = []
+        for subject in self.subjects:
+            tile = TileButton(subject.name(current_language()), subject.color, subject.symbol,
+                              vertical=True, size=QSize(180, 128))
+            tile.setObjectName(f"subject:{subject.id}")
+            tile.clicked.connect(lambda _=False, s=subject.id: self.subject_chosen.emit(s))
+            tiles.append(tile)
+        self.grid.set_tiles(tiles)
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        name = self.session.user.display_name if self.session else ""
+        self.greeting.setText(self.tr("Hello, {name}!").format(name=name))
+        if self.grade is not None:
+            self.class_line.setText(self.tr("Class {name} · Grade {grade}").format(
+                name=self.class_name, grade=self.grade))
+        else:
+            self.class_line.setText("")
+        self.prompt.setText(self.tr("What shall we learn today? Choose a subject."))
+        language = current_language()
+        for tile, subject in zip(self.grid.tiles, self.subjects, strict=False):
+            if isinstance(tile, TileButton):
+                tile.set_texts(subject.name(language))

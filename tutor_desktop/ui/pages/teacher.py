@@ -1,0 +1,515 @@
+"""The teacher area: classes, roster (add, CSV import, reset PIN), class settings, teachers.
+
+All rules (who may manage which class, PIN format) live in ``AccountService``;
+this page only collects input, runs the call off the GUI thread and shows
+the core's translated error. The library engineer's
+``tutor_desktop.ui.library_view.make_library_page(services, session, parent)``
+is added as a tab when it exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tutor_desktop.core.accounts import SchoolClass, Session, User
+from tutor_desktop.ui.background import run_in_background
+from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+
+log = logging.getLogger(__name__)
+
+
+def _card() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("card", True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(18, 14, 18, 16)
+    layout.setSpacing(10)
+    return frame, layout
+
+
+def _pin_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setMaxLength(6)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+    return edit
+
+
+class TeacherPage(Page):
+    """Roster per class for teachers and admins."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.setProperty("compact", True)
+        self.services = services
+        self.session: Session | None = None
+        self.classes: list[SchoolClass] = []
+        self.students: list[User] = []
+        self.library_page: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 16, 28, 12)
+        self.title = label("title", align=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.title)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+        self.roster_tab = self._build_roster_tab()
+        self.teachers_tab = self._build_teachers_tab()
+        self.tabs.addTab(self.roster_tab, "")
+        self.retranslate_ui()
+
+    # -- building ----------------------------------------------------------
+    def _build_roster_tab(self) -> QWidget:
+        tab = QWidget()
+        columns = QHBoxLayout(tab)
+        columns.setSpacing(18)
+
+        left = QVBoxLayout()
+        class_row = QHBoxLayout()
+        self.class_label = QLabel()
+        self.class_combo = QComboBox()
+        self.class_combo.setMinimumWidth(180)
+        self.class_combo.currentIndexChanged.connect(self._class_changed)
+        class_row.addWidget(self.class_label)
+        class_row.addWidget(self.class_combo, 1)
+        left.addLayout(class_row)
+        self.table = QTableWidget(0, 2)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
+        left.addWidget(self.table, 1)
+        self.message = MessageLabel()
+        left.addWidget(self.message)
+        columns.addLayout(left, 5)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 6, 0)
+        right.setSpacing(12)
+        # Add a student
+        add_card, add = _card()
+        self.add_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        add_form = QFormLayout()
+        self.new_name, self.new_pin = QLineEdit(), _pin_edit()
+        self.new_name.setObjectName("newStudentName")
+        self.new_pin.setObjectName("newStudentPin")
+        self.new_name_label = form_row(add_form, self.new_name)
+        self.new_pin_label = form_row(add_form, self.new_pin)
+        self.add_button = button("primary")
+        self.add_button.setObjectName("addStudent")
+        self.add_button.clicked.connect(self.add_student)
+        self.import_button = button()
+        self.import_button.setObjectName("importRoster")
+        self.import_button.clicked.connect(self.choose_roster_file)
+        add.addWidget(self.add_title)
+        add.addLayout(add_form)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.import_button)
+        add.addLayout(row)
+        right.addWidget(add_card)
+        # Reset a PIN
+        reset_card, reset = _card()
+        self.reset_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        self.reset_hint = label("hint", align=Qt.AlignmentFlag.AlignLeft)
+        reset_row = QHBoxLayout()
+        self.reset_pin_edit = _pin_edit()
+        self.reset_pin_edit.setObjectName("resetPin")
+        self.reset_button = button()
+        self.reset_button.setObjectName("resetPinButton")
+        self.reset_button.clicked.connect(self.reset_pin)
+        reset_row.addWidget(self.reset_pin_edit, 1)
+        reset_row.addWidget(self.reset_button)
+        reset.addWidget(self.reset_title)
+        reset.addWidget(self.reset_hint)
+        reset.addLayout(reset_row)
+        right.addWidget(reset_card)
+        # Class settings
+        settings_card, settings = _card()
+        self.settings_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        self.allow_no_pin = QCheckBox()
+        self.allow_no_pin.setObjectName("allowNoPin")
+        limit_row = QHBoxLayout()
+        self.limit_label = QLabel()
+        self.limit_label.setWordWrap(True)
+        self.daily_limit = QSpinBox()
+        self.daily_limit.setObjectName("dailyLimit")
+        self.daily_limit.setRange(0, 1000)
+        limit_row.addWidget(self.limit_label, 1)
+        limit_row.addWidget(self.daily_limit)
+        self.save_settings_button = button()
+        self.save_settings_button.setObjectName("saveClassSettings")
+        self.save_settings_button.clicked.connect(self.save_class_settings)
+        settings.addWidget(self.settings_title)
+        settings.addWidget(self.allow_no_pin)
+        settings.addLayout(limit_row)
+        settings.addWidget(self.save_settings_button)
+        right.addWidget(settings_card)
+        # New class
+        class_card, new_class = _card()
+        self.new_class_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        class_form = QHBoxLayout()
+        self.new_class_name = QLineEdit()
+        self.new_class_name.setObjectName("newClassName")
+        self.new_class_grade_label = QLabel()
+        self.new_class_grade = QSpinBox()
+        self.new_class_grade.setObjectName("newClassGrade")
+        self.new_class_grade.setRange(1, 12)
+        self.create_class_button = button()
+        self.create_class_button.setObjectName("createClass")
+        self.create_class_button.clicked.connect(self.create_class)
+        class_form.addWidget(self.new_class_name, 1)
+        class_form.addWidget(self.new_class_grade_label)
+        class_form.addWidget(self.new_class_grade)
+        class_form.addWidget(self.create_class_button)
+        new_class.addWidget(self.new_class_title)
+        new_class.addLayout(class_form)
+        right.addWidget(class_card)
+        right.addStretch(1)
+        right_panel = QWidget()
+        right_panel.setLayout(right)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(right_panel)
+        scroll.setMinimumWidth(470)
+        columns.addWidget(scroll, 4)
+        return tab
+
+    def _build_teachers_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        card, inner = _card()
+        card.setMaximumWidth(640)
+        self.teacher_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        form = QFormLayout()
+        self.teacher_name, self.teacher_username = QLineEdit(), QLineEdit()
+        self.teacher_password = QLineEdit()
+        self.teacher_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.teacher_class = QComboBox()
+        self.teacher_labels = [form_row(form, field) for field in (
+            self.teacher_name, self.teacher_username, self.teacher_password, self.teacher_class)]
+        self.add_teacher_button = button("primary")
+        self.add_teacher_button.clicked.connect(self.add_teacher)
+        self.teacher_message = MessageLabel()
+        inner.addWidget(self.teacher_title)
+        inner.addLayout(form)
+        inner.addWidget(self.teacher_message)
+        inner.addWidget(self.add_teacher_button)
+        layout.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        layout.addStretch(1)
+        return tab
+
+    # -- texts -------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        name = self.session.user.display_name if self.session else ""
+        self.title.setText(self.tr("Teacher area · {name}").format(name=name))
+        self.tabs.setTabText(self.tabs.indexOf(self.roster_tab), self.tr("Students"))
+        if self.tabs.indexOf(self.teachers_tab) >= 0:
+            self.tabs.setTabText(self.tabs.indexOf(self.teachers_tab), self.tr("Teachers"))
+        if self.library_page is not None and self.tabs.indexOf(self.library_page) >= 0:
+            self.tabs.setTabText(self.tabs.indexOf(self.library_page), self.tr("Library"))
+        self.class_label.setText(self.tr("Class"))
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("PIN code")])
+        self.add_title.setText(self.tr("Add a student"))
+        self.new_name_label.setText(self.tr("Name"))
+        self.new_pin_label.setText(self.tr("PIN code"))
+        self.new_pin.setPlaceholderText(self.tr("4-6 digits"))
+        self.add_button.setText(self.tr("Add"))
+        self.import_button.setText(self.tr("Import CSV…"))
+        self.reset_title.setText(self.tr("Reset PIN"))
+        self.reset_hint.setText(self.tr("Select a student in the list, type a new PIN."))
+        self.reset_pin_edit.setPlaceholderText(self.tr("New PIN"))
+        self.reset_button.setText(self.tr("Reset PIN"))
+        self.settings_title.setText(self.tr("Class settings"))
+        self.allow_no_pin.setText(self.tr("Students may sign in without a PIN"))
+        self.limit_label.setText(self.tr("Questions per student per day"))
+        self.save_settings_button.setText(self.tr("Save settings"))
+        self.new_class_title.setText(self.tr("New class"))
+        self.new_class_name.setPlaceholderText(self.tr("Class name, e.g. 7A"))
+        self.new_class_grade_label.setText(self.tr("Grade (1-12)"))
+        self.create_class_button.setText(self.tr("Create"))
+        self.teacher_title.setText(self.tr("Add a teacher"))
+        for caption, text in zip(self.teacher_labels, (
+                self.tr("Full name"), self.tr("Username"), self.tr("Password"),
+                self.tr("Class")), strict=True):
+            caption.setText(text)
+        self.add_teacher_button.setText(self.tr("Add teacher"))
+        if self.teacher_class.count():
+            self.teacher_class.setItemText(0, self.tr("(no class yet)"))
+        for index, school_class in enumerate(self.classes[:self.class_combo.count()]):
+            self.class_combo.setItemText(index, self._class_text(school_class))
+        self._fill_table()
+
+    def _class_text(self, school_class: SchoolClass) -> str:
+        return self.tr("{name} (grade {grade})").format(name=school_class.name,
+                                                        grade=school_class.grade)
+
+    # -- session and data --------------------------------------------------
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        self.message.clear_message()
+        self.teacher_message.clear_message()
+        teachers_index = self.tabs.indexOf(self.teachers_tab)
+        if session is not None and session.is_admin and teachers_index < 0:
+            self.tabs.addTab(self.teachers_tab, "")
+        elif (session is None or not session.is_admin) and teachers_index >= 0:
+            self.tabs.removeTab(teachers_index)
+        self._set_library_tab(session)
+        self.refresh_classes()
+        self.retranslate_ui()
+
+    def _set_library_tab(self, session: Session | None) -> None:
+        if self.library_page is not None:
+            shutdown = getattr(self.library_page, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+            self.tabs.removeTab(self.tabs.indexOf(self.library_page))
+            self.library_page.deleteLater()
+            self.library_page = None
+        if session is None:
+            return
+        try:
+            module: Any = importlib.import_module("tutor_desktop.ui.library_view")
+            page = module.make_library_page(self.services, session, self)
+        except ModuleNotFoundError as exc:
+            if exc.name != "tutor_desktop.ui.library_view":
+                log.exception("the library view failed to import")
+            return
+        except Exception:
+            log.exception("the library view could not be created")
+            return
+        if isinstance(page, QWidget):
+            self.library_page = page
+            self.tabs.addTab(page, "")
+
+    def refresh_classes(self, select_id: str | None = None) -> None:
+        current = select_id or self.current_class_id()
+        self.classes = self.services.accounts.classes_for(self.session) if self.session else []
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        for school_class in self.classes:
+            self.class_combo.addItem(self._class_text(school_class), school_class.id)
+        index = self.class_combo.findData(current) if current else -1
+        self.class_combo.setCurrentIndex(index if index >= 0 else (0 if self.classes else -1))
+        self.class_combo.blockSignals(False)
+        self.teacher_class.clear()
+        self.teacher_class.addItem(self.tr("(no class yet)"), "")
+        for school_class in self.classes:
+            self.teacher_class.addItem(school_class.name, school_class.id)
+        self._class_changed()
+
+    def current_class_id(self) -> str | None:
+        data = self.class_combo.currentData()
+        return str(data) if data else None
+
+    def current_class(self) -> SchoolClass | None:
+        class_id = self.current_class_id()
+        return next((c for c in self.classes if c.id == class_id), None)
+
+    def _class_changed(self, *_: object) -> None:
+        school_class = self.current_class()
+        has_class = school_class is not None
+        for widget in (self.add_button, self.import_button, self.reset_button,
+                       self.save_settings_button, self.allow_no_pin, self.daily_limit):
+            widget.setEnabled(has_class)
+        if school_class is not None:
+            self.allow_no_pin.setChecked(school_class.allow_no_pin)
+            self.daily_limit.setValue(school_class.daily_message_limit)
+        self.refresh_students()
+
+    def refresh_students(self) -> None:
+        class_id = self.current_class_id()
+        self.students = self.services.accounts.list_students(class_id) if class_id else []
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        self.table.setRowCount(len(self.students))
+        for row, student in enumerate(self.students):
+            name = QTableWidgetItem(student.display_name)
+            name.setData(Qt.ItemDataRole.UserRole, student.id)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, QTableWidgetItem(
+                self.tr("Set") if student.has_pin else self.tr("No PIN")))
+
+    def selected_student(self) -> User | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.students[rows[0].row()] if rows[0].row() < len(self.students) else None
+
+    def select_student(self, display_name: str) -> None:
+        for row, student in enumerate(self.students):
+            if student.display_name == display_name:
+                self.table.selectRow(row)
+                return
+
+    # -- actions (hashing and imports run in the background) ---------------
+    def _run(self, fn: Any, *args: Any, done: Any, buttons: tuple[QPushButton, ...] = (),
+             message: MessageLabel | None = None) -> None:
+        target = message or self.message
+        for widget in buttons:
+            widget.setEnabled(False)
+
+        def finish(result: Any) -> None:
+            for widget in buttons:
+                widget.setEnabled(True)
+            done(result)
+
+        def failed(error: BaseException) -> None:
+            for widget in buttons:
+                widget.setEnabled(True)
+            target.show_error(error)
+
+        target.clear_message()
+        run_in_background(fn, *args, on_done=finish, on_error=failed, context=self)
+
+    def add_student(self) -> None:
+        class_id, name = self.current_class_id(), self.new_name.text().strip()
+        if self.session is None or class_id is None:
+            return
+        if not name:
+            self.message.show_text(lambda: self.tr("Type the student's name first."))
+            return
+
+        def done(student: User) -> None:
+            self.new_name.clear()
+            self.new_pin.clear()
+            self.refresh_students()
+            self.message.show_text(lambda: self.tr("{name} was added.").format(
+                name=student.display_name), success=True)
+
+        self._run(self.services.accounts.create_student, self.session, class_id, name,
+                  self.new_pin.text().strip() or None, done=done, buttons=(self.add_button,))
+
+    def reset_pin(self) -> None:
+        student = self.selected_student()
+        if self.session is None:
+            return
+        if student is None:
+            self.message.show_text(lambda: self.tr("Select a student in the list first."))
+            return
+
+        def done(_: object) -> None:
+            self.reset_pin_edit.clear()
+            self.refresh_students()
+            self.message.show_text(lambda: self.tr("The PIN of {name} was changed.").format(
+                name=student.display_name), success=True)
+
+        self._run(self.services.accounts.reset_pin, self.session, student.id,
+                  self.reset_pin_edit.text().strip() or None, done=done,
+                  buttons=(self.reset_button,))
+
+    def choose_roster_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose a class list"), str(Path.home()),
+            self.tr("Class lists (*.csv);;All files (*)"))
+        if path:
+            self.import_roster_file(path)
+
+    def import_roster_file(self, path: str) -> None:
+        """Import a CSV with a ``name`` column and an optional ``pin`` column."""
+        class_id = self.current_class_id()
+        if self.session is None or class_id is None:
+            return
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = str(exc)
+            self.message.show_text(lambda: self.tr("Cannot read that file: {error}").format(
+                error=reason))
+            return
+
+        def done(created: list[User]) -> None:
+            self.refresh_students()
+            self.message.show_text(lambda: self.tr("{count} students were added.").format(
+                count=len(created)), success=True)
+
+        self._run(self.services.accounts.import_roster, self.session, class_id, text,
+                  done=done, buttons=(self.import_button,))
+
+    def save_class_settings(self) -> None:
+        class_id = self.current_class_id()
+        if self.session is None or class_id is None:
+            return
+
+        def done(updated: SchoolClass) -> None:
+            self.refresh_classes(updated.id)
+            self.message.show_text(lambda: self.tr("Settings saved."), success=True)
+
+        self._run(lambda: self.services.accounts.update_class(
+            self.session, class_id, allow_no_pin=self.allow_no_pin.isChecked(),
+            daily_message_limit=self.daily_limit.value()),
+            done=done, buttons=(self.save_settings_button,))
+
+    def create_class(self) -> None:
+        name = self.new_class_name.text().strip()
+        if self.session is None:
+            return
+        if not name:
+            self.message.show_text(lambda: self.tr("Type the class name first."))
+            return
+
+        def done(created: SchoolClass) -> None:
+            self.new_class_name.clear()
+            self.refresh_classes(created.id)
+            self.message.show_text(lambda: self.tr("Class {name} was created.").format(
+                name=created.name), success=True)
+
+        self._run(self.services.accounts.create_class, self.session, name,
+                  self.new_class_grade.value(), done=done, buttons=(self.create_class_button,))
+
+    def add_teacher(self) -> None:
+        name, username = self.teacher_name.text().strip(), self.teacher_username.text().strip()
+        if self.session is None:
+            return
+        if not (name and username and self.teacher_password.text()):
+            self.teacher_message.show_text(lambda: self.tr("Please fill in every field."))
+            return
+        class_id = self.teacher_class.currentData()
+        class_ids = (str(class_id),) if class_id else ()
+
+        def done(teacher: User) -> None:
+            self.teacher_name.clear()
+            self.teacher_username.clear()
+            self.teacher_password.clear()
+            self.teacher_message.show_text(lambda: self.tr("{name} can now sign in.").format(
+                name=teacher.display_name), success=True)
+
+        self._run(self.services.accounts.create_teacher, self.session, username, name,
+                  self.teacher_password.text(), class_ids, done=done,
+                  buttons=(self.add_teacher_button,), message=self.teacher_message)

@@ -1,0 +1,258 @@
+"""Where answers come from right now: a small indicator and a status panel.
+
+``StatusIndicator`` (for the window's header or status bar) shows one of
+"Local model", "Online via <provider>", "Offline" with a coloured dot; its
+tooltip lists every service. ``StatusPanel`` (for the settings page) is a table:
+service, state, last error, latency, with a "Check now" button.
+
+Both are fed by :class:`tutor_desktop.core.connectivity.ConnectivityMonitor`.
+The monitor calls listeners on its own thread; :class:`ConnectivityBridge`
+re-emits them as a Qt signal, which Qt queues to the GUI thread. A slow QTimer
+also refreshes, because the summary depends on the routing policy, which a
+teacher can change without any service changing state. The GUI thread never
+probes: "Check now" runs in the background pool.
+
+Usage::
+
+    monitor = services.extras["connectivity"]
+    header.addWidget(StatusIndicator(monitor))
+    settings_layout.addWidget(StatusPanel(monitor))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tutor_desktop.core.connectivity import (
+    ConnectivityMonitor,
+    IndicatorMode,
+    ServiceKind,
+    ServiceState,
+    ServiceStatus,
+    Summary,
+)
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 5000
+DOT_COLORS = {IndicatorMode.ONLINE: "#2DB87D", IndicatorMode.LOCAL: "#4F7CFF",
+              IndicatorMode.OFFLINE: "#9A9A9A"}
+STATE_COLORS = {ServiceState.OK: "#2DB87D", ServiceState.DEGRADED: "#F2A93B",
+                ServiceState.DOWN: "#D64545", ServiceState.AUTH: "#D64545",
+                ServiceState.UNKNOWN: "#9A9A9A", ServiceState.OFF: "#9A9A9A"}
+
+
+class ConnectivityBridge(QObject):
+    """Turns the monitor's thread callbacks into a GUI-thread signal."""
+
+    changed = Signal(object)  # list[ServiceStatus]
+
+    def __init__(self, monitor: ConnectivityMonitor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.monitor = monitor
+        self._unsubscribe = monitor.subscribe(self._from_monitor)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+
+    def _from_monitor(self, statuses: list[ServiceStatus]) -> None:  # any thread
+        with contextlib.suppress(RuntimeError):  # the widget is gone: nothing to update
+            self.changed.emit(statuses)
+
+
+class StatusIndicator(QWidget):
+    """A dot and one line: who will answer the next question."""
+
+    mode_changed = Signal(str)  # IndicatorMode value
+
+    def __init__(self, monitor: ConnectivityMonitor, parent: QWidget | None = None, *,
+                 start: bool = True, refresh_ms: int = REFRESH_MS) -> None:
+        super().__init__(parent)
+        self.monitor = monitor
+        self._summary: Summary | None = None
+        self._dot = QLabel("●", self)
+        self._label = QLabel(self)
+        self._label.setObjectName("connectivityLabel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(6)
+        layout.addWidget(self._dot)
+        layout.addWidget(self._label)
+        self._bridge = ConnectivityBridge(monitor, self)
+        self._bridge.changed.connect(self.refresh)
+        self._timer = QTimer(self)
+        self._timer.setInterval(refresh_ms)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        if start:
+            monitor.start()
+        self.refresh()
+
+    # -- reading (tests, the main window) --------------------------------------
+    @property
+    def mode(self) -> IndicatorMode:
+        return self._summary.mode if self._summary else IndicatorMode.OFFLINE
+
+    def text(self) -> str:
+        return self._label.text()
+
+    # -- updating ----------------------------------------------------------------
+    def refresh(self, *_: object) -> None:
+        summary = self.monitor.summary()
+        old = self._summary
+        self._summary = summary
+        self._render(summary)
+        if old is None or old.mode is not summary.mode or old.provider != summary.provider:
+            self.mode_changed.emit(summary.mode.value)
+
+    def _render(self, summary: Summary) -> None:
+        if summary.mode is IndicatorMode.ONLINE:
+            text = self.tr("Online via %1").replace("%1", summary.provider)
+        elif summary.mode is IndicatorMode.LOCAL:
+            text = self.tr("Local model")
+        else:
+            text = self.tr("Offline")
+        self._label.setText(text)
+        self._dot.setStyleSheet(f"color: {DOT_COLORS[summary.mode]};")
+        self.setToolTip("\n".join(_line(s, self) for s in self.monitor.statuses()))
+        self.setAccessibleName(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and self._summary is not None:
+            self._render(self._summary)
+        super().changeEvent(event)
+
+
+class StatusPanel(QWidget):
+    """Every service with state, last error and latency (settings page, for teachers/IT)."""
+
+    COLUMNS = 4
+
+    def __init__(self, monitor: ConnectivityMonitor, parent: QWidget | None = None, *,
+                 start: bool = True) -> None:
+        super().__init__(parent)
+        self.monitor = monitor
+        self.table = QTableWidget(0, self.COLUMNS, self)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.check_button = QPushButton(self)
+        self.check_button.clicked.connect(self.check_now)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.check_button)
+        layout.addLayout(row)
+        self._bridge = ConnectivityBridge(monitor, self)
+        self._bridge.changed.connect(self.show_statuses)
+        if start:
+            monitor.start()
+        self._retranslate()
+        self.show_statuses(monitor.statuses())
+
+    def show_statuses(self, statuses: Sequence[ServiceStatus]) -> None:
+        self.table.setRowCount(len(statuses))
+        for row, status in enumerate(statuses):
+            state = QTableWidgetItem(_state_text(status, self))
+            state.setForeground(_qcolor(STATE_COLORS[status.state]))
+            latency = "" if status.latency_ms is None else f"{status.latency_ms:.0f} ms"
+            items = (QTableWidgetItem(_service_name(status, self)), state,
+                     QTableWidgetItem(status.last_error), QTableWidgetItem(latency))
+            for column, item in enumerate(items):
+                if column == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
+                                          Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The table as text (tests, accessibility)."""
+        result = []
+        for row in range(self.table.rowCount()):
+            cells = [self.table.item(row, c) for c in range(self.COLUMNS)]
+            values = [cell.text() if cell is not None else "" for cell in cells]
+            result.append((values[0], values[1], values[2], values[3]))
+        return result
+
+    def check_now(self) -> None:
+        """Probe every service now, off the GUI thread."""
+        from tutor_desktop.ui.background import run_in_background
+
+        self.check_button.setEnabled(False)
+        run_in_background(self.monitor.check_now, on_done=self._checked,
+                          on_error=self._check_failed, context=self)
+
+    def _checked(self, statuses: object) -> None:
+        self.check_button.setEnabled(True)
+        if isinstance(statuses, list):
+            self.show_statuses(statuses)
+
+    def _check_failed(self, error: BaseException) -> None:
+        self.check_button.setEnabled(True)
+        log.warning("status check failed: %s", error)
+
+    def _retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Service"), self.tr("State"), self.tr("Last error"), self.tr("Latency")])
+        self.check_button.setText(self.tr("Check now"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self.show_statuses(self.monitor.statuses())
+        super().changeEvent(event)
+
+
+def _qcolor(name: str) -> object:
+    from PySide6.QtGui import QColor
+
+    return QColor(name)
+
+
+def _service_name(status: ServiceStatus, widget: QWidget) -> str:
+    if status.kind is ServiceKind.LOCAL:
+        name = widget.tr("Local model")
+        return f"{name} ({status.detail})" if status.detail else name
+    if status.kind is ServiceKind.REMOTE:
+        return widget.tr("Remote model: %1").replace("%1", status.label)
+    if status.kind is ServiceKind.SPEECH:
+        return widget.tr("Speech recognition")
+    return widget.tr("Sync service")
+
+
+def _state_text(status: ServiceStatus, widget: QWidget) -> str:
+    texts = {
+        ServiceState.OK: widget.tr("Working"),
+        ServiceState.DEGRADED: widget.tr("Having problems"),
+        ServiceState.DOWN: widget.tr("Not reachable") if status.kind in (
+            ServiceKind.REMOTE, ServiceKind.SYNC) else widget.tr("Not available"),
+        ServiceState.AUTH: widget.tr("API key rejected"),
+        ServiceState.UNKNOWN: widget.tr("Not checked yet"),
+        ServiceState.OFF: widget.tr("Not set up"),
+    }
+    text = texts[status.state]
+    if status.paused:
+        text += " · " + widget.tr("paused")
+    return text
+
+
+def _line(status: ServiceStatus, widget: QWidget) -> str:
+    latency = "" if status.latency_ms is None else f" ({status.latency_ms:.0f} ms)"
+    error = f" — {status.last_error}" if status.last_error else ""
+    return f"{_service_name(status, widget)}: {_state_text(status, widget)}{latency}{error}"
