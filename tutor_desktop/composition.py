@@ -56,7 +56,31 @@ def build_services(data_dir: str | Path | None = None) -> Services:
         secrets=open_secret_store(paths.secrets_file),
     )
     # --- llm/tutor wiring (issue 3) ---
+    # The model loads lazily: the GUI calls extras["models"].start(); an answer waits for it.
+    from tutor_desktop.core.llm.manager import model_manager_for
+    from tutor_desktop.core.tutor import TutorService
+
+    services.extras["models"] = model_manager_for(paths, config, db)
+    services.extras["tutor"] = TutorService(
+        services.conversations, accounts, services.extras["models"],
+        max_new_tokens=config.max_new_tokens)
     # --- library/retrieval wiring (issue 4) ---
+    from tutor_desktop.core.library.wiring import library_services
+
+    services.extras.update(library_services(paths, config, db))
     # --- remote llm wiring (issue 5) ---
+    # Router (policy local-first/remote-first/local-only) replaces the tutor's model source;
+    # response cache; connectivity monitor (the window starts it; `tutor doctor` probes once).
+    from tutor_desktop.core.llm.remote_wiring import remote_services
+
+    services.extras.update(remote_services(config, db, services.secrets, services.extras))
+    # --- end remote llm wiring (issue 5) ---
     # --- speech wiring (issue 6) ---
+    # Cheap: probes the microphone and loads a Vosk model only when first asked.
+    from tutor_desktop.core.speech import SpeechService
+    from tutor_desktop.core.speech.doctor_checks import register_doctor_check as speech_doctor
+
+    services.extras["speech"] = SpeechService.for_app(config, paths, services.secrets)
+    speech_doctor()
+    # --- end speech wiring (issue 6) ---
     return services

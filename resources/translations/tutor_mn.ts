@@ -13,6 +13,188 @@
     </message>
 </context>
 <context>
+    <name>ChatView</name>
+    <message>
+        <source>+ New conversation</source>
+        <translation>+ Шинэ яриа</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Илгээх</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Зогсоох</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Дахин хариулуулах</translation>
+    </message>
+    <message>
+        <source>Copy answer</source>
+        <translation>Хариултыг хуулах</translation>
+    </message>
+    <message>
+        <source>Type your question… (Enter sends)</source>
+        <translation>Асуултаа бичээрэй… (Enter дарж илгээнэ)</translation>
+    </message>
+    <message>
+        <source>Grade %1 · %2</source>
+        <translation>%1-р анги · %2</translation>
+    </message>
+    <message>
+        <source>Model: %1</source>
+        <translation>Загвар: %1</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>Загварыг ачаалж байна…</translation>
+    </message>
+    <message>
+        <source>No local model</source>
+        <translation>Загвар суулгаагүй</translation>
+    </message>
+    <message>
+        <source>New conversation</source>
+        <translation>Шинэ яриа</translation>
+    </message>
+    <message>
+        <source>The answer was stopped.</source>
+        <translation>Хариултыг зогсоосон.</translation>
+    </message>
+    <message>
+        <source>Something went wrong. Please try again.</source>
+        <translation>Алдаа гарлаа. Дахин оролдоно уу.</translation>
+    </message>
+    <message>
+        <source>The answer was copied.</source>
+        <translation>Хариултыг хуулсан.</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Та</translation>
+    </message>
+    <message>
+        <source>Tutor</source>
+        <translation>Багш</translation>
+    </message>
+    <message>
+        <source>(stopped)</source>
+        <translation>(зогсоосон)</translation>
+    </message>
+    <message>
+        <source>Ask your question below. The tutor will help you step by step.</source>
+        <translation>Асуултаа доор бичээрэй. Багш алхам алхмаар туслах болно.</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryPage</name>
+    <message>
+        <source>Import textbooks as PDF files: click Import or drop files here. Students get answers from the books of their grade and subject, with page numbers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Biology 7 (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grade</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished">Хэл</translation>
+    </message>
+    <message>
+        <source>Import PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Passages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>importing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>updating search…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose textbook PDFs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>page {done} of {total}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{pages} pages, passage {done} of {total}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>about {time} left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import cancelled; nothing was kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove textbook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove &quot;{title}&quot; from the library? Students will no longer get answers from it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Tutor Desktop</source>
@@ -40,6 +222,25 @@
     <message>
         <source>Something went wrong: {error}</source>
         <translation>Алдаа гарлаа: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>PageViewer</name>
+    <message>
+        <source>◀ Previous page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next page ▶</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The PDF file is not on this computer; showing the page&apos;s text.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -193,6 +394,44 @@
     <message>
         <source>Grade {grade}</source>
         <translation>{grade}-р анги</translation>
+    </message>
+</context>
+<context>
+    <name>StatusIndicator</name>
+    <message>
+        <source>Online via %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Local model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check now</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -426,6 +665,57 @@
     <message>
         <source>Import WAV…</source>
         <translation>WAV оруулах…</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <source>Local model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remote model: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Speech recognition</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sync service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Working</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Having problems</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not reachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not available</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>API key rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not checked yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not set up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

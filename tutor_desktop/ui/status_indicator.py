@@ -26,6 +26,7 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -171,7 +172,7 @@ class StatusPanel(QWidget):
         self.table.setRowCount(len(statuses))
         for row, status in enumerate(statuses):
             state = QTableWidgetItem(_state_text(status, self))
-            state.setForeground(_qcolor(STATE_COLORS[status.state]))
+            state.setForeground(QColor(STATE_COLORS[status.state]))
             latency = "" if status.latency_ms is None else f"{status.latency_ms:.0f} ms"
             items = (QTableWidgetItem(_service_name(status, self)), state,
                      QTableWidgetItem(status.last_error), QTableWidgetItem(latency))
@@ -217,12 +218,6 @@ class StatusPanel(QWidget):
             self._retranslate()
             self.show_statuses(self.monitor.statuses())
         super().changeEvent(event)
-
-
-def _qcolor(name: str) -> object:
-    from PySide6.QtGui import QColor
-
-    return QColor(name)
 
 
 def _service_name(status: ServiceStatus, widget: QWidget) -> str:

@@ -1,17 +1,72 @@
-"""``tutor ask``: answer one question (filled by the tutor issue)."""
+"""``tutor ask``: answer one question and exit (scripts, and IT's "does the model work?" check).
+
+No student signs in and nothing is written to anyone's conversations.
+``--json`` prints ``{"answer", "backend", "model", "citations", "tokens"}``.
+Exit code 0 when an answer (or a safety refusal) was given, 1 when no model
+could answer.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+
+from tutor_desktop.cli.common import cli_language, fail, open_services
+from tutor_desktop.core.i18n import TutorError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("ask", help="answer one question and exit")
     parser.add_argument("question")
+    parser.add_argument("--grade", type=int, choices=range(1, 13), metavar="N",
+                        help="school grade 1-12 (tunes the explanation)")
+    parser.add_argument("--subject", default="", help="subject, e.g. math or Математик")
+    parser.add_argument("--lang", choices=("mn", "en"), help="answer language (default: LANG)")
+    parser.add_argument("--mode", choices=("socratic", "explain"), default="socratic")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--backend", choices=("auto", "local", "remote"), default="auto")
+    parser.add_argument("--max-tokens", type=int, metavar="N",
+                        help="longest answer in tokens (default: config max_new_tokens)")
     parser.set_defaults(handler=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
-    print("Answering needs the local model engine, which is not installed yet.", file=sys.stderr)
-    return 1
+    language = args.lang or cli_language()
+    services = open_services(args)
+    try:
+        tutor = services.extras["tutor"]
+
+        def show(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+        try:
+            reply = tutor.answer_once(
+                args.question, grade=args.grade, subject=args.subject, language=language,
+                mode=args.mode, on_delta=None if args.json else show, prefer=args.backend,
+                max_tokens=args.max_tokens)
+        except TutorError as error:
+            return fail(error, language)
+        problem = (" ".join(reply.notices) or reply.text) if reply.status == "error" else ""
+        if args.json:
+            out = {"answer": reply.text, "backend": reply.backend, "model": reply.model,
+                   "citations": reply.citations,
+                   "tokens": {"prompt": reply.prompt_tokens,
+                              "completion": reply.completion_tokens}}
+            if problem:
+                out["error"] = problem
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            print()
+            for notice in reply.notices if not problem else []:
+                print(notice, file=sys.stderr)
+        models = services.extras.get("models")
+        for model_notice in models.status.notices if models is not None else ():
+            print(model_notice.message(language), file=sys.stderr)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        services.close()

@@ -1,24 +1,148 @@
-"""``tutor chat``: the terminal tutor for headless machines (filled by the tutor issue)."""
+"""``tutor chat``: the same tutor in a terminal (headless lab PCs, SSH, quick checks).
+
+The student signs in (class -> name -> PIN), then types questions; answers
+stream as they are generated. ``/new`` starts a new conversation, ``/quit``
+ends; Ctrl+C stops an answer mid-way (it is kept, marked as stopped). Works
+line by line when standard input is a pipe, so scripts and tests can drive it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import queue
 import sys
+import threading
+from typing import Any
+
+from tutor_desktop.cli.common import cli_language, open_services, terminal_sign_in
+from tutor_desktop.core.i18n import TutorError, tr
+
+_DONE = object()
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("chat", help="the tutor in a terminal")
     parser.add_argument("--class", dest="class_name", help="class name (skip the menu)")
     parser.add_argument("--student", help="student name (skip the menu)")
+    parser.add_argument("--subject", default="", help="subject of new conversations")
+    parser.add_argument("--mode", choices=("socratic", "explain"), default="socratic")
+    parser.add_argument("--max-tokens", type=int, metavar="N",
+                        help="longest answer in tokens (default: config max_new_tokens)")
     parser.set_defaults(handler=handler)
 
 
 def defaults(args: argparse.Namespace) -> argparse.Namespace:
     """Chat arguments for ``tutor gui`` falling back to the terminal."""
-    return argparse.Namespace(data_dir=args.data_dir, class_name=None, student=None)
+    return argparse.Namespace(data_dir=args.data_dir, class_name=None, student=None,
+                              subject="", mode="socratic", max_tokens=None)
+
+
+def _stream_answer(run: Any) -> Any:
+    """Run ``run(on_delta, stop_event)`` on a worker thread and print deltas as they come.
+
+    The main thread only prints, so Ctrl+C lands here and stops the answer
+    cleanly instead of tearing down the model mid-token.
+    """
+    deltas: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["reply"] = run(deltas.put, stop)
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+        finally:
+            deltas.put(_DONE)
+
+    worker = threading.Thread(target=work, name="tutor-answer", daemon=True)
+    worker.start()
+    while True:
+        try:
+            item = deltas.get()
+        except KeyboardInterrupt:
+            stop.set()
+            continue
+        if item is _DONE:
+            break
+        sys.stdout.write(str(item))
+        sys.stdout.flush()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("reply")
 
 
 def handler(args: argparse.Namespace) -> int:
-    print("The terminal tutor needs the local model engine, which is not installed yet.",
-          file=sys.stderr)
-    return 1
+    services = open_services(args)
+    try:
+        return _chat(services, args)
+    finally:
+        services.close()
+
+
+def _chat(services: Any, args: argparse.Namespace) -> int:
+    language = cli_language()
+    try:
+        session = terminal_sign_in(services, args.class_name, args.student)
+    except TutorError as error:
+        print(error.message(language), file=sys.stderr)
+        return 2
+    if session is None:
+        has_students = any(services.accounts.list_students(c.id)
+                           for c in services.accounts.list_classes())
+        print(tr("chat_sign_in_failed" if has_students else "chat_no_students", language),
+              file=sys.stderr)
+        return 2
+    language = session.user.language
+    tutor = services.extras["tutor"]
+    models = services.extras.get("models")
+    if models is not None:
+        models.start()
+        if models.status.state.value == "loading":
+            print(models.status.message(language), file=sys.stderr)
+        status = models.wait()
+        for notice in status.notices:
+            print(notice.message(language), file=sys.stderr)
+        if status.state.value != "ready":
+            print(status.message(language), file=sys.stderr)
+    print(tr("chat_welcome", language, name=session.user.display_name))
+    interactive = sys.stdin.isatty()
+    conversation_id: str | None = None
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            print()
+            break
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit", "/q"):
+            break
+        if text == "/new":
+            conversation_id = None
+            print(tr("chat_new_conversation", language))
+            continue
+        try:
+            if conversation_id is None:
+                conversation_id = tutor.start_conversation(
+                    session, subject=args.subject, mode=args.mode).id
+            conv_id = conversation_id
+            reply = _stream_answer(lambda on_delta, stop, q=text, c=conv_id: tutor.ask(
+                session, c, q, on_delta=on_delta, stop_event=stop,
+                max_tokens=args.max_tokens))
+        except TutorError as error:
+            print(error.message(language))
+            continue
+        print()
+        if reply.status == "partial":
+            print(tr("tutor_stopped", language))
+        for notice in reply.notices:
+            print(notice, file=sys.stderr)
+    print(tr("chat_goodbye", language))
+    return 0

@@ -1,16 +1,290 @@
-"""``tutor library``: import and search textbooks (filled by the library issue)."""
+"""``tutor library``: import, list, remove and search textbooks.
+
+IT staff import a whole curriculum unattended::
+
+    tutor library add BOOKS_FOLDER/                       # library.toml / sidecars
+    tutor library add bio7.pdf --grade 7 --subject biology --lang mn --title "Биологи 7"
+    tutor library list --json
+    tutor library search "фотосинтез гэж юу вэ" --grade 7 --k 5
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tutor_desktop.cli.common import cli_language, fail, open_services
+from tutor_desktop.core.i18n import TutorError, tr
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+    from tutor_desktop.core.library import ImportProgress, ImportResult, Library
+    from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("library", help="import, list and search textbooks")
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=lambda args: (parser.print_help(), 1)[1])
+    actions = parser.add_subparsers(dest="library_command", metavar="ACTION")
+
+    add = actions.add_parser("add", help="import PDF files or folders of PDFs")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.add_argument("--grade", type=int)
+    add.add_argument("--subject")
+    add.add_argument("--lang", dest="language", choices=("mn", "en"))
+    add.add_argument("--title")
+    add.add_argument("--json", action="store_true", help="print results as JSON")
+    add.set_defaults(handler=cmd_add)
+
+    listing = actions.add_parser("list", help="list imported books")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+
+    remove = actions.add_parser("remove", help="remove a book (by id or id prefix)")
+    remove.add_argument("book_id", metavar="ID")
+    remove.set_defaults(handler=cmd_remove)
+
+    search = actions.add_parser("search", help="search the textbooks")
+    search.add_argument("query")
+    search.add_argument("--grade", type=int)
+    search.add_argument("--subject")
+    search.add_argument("--lang", dest="language", choices=("mn", "en"))
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--mode", choices=("hybrid", "vector", "keyword"), default="hybrid",
+                        help=argparse.SUPPRESS)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    samples = actions.add_parser("import-samples",
+                                 help="generate the sample textbook PDFs and import them")
+    samples.add_argument("--json", action="store_true")
+    samples.set_defaults(handler=cmd_import_samples)
+
+    resume = actions.add_parser("resume",
+                                help="finish interrupted imports / rebuild the search index")
+    resume.set_defaults(handler=cmd_resume)
 
 
-def handler(args: argparse.Namespace) -> int:
-    print("The textbook library is not installed yet.", file=sys.stderr)
-    return 1
+def handler(args: argparse.Namespace) -> int:  # kept for the CLI loader's convention
+    result: int = args.handler(args)
+    return result
+
+
+# --------------------------------------------------------------------- helpers
+def _library(services: Services) -> Library:
+    library: Library = services.extras["library"]
+    return library
+
+
+def _retriever(services: Services) -> HybridRetriever:
+    retriever: HybridRetriever = services.extras["retriever"]
+    return retriever
+
+
+class TerminalProgress:
+    """One self-rewriting line on a terminal; a line every few seconds in a log."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, progress: ImportProgress) -> None:
+        now = time.monotonic()
+        final = progress.stage == "done"
+        if not final and now - self._last < (0.2 if self.tty else 5.0):
+            return
+        self._last = now
+        filled = int(progress.fraction * 24)
+        bar = "#" * filled + "-" * (24 - filled)
+        parts = [f"[{bar}] {progress.fraction * 100:3.0f}%", progress.file[:40]]
+        if progress.pages_total:
+            parts.append(f"pages {progress.pages_done}/{progress.pages_total}")
+        if progress.chunks_total:
+            parts.append(f"passages {progress.chunks_done}/{progress.chunks_total}")
+        if progress.seconds_left is not None and not final:
+            parts.append(f"~{progress.seconds_left:.0f} s left")
+        line = "  ".join(parts)
+        if self.tty:
+            self.stream.write("\r" + line.ljust(self._width))
+            self._width = len(line)
+            if final:
+                self.stream.write("\n")
+                self._width = 0
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _result_message(result: ImportResult, language: str) -> str:
+    book = result.book
+    params = {"title": book.title, "grade": book.grade, "subject": book.subject,
+              "lang": book.language, "pages": book.page_count, "chunks": book.chunk_count}
+    return tr(f"library_{result.outcome}", language, **params)
+
+
+def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any], *,
+                 as_json: bool = False) -> int:
+    """Import every PDF under ``paths``; keeps going past bad files, exit 2 if any failed."""
+    from tutor_desktop.core.library import plan_imports, validate_meta
+
+    language = cli_language()
+    plan = plan_imports(paths, overrides)
+    if not plan:
+        print(tr("library_no_pdfs", language, path=", ".join(map(str, paths))), file=sys.stderr)
+        return 2
+    if overrides.get("title") and len(plan) > 1:
+        print(tr("library_title_with_many", language), file=sys.stderr)
+        return 2
+    failures = 0
+    report: list[dict[str, Any]] = []
+    cancel = threading.Event()
+    for pdf, values in plan:
+        try:
+            meta = validate_meta(values, pdf)
+            result = library.import_file(pdf, meta, progress=TerminalProgress(), cancel=cancel)
+        except TutorError as error:
+            failures += 1
+            print(error.message(language), file=sys.stderr)
+            report.append({"file": str(pdf), "ok": False, "error": error.message_id,
+                           "message": error.message(language)})
+            continue
+        except KeyboardInterrupt:
+            print(tr("library_import_cancelled", language, file=pdf.name), file=sys.stderr)
+            return 130
+        report.append({"file": str(pdf), "ok": True, "outcome": result.outcome,
+                       "book": result.book.as_dict()})
+        if not as_json:
+            print(_result_message(result, language))
+    if library.pending():  # a model change re-indexes the other books too
+        try:
+            library.resume_pending(progress=TerminalProgress(), cancel=cancel)
+        except TutorError as error:
+            print(error.message(language), file=sys.stderr)
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    if failures:
+        print(tr("library_failed_count", language, count=failures), file=sys.stderr)
+        return 2
+    return 0
+
+
+# -------------------------------------------------------------------- commands
+def cmd_add(args: argparse.Namespace) -> int:
+    overrides = {"grade": args.grade, "subject": args.subject, "language": args.language,
+                 "title": args.title}
+    services = open_services(args)
+    try:
+        return import_paths(_library(services), [Path(p) for p in args.paths],
+                            {k: v for k, v in overrides.items() if v not in (None, "")},
+                            as_json=args.json)
+    finally:
+        services.close()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    try:
+        books = _library(services).books()
+        if args.json:
+            print(json.dumps([b.as_dict() for b in books], ensure_ascii=False, indent=2))
+            return 0
+        if not books:
+            print(tr("library_empty", cli_language()))
+            return 0
+        for book in books:
+            status = "" if book.status == "ready" else f"  [{book.status}]"
+            print(f"{book.id[:8]}  grade {book.grade:>2}  {book.subject:<10} {book.language}  "
+                  f"{book.page_count:>4} p  {book.chunk_count:>5} passages  {book.title}{status}")
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    try:
+        library = _library(services)
+        book = library.get(args.book_id) or library.find(args.book_id)
+        if book is None:
+            from tutor_desktop.core.library import LibraryError
+
+            return fail(LibraryError("library_unknown_book", id=args.book_id))
+        library.remove(book.id)
+        print(tr("library_removed", cli_language(), title=book.title))
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    language = cli_language()
+    try:
+        pending = _library(services).pending()
+        if pending:  # searched as they are; `tutor library resume` finishes them
+            print(tr("library_pending_notice", language, count=len(pending)), file=sys.stderr)
+        result = _retriever(services).search_detailed(
+            args.query, grade=args.grade, subject=args.subject, language=args.language,
+            k=args.k, mode=args.mode)
+        if args.json:
+            print(json.dumps({
+                "query": args.query, "scope": result.scope.as_dict(), "widened": result.widened,
+                "hits": [{**hit.citation(), "page_end": hit.page_end,
+                          "textbook_id": hit.textbook_id, "heading": hit.heading,
+                          "text": hit.text} for hit in result.hits],
+            }, ensure_ascii=False, indent=2))
+            return 0
+        if not result.hits:
+            print(tr("library_no_results", language))
+            return 0
+        if result.widened:
+            print(tr("library_widened", language))
+        for rank, hit in enumerate(result.hits, start=1):
+            print(f"{rank}. {hit.book}, p. {hit.page_label}  ({hit.score:.4f})  {hit.heading}")
+            text = hit.text if len(hit.text) <= 300 else hit.text[:297] + "..."
+            print(f"   {text}")
+        return 0
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()
+
+
+def cmd_import_samples(args: argparse.Namespace) -> int:
+    from tutor_desktop.core.library.samples import generate_samples
+
+    services = open_services(args)
+    try:
+        with tempfile.TemporaryDirectory(prefix="tutor-samples-") as folder:
+            written = generate_samples(Path(folder))
+            library = _library(services)
+            code = 0
+            for pdf, book in written:
+                meta = {"title": book.title, "grade": book.grade, "subject": book.subject,
+                        "language": book.language}
+                code = max(code, import_paths(library, [pdf], meta, as_json=args.json))
+            return code
+    finally:
+        services.close()
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    services = open_services(args)
+    language = cli_language()
+    try:
+        library = _library(services)
+        for book in library.resume_pending(progress=TerminalProgress()):
+            print(tr("library_resumed", language, title=book.title))
+        return 0
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()

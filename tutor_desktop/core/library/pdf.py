@@ -1,0 +1,232 @@
+"""PDF text extraction with pypdfium2 (BSD/Apache; ~900 pages/s measured here).
+
+Each page becomes a list of blocks: headings (lines set in a clearly larger
+font than the body text) and body paragraphs. Running headers/footers and
+bare page numbers are dropped so they do not pollute search. Bad input is
+turned into a :class:`LibraryError` that names the file and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor_desktop.core.embeddings.text import normalize_text
+from tutor_desktop.core.library.errors import LibraryError
+
+HEADING_RATIO = 1.15        # a line this much larger than body text is a heading
+MAX_HEADING_CHARS = 150
+MIN_TEXT_CHARS = 40         # fewer letters in the whole file: a scan without a text layer
+_PAGE_NUMBER = re.compile(r"^(page|хуудас|х\.)?\s*\d{1,4}\s*$", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Block:
+    text: str
+    heading: bool = False
+    level: int = 0          # 1 = largest heading size in the book
+
+
+@dataclass
+class Page:
+    number: int             # 1-based
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    size: float
+
+
+def check_file(path: Path) -> None:
+    """Cheap checks before PDFium sees the file: exists, not empty, starts like a PDF."""
+    name = path.name
+    if not path.is_file():
+        raise LibraryError("library_file_missing", file=str(path))
+    if path.stat().st_size == 0:
+        raise LibraryError("library_empty_file", file=name)
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise LibraryError("library_not_pdf", file=name)
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            raise LibraryError("library_encrypted", file=path.name) from exc
+        raise LibraryError("library_corrupt", file=path.name,
+                           reason=str(exc).rstrip(". ")) from exc
+
+
+def page_count(path: Path) -> int:
+    check_file(path)
+    document = _open(path)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def _page_lines(document, index: int) -> list[_Line]:  # type: ignore[no-untyped-def]
+    """The page's text lines, each with the font size of its first visible character."""
+    import pypdfium2.raw as pdfium_c
+
+    page = document[index]
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        lines: list[_Line] = []
+        offset = 0
+        # PDFium separates lines with generated "\r\n" characters that count as
+        # characters, so text offsets are character indices (BMP text).
+        for raw_line in text.split("\r\n"):
+            stripped = raw_line.strip()
+            if stripped:
+                first = offset + (len(raw_line) - len(raw_line.lstrip()))
+                size = float(pdfium_c.FPDFText_GetFontSize(textpage.raw, first))
+                lines.append(_Line(stripped, size))
+            offset += len(raw_line) + 2
+        return lines
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _body_size(pages: list[list[_Line]]) -> float:
+    """The font size most characters are set in."""
+    weights: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            weights[round(line.size, 1)] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 0.0
+
+
+def _running_lines(pages: list[list[_Line]]) -> set[str]:
+    """First/last lines repeated on many pages (running headers and footers)."""
+    if len(pages) < 4:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edge = {_DIGITS.sub("#", line.text) for line in lines[:1] + lines[-1:]}
+        counts.update(edge)
+    return {text for text, count in counts.items() if count >= max(3, len(pages) // 2)}
+
+
+def _join_body(lines: list[str]) -> str:
+    """Join wrapped lines into a paragraph, undoing end-of-line hyphenation."""
+    out = ""
+    for line in lines:
+        if out.endswith("-") and line[:1].islower():
+            out = out[:-1] + line
+        elif out:
+            out += " " + line
+        else:
+            out = line
+    return out
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def extract_pages(path: Path, progress: ProgressFn | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> list[Page]:
+    """All pages of ``path`` as heading/body blocks, or a :class:`LibraryError`."""
+    import pypdfium2 as pdfium
+
+    check_file(path)
+    document = _open(path)
+    try:
+        total = len(document)
+        if total == 0:
+            raise LibraryError("library_corrupt", file=path.name, reason="no pages")
+        raw_pages: list[list[_Line]] = []
+        for index in range(total):
+            if should_stop and should_stop():
+                return []
+            try:
+                raw_pages.append(_page_lines(document, index))
+            except pdfium.PdfiumError as exc:
+                raise LibraryError("library_corrupt", file=path.name,
+                                   reason=f"page {index + 1}: {exc}") from exc
+            if progress:
+                progress(index + 1, total)
+    finally:
+        document.close()
+
+    letters = sum(ch.isalnum() for lines in raw_pages for line in lines for ch in line.text)
+    if letters < MIN_TEXT_CHARS:
+        raise LibraryError("library_no_text", file=path.name)
+
+    body = _body_size(raw_pages)
+    heading_sizes = sorted({round(line.size, 1) for lines in raw_pages for line in lines
+                            if body and line.size >= body * HEADING_RATIO}, reverse=True)
+    running = _running_lines(raw_pages)
+    return [_page_blocks(number, lines, heading_sizes, running)
+            for number, lines in enumerate(raw_pages, start=1)]
+
+
+def _page_blocks(number: int, lines: list[_Line], heading_sizes: list[float],
+                 running: set[str]) -> Page:
+    """Group a page's lines into heading and body blocks."""
+    page = Page(number)
+    body: list[str] = []
+    heading: list[str] = []
+    heading_level = 0
+
+    def flush() -> None:
+        if heading:
+            page.blocks.append(Block(normalize_text(" ".join(heading)), True, heading_level))
+            heading.clear()
+        if body:
+            page.blocks.append(Block(normalize_text(_join_body(body))))
+            body.clear()
+
+    for line in lines:
+        if _PAGE_NUMBER.match(line.text) or _DIGITS.sub("#", line.text) in running:
+            continue
+        size = round(line.size, 1)
+        if size in heading_sizes and len(line.text) <= MAX_HEADING_CHARS:
+            level = heading_sizes.index(size) + 1
+            if body or (heading and level != heading_level):
+                flush()
+            heading_level = level
+            heading.append(line.text)
+        else:
+            if heading:
+                flush()
+            body.append(line.text)
+    flush()
+    page.blocks = [block for block in page.blocks if block.text]
+    return page
+
+
+def read_page(path: Path, number: int) -> Page | None:
+    """One page as blocks (for the page viewer); headings judged against this page alone."""
+    check_file(path)
+    document = _open(path)
+    try:
+        if not 1 <= number <= len(document):
+            return None
+        lines = _page_lines(document, number - 1)
+    finally:
+        document.close()
+    body = _body_size([lines])
+    heading_sizes = sorted({round(line.size, 1) for line in lines
+                            if body and line.size >= body * HEADING_RATIO}, reverse=True)
+    return _page_blocks(number, lines, heading_sizes, set())

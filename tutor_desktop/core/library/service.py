@@ -1,0 +1,642 @@
+"""The textbook library: import, resume, replace, remove, and page look-up.
+
+An import is a small state machine kept in the database so it survives the
+app being killed:
+
+1. read and chunk the PDF in memory (bad input fails here, nothing written);
+2. copy the file into the library folder and, in ONE transaction, insert the
+   book (``status = 'importing'``) with all its passages;
+3. embed passages in small batches into ``chunk_staging`` (each batch its own
+   short transaction, so the GUI never waits long for the writer);
+4. in ONE transaction: move staged vectors into the vec0 table, add the
+   passages to full-text search, delete the book this one replaces, mark it
+   ``ready``.
+
+Only step 4 makes a book searchable, so a killed or cancelled import is
+never half-visible. :meth:`Library.resume_pending` continues at step 3.
+The same loop re-embeds books after the embedding model changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor_desktop.core.embeddings.base import Embedder
+from tutor_desktop.core.library.chunking import ChunkDraft, chunk_pages
+from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended, LibraryError
+from tutor_desktop.core.library.metadata import BookMeta
+from tutor_desktop.core.library.pdf import Page, check_file, extract_pages, read_page
+from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
+from tutor_desktop.core.storage import Database, new_id, utc_now
+from tutor_desktop.core.storage.connection import Connection
+
+EMBED_BATCH = 8
+EmbedderSource = Callable[[], Embedder | None]
+
+
+@dataclass(frozen=True)
+class Book:
+    id: str
+    title: str
+    subject: str
+    grade: int
+    language: str
+    sha256: str
+    source_path: str
+    stored_path: str
+    page_count: int
+    status: str           # importing | ready
+    embed_model: str      # '' while its vectors are (re)built
+    chunk_count: int
+    embedded_count: int
+    replaces: str
+    created_at: str
+    updated_at: str
+
+    @property
+    def searchable(self) -> bool:
+        return self.status == "ready"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "subject": self.subject, "grade": self.grade,
+            "language": self.language, "pages": self.page_count, "chunks": self.chunk_count,
+            "status": self.status, "embed_model": self.embed_model, "sha256": self.sha256,
+            "source_path": self.source_path, "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """What a progress bar shows. ``seconds_left`` is None until there is a rate."""
+
+    file: str
+    stage: str            # reading | embedding | finishing | done
+    pages_done: int = 0
+    pages_total: int = 0
+    chunks_done: int = 0
+    chunks_total: int = 0
+    seconds_left: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        """Overall 0..1: reading counts for 10 %, embedding for 90 %."""
+        if self.stage == "done":
+            return 1.0
+        read = self.pages_done / self.pages_total if self.pages_total else 0.0
+        embed = self.chunks_done / self.chunks_total if self.chunks_total else 0.0
+        if self.stage == "reading":
+            return 0.1 * read
+        return 0.1 + 0.9 * embed
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    book: Book
+    outcome: str          # imported | replaced | duplicate | resumed
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of a book, for the page viewer behind a citation."""
+
+    book: Book
+    page: int
+    text: str             # the passages' text on this page (always available)
+    pdf_path: Path | None  # the stored PDF, when it is still on disk
+    headings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """An RGBX image of a PDF page (4 bytes per pixel), ready for ``QImage``."""
+
+    width: int
+    height: int
+    stride: int
+    data: bytes
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+_BOOK_SQL = """
+SELECT t.*,
+       (SELECT count(*) FROM chunks c WHERE c.textbook_id = t.id) AS chunk_count,
+       (SELECT count(*) FROM chunks c WHERE c.textbook_id = t.id AND c.embedded = 1)
+           AS embedded_count
+FROM textbooks t
+"""
+
+
+def _book(row: Any) -> Book:
+    return Book(
+        id=row["id"], title=row["title"], subject=row["subject"], grade=int(row["grade"]),
+        language=row["language"], sha256=row["sha256"], source_path=row["source_path"],
+        stored_path=row["stored_path"], page_count=int(row["page_count"]), status=row["status"],
+        embed_model=row["embed_model"], chunk_count=int(row["chunk_count"]),
+        embedded_count=int(row["embedded_count"]), replaces=row["replaces"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def passage_text(heading: str, text: str) -> str:
+    """What the embedder sees: the section heading gives a passage its topic."""
+    return f"{heading}\n{text}" if heading and not text.startswith(heading) else text
+
+
+class _Rate:
+    """Chunks per second over this run, for the time-left estimate."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.done = 0
+
+    def seconds_left(self, remaining: int) -> float | None:
+        elapsed = time.monotonic() - self.started
+        if self.done == 0 or elapsed <= 0:
+            return None
+        return remaining / (self.done / elapsed)
+
+
+class Library:
+    """Imports and manages textbooks in one database + library folder."""
+
+    def __init__(self, db: Database, library_dir: Path, embedder: EmbedderSource) -> None:
+        self.db = db
+        self.library_dir = Path(library_dir)
+        self._embedder_source = embedder
+        self.vectors = VectorIndex(db)
+        self._job_lock = threading.RLock()   # one import/re-index at a time
+        self._background: threading.Thread | None = None
+        self._suspended = threading.Event()
+
+    def suspend(self) -> None:
+        """Stop running imports at the next batch, keeping them resumable (app closing)."""
+        self._suspended.set()
+
+    def close(self) -> None:
+        """Suspend work and wait briefly for the background thread (before the DB closes)."""
+        self.suspend()
+        if self._background is not None:
+            self._background.join(timeout=15)
+
+    # ----------------------------------------------------------------- queries
+    def books(self) -> list[Book]:
+        rows = self.db.query(_BOOK_SQL + " ORDER BY t.grade, t.subject, t.title")
+        return [_book(r) for r in rows]
+
+    def get(self, book_id: str) -> Book | None:
+        row = self.db.query_one(_BOOK_SQL + " WHERE t.id = ?", (book_id,))
+        return _book(row) if row else None
+
+    def find(self, prefix: str) -> Book | None:
+        """A book by id or unique id prefix (what the CLI prints is short)."""
+        rows = self.db.query(_BOOK_SQL + " WHERE t.id LIKE ? || '%'", (prefix,))
+        return _book(rows[0]) if len(rows) == 1 else None
+
+    def pending(self) -> list[Book]:
+        """Books still importing, or ready but waiting for vectors of the current model."""
+        model = self._model_id()
+        return [b for b in self.books()
+                if b.status == "importing" or (model is not None and b.embed_model != model)]
+
+    def embedder(self) -> Embedder:
+        embedder = self._embedder_source()
+        if embedder is None:
+            raise LibraryError("library_no_embedder")
+        return embedder
+
+    def _model_id(self) -> str | None:
+        embedder = self._embedder_source()
+        return embedder.model_id if embedder is not None else None
+
+    # ------------------------------------------------------------------ import
+    def import_file(self, path: Path, meta: BookMeta, *, progress: ProgressCallback | None = None,
+                    cancel: threading.Event | None = None) -> ImportResult:
+        """Import one PDF (or recognise it); raises :class:`LibraryError` on bad input."""
+        path = Path(path)
+        report = progress or (lambda _p: None)
+        check_file(path)
+        with self._job_lock:
+            sha = file_sha256(path)
+            existing = self.db.query_one(
+                "SELECT id, status FROM textbooks WHERE sha256 = ?", (sha,))
+            if existing is not None:
+                if existing["status"] == "importing":
+                    book = self._finish_with_retry(existing["id"], report, cancel)
+                    return ImportResult(book, "resumed")
+                book = self._require(existing["id"])
+                self._finish_reindex_if_needed(book, report, cancel)
+                if (book.title, book.grade, book.subject, book.language) != (
+                        meta.title, meta.grade, meta.subject, meta.language):
+                    return ImportResult(self.update_meta(book.id, meta), "updated")
+                return ImportResult(self._require(book.id), "duplicate")
+
+            replaces = self._replacement_target(path, meta)
+            embedder = self.embedder()
+            self.vectors.ensure(embedder.model_id, embedder.dim)
+
+            def on_page(done: int, total: int) -> None:
+                report(ImportProgress(meta.title, "reading", done, total))
+
+            pages = extract_pages(path, on_page, cancel.is_set if cancel else None)
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled(path.name)
+            drafts = chunk_pages(pages)
+            if not drafts:
+                raise LibraryError("library_no_text", file=path.name)
+            book_id = self._store(path, sha, meta, pages, drafts, replaces)
+            book = self._finish_with_retry(book_id, report, cancel)
+            return ImportResult(book, "replaced" if replaces else "imported")
+
+    def update_meta(self, book_id: str, meta: BookMeta) -> Book:
+        """Fix a book's title/grade/subject/language (the same file imported again with
+        corrected details): search filters see the change at once, nothing is re-embedded."""
+        with self._job_lock, self.db.write() as conn:
+            book = conn.execute("SELECT status FROM textbooks WHERE id = ?", (book_id,)).fetchone()
+            if book is None:
+                raise LibraryError("library_unknown_book", id=book_id)
+            conn.execute(
+                "UPDATE textbooks SET title = ?, grade = ?, subject = ?, language = ?, "
+                "updated_at = ? WHERE id = ?",
+                (meta.title, meta.grade, meta.subject, meta.language, utc_now(), book_id))
+            rowids = [int(r[0]) for r in conn.execute(
+                "SELECT rowid FROM chunks WHERE textbook_id = ?", (book_id,)).fetchall()]
+            stored = self.vectors.fetch(conn, rowids)
+            if stored:  # grade is the partition key: vectors move to the new partition
+                self.vectors.delete(conn, [rowid for rowid, _ in stored])
+                VectorIndex.insert(conn, [VectorRow(rowid, meta.grade, meta.subject,
+                                                    meta.language, blob)
+                                          for rowid, blob in stored])
+        return self._require(book_id)
+
+    def _replacement_target(self, path: Path, meta: BookMeta) -> str:
+        """A ready book this file replaces: same source path, or same title/grade/subject."""
+        row = self.db.query_one(
+            "SELECT id FROM textbooks WHERE status = 'ready' AND (source_path = ? OR "
+            "(title = ? AND grade = ? AND subject = ?)) ORDER BY created_at DESC LIMIT 1",
+            (str(path.resolve()), meta.title, meta.grade, meta.subject),
+        )
+        return str(row["id"]) if row else ""
+
+    def _store(self, path: Path, sha: str, meta: BookMeta, pages: list[Page],
+               drafts: list[ChunkDraft], replaces: str) -> str:
+        """Copy the file in and write the book with its passages in one transaction."""
+        book_id = new_id()
+        self.library_dir.mkdir(parents=True, exist_ok=True)
+        stored = self.library_dir / f"{book_id}.pdf"
+        partial = stored.with_suffix(".pdf.part")
+        shutil.copyfile(path, partial)
+        os.replace(partial, stored)
+        now = utc_now()
+        try:
+            with self.db.write() as conn:
+                conn.execute(
+                    "INSERT INTO textbooks (id, title, subject, grade, language, sha256, "
+                    "source_path, stored_path, page_count, status, embed_model, replaces, "
+                    "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?, 'importing', '', ?, ?, ?)",
+                    (book_id, meta.title, meta.subject, meta.grade, meta.language, sha,
+                     str(path.resolve()), stored.name, len(pages), replaces, now, now),
+                )
+                conn.executemany(
+                    "INSERT INTO chunks (id, textbook_id, ordinal, page_start, page_end, heading, "
+                    "text, embedded, created_at, updated_at) VALUES (?,?,?,?,?,?,?,0,?,?)",
+                    [(new_id(), book_id, d.ordinal, d.page_start, d.page_end, d.heading, d.text,
+                      now, now) for d in drafts],
+                )
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+        return book_id
+
+    def _require(self, book_id: str) -> Book:
+        book = self.get(book_id)
+        if book is None:
+            raise LibraryError("library_unknown_book", id=book_id)
+        return book
+
+    # --------------------------------------------------------- embed + finish
+    def _finish(self, book_id: str, report: ProgressCallback,
+                cancel: threading.Event | None) -> Book:
+        """Embed what is missing, then make the book searchable (steps 3 and 4)."""
+        try:
+            self._embed_missing(book_id, report, cancel)
+            book = self._require(book_id)
+            report(ImportProgress(book.title, "finishing", book.page_count, book.page_count,
+                                  book.chunk_count, book.chunk_count, 0.0))
+            self._publish(book_id)
+        except ImportCancelled:
+            self._discard(book_id)
+            raise
+        book = self._require(book_id)
+        report(ImportProgress(book.title, "done", book.page_count, book.page_count,
+                              book.chunk_count, book.chunk_count, 0.0))
+        return book
+
+    def _finish_reindex_if_needed(self, book: Book, report: ProgressCallback,
+                                  cancel: threading.Event | None) -> None:
+        embedder = self.embedder()
+        self.vectors.ensure(embedder.model_id, embedder.dim)
+        if self._require(book.id).embed_model != embedder.model_id:
+            self._reindex(book.id, report, cancel)
+
+    def _embed_missing(self, book_id: str, report: ProgressCallback,
+                       cancel: threading.Event | None) -> None:
+        embedder = self.embedder()
+        self.vectors.ensure(embedder.model_id, embedder.dim)
+        rate = _Rate()
+        while True:
+            book = self.get(book_id)
+            if book is None:  # removed while importing
+                raise ImportCancelled("")
+            rows = self.db.query(
+                "SELECT rowid, heading, text FROM chunks WHERE textbook_id = ? AND embedded = 0 "
+                "ORDER BY ordinal LIMIT ?", (book_id, EMBED_BATCH))
+            remaining = book.chunk_count - book.embedded_count
+            report(ImportProgress(book.title, "embedding", book.page_count, book.page_count,
+                                  book.embedded_count, book.chunk_count,
+                                  rate.seconds_left(remaining)))
+            if not rows:
+                return
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled(book.title)
+            if self._suspended.is_set():
+                raise ImportSuspended(book.title)
+            vectors = embedder.embed_passages([passage_text(r["heading"], r["text"]) for r in rows])
+            with self.db.write() as conn:
+                if not self._still_there(conn, book_id):
+                    raise ImportCancelled(book.title)
+                conn.executemany(
+                    "INSERT OR REPLACE INTO chunk_staging (chunk_rowid, embedding) VALUES (?, ?)",
+                    [(int(r["rowid"]), to_blob(v)) for r, v in zip(rows, vectors, strict=True)])
+                conn.executemany("UPDATE chunks SET embedded = 1 WHERE rowid = ?",
+                                 [(int(r["rowid"]),) for r in rows])
+            rate.done += len(rows)
+
+    @staticmethod
+    def _still_there(conn: Connection, book_id: str) -> bool:
+        row = conn.execute("SELECT 1 FROM textbooks WHERE id = ?", (book_id,)).fetchone()
+        return row is not None
+
+    def _publish(self, book_id: str) -> None:
+        """Step 4: one transaction makes the book searchable and retires the one it replaces."""
+        embedder = self.embedder()
+        old_file: Path | None = None
+        with self.db.write() as conn:
+            book = conn.execute("SELECT * FROM textbooks WHERE id = ?", (book_id,)).fetchone()
+            if book is None:
+                raise ImportCancelled("")
+            missing = conn.execute(
+                "SELECT count(*) FROM chunks WHERE textbook_id = ? AND embedded = 0", (book_id,)
+            ).fetchone()[0]
+            if missing:  # the model changed under us: staged vectors were dropped
+                raise _Retry()
+            self._move_staged(conn, book_id, int(book["grade"]), book["subject"], book["language"])
+            if book["status"] != "ready":
+                conn.execute(
+                    "INSERT INTO chunks_fts (rowid, text, heading) "
+                    "SELECT rowid, text, heading FROM chunks WHERE textbook_id = ?", (book_id,))
+            replaced = book["replaces"]
+            if replaced:
+                old = conn.execute("SELECT stored_path FROM textbooks WHERE id = ?",
+                                   (replaced,)).fetchone()
+                if old is not None:
+                    self._delete_rows(conn, replaced)
+                    old_file = self.library_dir / old["stored_path"] if old["stored_path"] else None
+            conn.execute(
+                "UPDATE textbooks SET status = 'ready', embed_model = ?, replaces = '', "
+                "updated_at = ? WHERE id = ?", (embedder.model_id, utc_now(), book_id))
+        if old_file is not None:
+            old_file.unlink(missing_ok=True)
+
+    def _move_staged(self, conn: Connection, book_id: str, grade: int, subject: str,
+                     language: str) -> None:
+        rows = conn.execute(
+            "SELECT s.chunk_rowid, s.embedding FROM chunk_staging s "
+            "JOIN chunks c ON c.rowid = s.chunk_rowid WHERE c.textbook_id = ?", (book_id,)
+        ).fetchall()
+        rowids = [int(r[0]) for r in rows]
+        self.vectors.delete(conn, rowids)  # a re-index replaces earlier vectors
+        VectorIndex.insert(conn, [VectorRow(int(r[0]), grade, subject, language, bytes(r[1]))
+                                  for r in rows])
+        conn.executemany("DELETE FROM chunk_staging WHERE chunk_rowid = ?",
+                         [(rowid,) for rowid in rowids])
+
+    def _delete_rows(self, conn: Connection, book_id: str) -> None:
+        """Remove a book's rows from every index, then the book (chunks cascade)."""
+        book = conn.execute("SELECT status FROM textbooks WHERE id = ?", (book_id,)).fetchone()
+        if book is None:
+            return
+        rowids = [int(r[0]) for r in conn.execute(
+            "SELECT rowid FROM chunks WHERE textbook_id = ?", (book_id,)).fetchall()]
+        if book["status"] == "ready":
+            conn.execute(
+                "INSERT INTO chunks_fts (chunks_fts, rowid, text, heading) "
+                "SELECT 'delete', rowid, text, heading FROM chunks WHERE textbook_id = ?",
+                (book_id,))
+        self.vectors.delete(conn, rowids)
+        conn.execute("UPDATE textbooks SET replaces = '' WHERE replaces = ?", (book_id,))
+        conn.execute("DELETE FROM textbooks WHERE id = ?", (book_id,))
+
+    def _discard(self, book_id: str) -> None:
+        """Forget a cancelled/failed import completely (the book it would replace stays)."""
+        stored: str | None = None
+        with self.db.write() as conn:
+            row = conn.execute("SELECT status, stored_path FROM textbooks WHERE id = ?",
+                               (book_id,)).fetchone()
+            if row is None or row["status"] != "importing":
+                return
+            stored = row["stored_path"]
+            self._delete_rows(conn, book_id)
+        if stored:
+            (self.library_dir / stored).unlink(missing_ok=True)
+
+    def _reindex(self, book_id: str, report: ProgressCallback,
+                 cancel: threading.Event | None) -> None:
+        """Re-embed a ready book for the current model; it stays searchable by keywords."""
+        for _attempt in range(3):
+            self._embed_missing(book_id, report, cancel)
+            try:
+                self._publish(book_id)
+                return
+            except _Retry:
+                continue
+
+    # ------------------------------------------------------------------ resume
+    def resume_pending(self, *, progress: ProgressCallback | None = None,
+                       cancel: threading.Event | None = None) -> list[Book]:
+        """Finish interrupted imports and re-embed books for a new model. Safe to call often."""
+        report = progress or (lambda _p: None)
+        finished: list[Book] = []
+        with self._job_lock:
+            self._remove_orphan_files()
+            if self._embedder_source() is None:
+                return []
+            embedder = self.embedder()
+            self.vectors.ensure(embedder.model_id, embedder.dim)
+            for book in self.pending():
+                if cancel is not None and cancel.is_set():
+                    break
+                if book.status == "importing":
+                    try:
+                        finished.append(self._finish_with_retry(book.id, report, cancel))
+                    except ImportCancelled:
+                        break
+                else:
+                    try:
+                        self._reindex(book.id, report, cancel)
+                    except ImportCancelled:
+                        break  # a cancelled re-index keeps the book (keyword search works)
+                    finished.append(self._require(book.id))
+        return finished
+
+    def _finish_with_retry(self, book_id: str, report: ProgressCallback,
+                           cancel: threading.Event | None) -> Book:
+        for _attempt in range(3):
+            try:
+                return self._finish(book_id, report, cancel)
+            except _Retry:
+                continue
+        return self._require(book_id)
+
+    def start_background_resume(self, progress: ProgressCallback | None = None) -> bool:
+        """Resume pending work on a daemon thread (GUI start-up); False if nothing to do."""
+        if self._background is not None and self._background.is_alive():
+            return False
+        if self._embedder_source() is None or not self.pending():
+            return False
+
+        def run() -> None:
+            # LibraryError: suspended (closing) or a model problem; tried again next start.
+            with contextlib.suppress(LibraryError):
+                self.resume_pending(progress=progress)
+
+        self._background = threading.Thread(target=run, name="library-resume", daemon=True)
+        self._background.start()
+        return True
+
+    def _remove_orphan_files(self) -> None:
+        """PDFs copied by an import that was killed before its first transaction."""
+        if not self.library_dir.is_dir():
+            return
+        known = {r["stored_path"] for r in self.db.query("SELECT stored_path FROM textbooks")}
+        for candidate in self.library_dir.iterdir():
+            if candidate.name.endswith(".pdf.part") or (
+                    candidate.suffix == ".pdf" and candidate.name not in known):
+                candidate.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ remove
+    def remove(self, book_id: str) -> Book:
+        """Delete a book, its passages, vectors and stored file."""
+        # No job lock: removing a book while it imports is allowed, the import notices.
+        book = self._require(book_id)
+        with self.db.write() as conn:
+            self._delete_rows(conn, book.id)
+        if book.stored_path:
+            (self.library_dir / book.stored_path).unlink(missing_ok=True)
+        return book
+
+    # ----------------------------------------------------------- page viewer
+    def locate_chunk(self, chunk_id: str) -> tuple[str, int] | None:
+        """(book id, first page) of a passage, e.g. from a citation's ``chunk_id``."""
+        row = self.db.query_one("SELECT textbook_id, page_start FROM chunks WHERE id = ?",
+                                (chunk_id,))
+        return (str(row["textbook_id"]), int(row["page_start"])) if row else None
+
+    def page_info(self, book_id: str, page: int) -> PageInfo:
+        book = self._require(book_id)
+        rows = self.db.query(
+            "SELECT heading, text, page_start, page_end FROM chunks WHERE textbook_id = ? "
+            "AND page_start <= ? AND page_end >= ? ORDER BY ordinal", (book_id, page, page))
+        text = _page_text_from_pdf(self.pdf_path(book), page)
+        if text is None:
+            text = _merge_overlapping([r["text"] for r in rows])
+        headings = tuple(dict.fromkeys(r["heading"] for r in rows if r["heading"]))
+        return PageInfo(book=book, page=page, text=text, pdf_path=self.pdf_path(book),
+                        headings=headings)
+
+    def pdf_path(self, book: Book) -> Path | None:
+        if not book.stored_path:
+            return None
+        path = self.library_dir / book.stored_path
+        return path if path.is_file() else None
+
+    def render_page(self, book_id: str, page: int, width_px: int = 900) -> RenderedPage | None:
+        """The page as an image, or None when the PDF is gone or unreadable."""
+        path = self.pdf_path(self._require(book_id))
+        if path is None:
+            return None
+        try:
+            import pypdfium2 as pdfium
+
+            document = pdfium.PdfDocument(str(path))
+            try:
+                if not 1 <= page <= len(document):
+                    return None
+                pdf_page = document[page - 1]
+                scale = width_px / max(1.0, pdf_page.get_width())
+                bitmap = pdf_page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+                rendered = RenderedPage(bitmap.width, bitmap.height, bitmap.stride,
+                                        bytes(bitmap.buffer))
+                pdf_page.close()
+                return rendered
+            finally:
+                document.close()
+        except Exception:  # a damaged file must not break the viewer: text is still shown
+            return None
+
+
+class _Retry(Exception):
+    """Internal: vectors were dropped mid-import (model change); embed again."""
+
+
+def _page_text_from_pdf(path: Path | None, page: int) -> str | None:
+    if path is None:
+        return None
+    try:
+        return page_text(path, page)
+    except Exception:  # unreadable now: fall back to the stored passages
+        return None
+
+
+def page_text(path: Path, page: int) -> str | None:
+    """One page's text straight from the PDF: headings and paragraphs on their own lines."""
+    blocks = read_page(path, page)
+    if blocks is None:
+        return None
+    return "\n\n".join(block.text for block in blocks.blocks)
+
+
+def _merge_overlapping(texts: list[str]) -> str:
+    """Join consecutive passages, dropping the overlap the chunker repeated."""
+    merged = ""
+    for text in texts:
+        if not merged:
+            merged = text
+            continue
+        overlap = 0
+        for size in range(min(len(merged), len(text)), 20, -1):
+            if merged.endswith(text[:size]):
+                overlap = size
+                break
+        merged += ("" if overlap else "\n") + text[overlap:]
+    return merged
+
+

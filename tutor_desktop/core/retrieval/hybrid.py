@@ -1,0 +1,204 @@
+"""Hybrid textbook search: sqlite-vec KNN + FTS5 BM25, fused by reciprocal rank.
+
+Vectors find passages that *mean* the same as the question (also across
+Mongolian and English); BM25 finds the exact terms (formula names, "Kalvin
+cycle", a number) that small embedders blur. Reciprocal-rank fusion needs no
+score calibration between the two, which matters because e5's cosine scores
+for related and unrelated Mongolian text overlap (measured 0.78-0.88): we rank,
+never threshold.
+
+Filters (grade, subject, language) are applied inside each query. When a
+scope has no passages at all the search widens: any language, then the same
+subject in other grades, then the grade's other subjects, then everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tutor_desktop.core.embeddings.base import Embedder
+from tutor_desktop.core.embeddings.text import normalize_for_embedding
+from tutor_desktop.core.library.subjects import canonical_subject
+from tutor_desktop.core.retrieval.types import Hit
+from tutor_desktop.core.retrieval.vector_index import VectorIndex
+from tutor_desktop.core.storage import Database
+
+RRF_K = 60
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOPWORD_TEXT = (
+    # English
+    "a an and are as at be by do does did for from how in is it its of on or that the this to "
+    "was what when where which who why will with you your can we our there their they them "
+    "about into than then these those has have had not no yes if so such also"
+    # Mongolian (particles, question words, auxiliaries)
+    " ба бол юу юм вэ бэ уу үү нь нар гэж гэдэг гэсэн ямар яагаад хэрхэн хэзээ хаана хэн "
+    "ээ аа оо өө ч л энэ тэр эдгээр тэдгээр бөгөөд болон мөн байна байдаг байдал байх "
+    "гэнэ хийх хэд хэдэн яаж дээр доор руу рүү"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class Scope:
+    grade: int | None
+    subject: str | None
+    language: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"grade": self.grade, "subject": self.subject, "language": self.language}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    scope: Scope          # the scope that produced the hits
+    widened: bool         # True when the asked-for scope had nothing
+    vectors_used: bool    # False when vectors are missing or being rebuilt (keywords only)
+
+
+def fts_query(question: str) -> str:
+    """An FTS5 MATCH expression: content words OR-ed, long words as prefixes.
+
+    Mongolian is agglutinative ("фотосинтезийн", "фотосинтезийг"): a prefix of
+    the word matches its other case forms, a cheap stand-in for a stemmer.
+    """
+    words = [w for w in _WORD.findall(normalize_for_embedding(question).casefold())
+             if len(w) > 1 and w not in _STOPWORDS]
+    terms: list[str] = []
+    for word in dict.fromkeys(words):
+        if len(word) >= 6 and not word.isdigit():
+            terms.append(f'"{word[:max(5, len(word) - 3)]}"*')
+        else:
+            terms.append(f'"{word}"')
+    return " OR ".join(terms)
+
+
+def scopes(grade: int | None, subject: str | None, language: str | None) -> list[Scope]:
+    """The asked-for scope, then wider ones, without repeats."""
+    order = [
+        Scope(grade, subject, language),
+        Scope(grade, subject, None),
+        Scope(None, subject, None),
+        Scope(grade, None, None),
+        Scope(None, None, None),
+    ]
+    return list(dict.fromkeys(order))
+
+
+class HybridRetriever:
+    """Implements :class:`~tutor_desktop.core.retrieval.types.Retriever`."""
+
+    def __init__(self, db: Database, embedder: Callable[[], Embedder | None], *,
+                 candidates: int = 30,
+                 on_stale_vectors: Callable[[], object] | None = None) -> None:
+        self.db = db
+        self.vectors = VectorIndex(db)
+        self._embedder = embedder
+        self.candidates = candidates
+        self._on_stale = on_stale_vectors
+
+    def search(self, query: str, *, grade: int | None = None, subject: str | None = None,
+               language: str | None = None, k: int = 5) -> list[Hit]:
+        return self.search_detailed(query, grade=grade, subject=subject, language=language,
+                                    k=k).hits
+
+    def search_detailed(self, query: str, *, grade: int | None = None,
+                        subject: str | None = None, language: str | None = None, k: int = 5,
+                        mode: str = "hybrid") -> SearchResult:
+        """Search with widening; ``mode`` is hybrid, vector or keyword (for comparisons)."""
+        subject_key = canonical_subject(subject) or None
+        language_key = (language or "").strip().lower() or None
+        query_vector = self._query_vector(query) if mode in ("hybrid", "vector") else None
+        match = fts_query(query) if mode in ("hybrid", "keyword") else ""
+        tried = scopes(grade, subject_key, language_key)
+        for index, scope in enumerate(tried):
+            if not self._scope_has_books(scope):
+                continue
+            ranked = self._rank(scope, query_vector, match, max(k, 1))
+            if ranked:
+                return SearchResult(self._hits(ranked[:k]), scope, index > 0,
+                                    query_vector is not None)
+        return SearchResult([], tried[0], False, query_vector is not None)
+
+    # ---------------------------------------------------------------- parts
+    def _query_vector(self, query: str) -> Any:
+        embedder = self._embedder()
+        if embedder is None:
+            return None
+        if not self.vectors.matches(embedder.model_id):
+            # Stored vectors belong to another model (or none yet): never compare
+            # across models. Keyword search still answers; the library re-indexes.
+            if self._on_stale is not None:
+                self._on_stale()
+            return None
+        return embedder.embed_query(query)
+
+    def _scope_has_books(self, scope: Scope) -> bool:
+        sql, params = _book_filter(scope)
+        row = self.db.query_one(f"SELECT 1 FROM textbooks t WHERE {sql} LIMIT 1", params)
+        return row is not None
+
+    def _rank(self, scope: Scope, query_vector: Any, match: str, k: int) -> list[tuple[int, float]]:
+        lists: list[list[int]] = []
+        scores: dict[int, float] = {}
+        if query_vector is not None:
+            nearest = self.vectors.knn(query_vector, max(self.candidates, k), grade=scope.grade,
+                                       subject=scope.subject, language=scope.language)
+            lists.append([rowid for rowid, _ in nearest])
+            if not match:
+                return [(rowid, 1.0 - distance) for rowid, distance in nearest]
+        if match:
+            keyword = self._keyword(scope, match, max(self.candidates, k))
+            lists.append([rowid for rowid, _ in keyword])
+            if query_vector is None:
+                return [(rowid, -bm25) for rowid, bm25 in keyword]
+        for ranking in lists:
+            for rank, rowid in enumerate(ranking, start=1):
+                scores[rowid] = scores.get(rowid, 0.0) + 1.0 / (RRF_K + rank)
+        # Ties (rank 1 + 3 vs 3 + 1) go to the passage with the exact words: keyword
+        # matches are the more precise signal for a short question.
+        keyword_rank = {rowid: rank for rank, rowid in enumerate(lists[-1])}
+        return sorted(scores.items(),
+                      key=lambda item: (-item[1], keyword_rank.get(item[0], len(keyword_rank))))
+
+    def _keyword(self, scope: Scope, match: str, limit: int) -> list[tuple[int, float]]:
+        sql, params = _book_filter(scope)
+        rows = self.db.query(
+            "SELECT c.rowid AS rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "JOIN textbooks t ON t.id = c.textbook_id "
+            f"WHERE chunks_fts MATCH ? AND {sql} ORDER BY score LIMIT ?",
+            [match, *params, limit])
+        return [(int(r["rowid"]), float(r["score"])) for r in rows]
+
+    def _hits(self, ranked: Sequence[tuple[int, float]]) -> list[Hit]:
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        rows = self.db.query(
+            "SELECT c.rowid AS rowid, c.id, c.textbook_id, t.title, c.page_start, c.page_end, "
+            "c.heading, c.text FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            f"WHERE c.rowid IN ({marks}) AND t.status = 'ready'", [r for r, _ in ranked])
+        by_rowid = {int(r["rowid"]): r for r in rows}
+        return [Hit(chunk_id=row["id"], textbook_id=row["textbook_id"], book=row["title"],
+                    page_start=int(row["page_start"]), page_end=int(row["page_end"]),
+                    heading=row["heading"], text=row["text"], score=float(score))
+                for rowid, score in ranked if (row := by_rowid.get(rowid)) is not None]
+
+
+def _book_filter(scope: Scope) -> tuple[str, list[Any]]:
+    clauses = ["t.status = 'ready'"]
+    params: list[Any] = []
+    if scope.grade is not None:
+        clauses.append("t.grade = ?")
+        params.append(int(scope.grade))
+    if scope.subject:
+        clauses.append("t.subject = ?")
+        params.append(scope.subject)
+    if scope.language:
+        clauses.append("t.language = ?")
+        params.append(scope.language)
+    return " AND ".join(clauses), params

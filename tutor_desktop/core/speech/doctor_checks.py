@@ -1,0 +1,68 @@
+"""``tutor doctor`` lines for voice questions: speech models per language, online service.
+
+The microphone itself is a core doctor check; these say whether anything can
+turn speech into text for each UI language, and what IT staff can do if not.
+Registered into :data:`tutor_desktop.core.doctor.EXTRA_CHECKS` by the
+composition root.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tutor_desktop.core.config import LANGUAGES
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.speech.remote import check_remote_url
+from tutor_desktop.core.speech.service import SpeechService
+
+if TYPE_CHECKING:
+    from tutor_desktop.core.doctor import Check, DoctorContext
+
+
+def speech_checks(ctx: DoctorContext) -> list[Check]:
+    from tutor_desktop.core.doctor import Check, Status
+
+    services = ctx.services
+    speech = services.extras.get("speech") if services is not None else None
+    if not isinstance(speech, SpeechService):
+        speech = SpeechService.for_app(ctx.config, ctx.paths, None)
+    remote_url = ctx.config.remote_stt_url.strip()
+    results: list[Check] = []
+    for language in LANGUAGES:
+        found = speech.vosk_models(language)
+        if found:
+            results.append(Check(f"speech:{language}", Status.OK,
+                                 "Vosk model " + ", ".join(str(p) for p in found[:2])))
+        elif remote_url:
+            results.append(Check(f"speech:{language}", Status.OK,
+                                 "no local model; the online service is used when reachable"))
+        else:
+            hint = ("Vosk has no official Mongolian model: install one in models/ "
+                    "(listed in models/manifest.toml) or set remote_stt_url."
+                    if language == "mn" else
+                    "Unzip vosk-model-small-en-us-0.15 into models/ (see models/manifest.toml).")
+            results.append(Check(f"speech:{language}", Status.WARN,
+                                 "no speech model: voice input is disabled, typing works", hint))
+    if remote_url:
+        try:
+            check_remote_url(remote_url)
+        except TutorError as error:
+            results.append(Check("speech:remote", Status.FAIL, error.message("en"),
+                                 "Use an https:// address for remote_stt_url."))
+            return results
+        engine = speech.remote_engine(ctx.config.language)
+        if engine is not None and engine.probe():
+            results.append(Check("speech:remote", Status.OK, f"{remote_url} reachable"))
+        else:
+            reason = engine.last_error if engine is not None else "not usable"
+            results.append(Check("speech:remote", Status.WARN,
+                                 f"{remote_url} unreachable ({reason})",
+                                 "Offline is fine where a local speech model is installed."))
+    return results
+
+
+def register_doctor_check() -> None:
+    from tutor_desktop.core.doctor import EXTRA_CHECKS
+
+    if speech_checks not in EXTRA_CHECKS:
+        EXTRA_CHECKS.append(speech_checks)

@@ -1,0 +1,355 @@
+"""The tutor: one question in, a streamed, stored, grounded answer out.
+
+Everything the window and the terminal share lives here, so both behave the
+same: daily limit, safety check, conversation storage, retrieval of textbook
+passages, prompt assembly within the context window, streaming, and saving the
+answer as it grows (a crash mid-answer leaves it stored as ``partial``).
+
+Call :meth:`TutorService.ask` from a worker thread: it blocks while the model
+loads and while it generates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor_desktop.core.accounts import AccountService, Session
+from tutor_desktop.core.cache import ResponseCache
+from tutor_desktop.core.cache import tutor_hook as cache_hook
+from tutor_desktop.core.conversations import Conversation, ConversationStore, Message
+from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.core.llm.backend import (
+    BackendError,
+    BackendProvider,
+    BackendUnavailable,
+    ChatBackend,
+    ChatMessage,
+    Completion,
+)
+from tutor_desktop.core.retrieval.types import Hit, Retriever
+from tutor_desktop.core.tutor.context import fit_conversation, prompt_budget, topic_line
+from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
+from tutor_desktop.core.tutor.prompts import PromptLibrary, fill
+from tutor_desktop.core.tutor.safety import SafetyFilter
+
+log = logging.getLogger(__name__)
+
+DeltaCallback = Callable[[str], None]
+SAVE_EVERY_S = 1.0
+REVEAL_AFTER_ATTEMPTS = 3      # Socratic mode: full solution allowed from the 3rd question on
+PASSAGES_K = 4
+PASSAGE_CHARS = 700
+SAFETY_BACKEND = "safety"
+
+
+@dataclass
+class TutorReply:
+    """The outcome of one answer, for the UI, the terminal and ``tutor ask --json``."""
+
+    text: str
+    status: str                    # complete | partial | error | refused | cached
+    backend: str = ""
+    model: str = ""
+    finish_reason: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    conversation_id: str | None = None
+    message_id: str | None = None
+
+
+def title_for(question: str) -> str:
+    """A conversation title from its first question."""
+    return topic_line(question, 60)
+
+
+class TutorService:
+    def __init__(self, conversations: ConversationStore, accounts: AccountService,
+                 backends: BackendProvider, *, retriever: Retriever | None = None,
+                 prompts: PromptLibrary | None = None, safety: SafetyFilter | None = None,
+                 limit: DailyLimit | None = None, max_new_tokens: int = 1024,
+                 temperature: float = 0.3) -> None:
+        self.conversations = conversations
+        self.accounts = accounts
+        self.backends = backends        # swapped for a router by the remote-LLM issue
+        self.retriever = retriever      # set by the library issue
+        self.cache: ResponseCache | None = None  # set by the remote-LLM issue (core/cache)
+        self.prompts = prompts or PromptLibrary()
+        self.safety = safety or SafetyFilter()
+        self.limit = limit or DailyLimit(accounts, conversations)
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+
+    # -- conversations -------------------------------------------------------
+    def start_conversation(self, session: Session, *, subject: str = "",
+                           grade: int | None = None, language: str | None = None,
+                           mode: str = "socratic") -> Conversation:
+        if grade is None and session.user.class_id:
+            grade = self.accounts.get_class(session.user.class_id).grade
+        return self.conversations.create(session, subject=subject, grade=grade,
+                                         language=language or session.user.language, mode=mode)
+
+    def usage(self, session: Session) -> DailyUsage:
+        return self.limit.usage(session)
+
+    # -- answering -----------------------------------------------------------
+    def ask(self, session: Session, conversation_id: str, question: str, *,
+            on_delta: DeltaCallback | None = None, stop_event: threading.Event | None = None,
+            prefer: str = "auto", max_tokens: int | None = None) -> TutorReply:
+        """Store the student's question, answer it (streaming) and store the answer.
+
+        Raises :class:`TutorError` for the daily limit or a conversation the
+        session may not write to; model problems come back as a reply with
+        status ``error`` and a translated text.
+        """
+        session.touch()
+        question = question.strip()
+        if not question:
+            raise TutorError("question_too_long")
+        conv = self.conversations.get(session, conversation_id)
+        self.limit.check(session)
+        self.conversations.add_message(session, conv.id, "user", question)
+        if not conv.title:
+            self.conversations.rename(session, conv.id, title_for(question))
+        history = self._history(session, conv.id)[:-1]
+        return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
+                            max_tokens)
+
+    def regenerate(self, session: Session, conversation_id: str, *,
+                   on_delta: DeltaCallback | None = None,
+                   stop_event: threading.Event | None = None, prefer: str = "auto",
+                   max_tokens: int | None = None) -> TutorReply:
+        """Replace the answer to the last question with a new one (not counted as a question)."""
+        session.touch()
+        conv = self.conversations.get(session, conversation_id)
+        messages = self.conversations.messages(session, conv.id)
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+        if last_user is None:
+            raise TutorError("not_allowed")
+        for message in messages[last_user + 1:]:
+            self.conversations.delete_message(session, message.id)
+        history = _as_chat(messages[:last_user])
+        return self._answer(session, conv, history, messages[last_user].content, on_delta,
+                            stop_event, prefer, max_tokens)
+
+    def answer_once(self, question: str, *, grade: int | None = None, subject: str = "",
+                    language: str = "mn", mode: str = "socratic",
+                    on_delta: DeltaCallback | None = None,
+                    stop_event: threading.Event | None = None, prefer: str = "auto",
+                    max_tokens: int | None = None) -> TutorReply:
+        """Answer one question without a student or a stored conversation (``tutor ask``)."""
+        verdict = self.safety.check(question)
+        if verdict is not None:
+            text = verdict.reply(language)
+            if on_delta:
+                on_delta(text)
+            return TutorReply(text, "refused", backend=SAFETY_BACKEND, finish_reason="stop")
+        try:
+            backend = self.backends.backend(prefer)
+        except BackendUnavailable as exc:
+            return TutorReply(exc.message(language), "error", finish_reason="error")
+        hits, notices = self._retrieve(question, grade, subject, language)
+        messages, hits = self._prompt(backend, [], question, mode, language, grade, subject,
+                                      hits, attempts=1, max_tokens=max_tokens)
+        reply = TutorReply("", "partial", backend.name, backend.model, notices=notices,
+                           citations=[h.citation() for h in hits])
+        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, None, language)
+        return reply
+
+    # -- internals -----------------------------------------------------------
+    def _history(self, session: Session, conversation_id: str) -> list[ChatMessage]:
+        return _as_chat(self.conversations.messages(session, conversation_id))
+
+    def _answer(self, session: Session, conv: Conversation, history: list[ChatMessage],
+                question: str, on_delta: DeltaCallback | None,
+                stop_event: threading.Event | None, prefer: str,
+                max_tokens: int | None) -> TutorReply:
+        language = conv.language
+        verdict = self.safety.check(question)
+        if verdict is not None:
+            text = verdict.reply(language)
+            stored = self.conversations.add_message(session, conv.id, "assistant", text,
+                                                    backend=SAFETY_BACKEND)
+            if on_delta:
+                on_delta(text)
+            return TutorReply(text, "refused", backend=SAFETY_BACKEND, finish_reason="stop",
+                              conversation_id=conv.id, message_id=stored.id)
+        try:
+            backend = self.backends.backend(prefer)
+        except BackendUnavailable as exc:
+            text = exc.message(language)
+            stored = self.conversations.add_message(session, conv.id, "assistant", text,
+                                                    status="error")
+            if on_delta:
+                on_delta(text)
+            return TutorReply(text, "error", finish_reason="error", conversation_id=conv.id,
+                              message_id=stored.id)
+        hits, notices = self._retrieve(question, conv.grade, conv.subject, language)
+        attempts = sum(1 for m in history if m.role == "user") + 1
+        messages, hits = self._prompt(backend, history, question, conv.mode, language,
+                                      conv.grade, conv.subject, hits, attempts=attempts,
+                                      max_tokens=max_tokens)
+        citations = [h.citation() for h in hits]
+        cache_query = cache_hook.query_for(session, conv, history, question)
+        cached = cache_hook.lookup(self.cache, cache_query, backend)
+        if cached is not None:  # a common first question answered before (issue 5)
+            stored = self.conversations.add_message(
+                session, conv.id, "assistant", cached.answer, status="cached", backend="cache",
+                model=cached.model, citations=citations)
+            if on_delta:
+                on_delta(cached.answer)
+            return TutorReply(cached.answer, "cached", "cache", cached.model, "stop",
+                              citations=citations,
+                              notices=[*notices, tr("cached_answer", language,
+                                                    model=cached.model)],
+                              conversation_id=conv.id, message_id=stored.id)
+        stored = self.conversations.add_message(session, conv.id, "assistant", "",
+                                                status="partial", backend=backend.name,
+                                                model=backend.model, citations=citations)
+        reply = TutorReply("", "partial", backend.name, backend.model, citations=citations,
+                           notices=notices, conversation_id=conv.id, message_id=stored.id)
+
+        def save(text: str, status: str, completion: Completion | None) -> None:
+            self.conversations.update_message(
+                session, stored.id, text, status=status,
+                prompt_tokens=completion.prompt_tokens if completion else None,
+                completion_tokens=completion.completion_tokens if completion else None,
+                backend=(completion.backend or None) if completion else None,
+                model=(completion.model or None) if completion else None)
+
+        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, save, language)
+        cache_hook.remember(self.cache, cache_query, backend, text=reply.text, model=reply.model,
+                            status=reply.status, finish_reason=reply.finish_reason)
+        return reply
+
+    def _retrieve(self, question: str, grade: int | None, subject: str,
+                  language: str) -> tuple[list[Hit], list[str]]:
+        if self.retriever is None:
+            return [], []
+        try:
+            hits = self.retriever.search(question, grade=grade, subject=subject or None,
+                                         language=language, k=PASSAGES_K)
+        except Exception:  # a broken index must not stop the tutor
+            log.exception("retrieval failed")
+            hits = []
+        return hits, ([] if hits else [tr("tutor_no_sources", language)])
+
+    def _prompt(self, backend: ChatBackend, history: Sequence[ChatMessage], question: str,
+                mode: str, language: str, grade: int | None, subject: str, hits: list[Hit], *,
+                attempts: int, max_tokens: int | None) -> tuple[list[ChatMessage], list[Hit]]:
+        """The messages to send and the passages that fit (lowest-ranked dropped first)."""
+        words = self.prompts.context(language)
+        system = self.prompts.system_prompt(mode, language, grade, subject)
+        budget = prompt_budget(backend.context_window, max_tokens or self.max_new_tokens)
+
+        def summarise(questions: list[str]) -> str:
+            topics = "; ".join(topic_line(q, 40) for q in questions[-6:])
+            return fill(words["earlier_summary"], topics=topics)
+
+        for used in range(len(hits), -1, -1):
+            newest = self._newest(question, hits[:used], words, mode, attempts)
+            try:
+                fitted = fit_conversation(system, history, newest, budget=budget,
+                                          count=backend.count_tokens, summarise=summarise)
+            except TutorError:
+                if used == 0:
+                    raise
+                continue
+            return fitted.messages, hits[:used]
+        raise TutorError("question_too_long")  # pragma: no cover - the loop ends in raise
+
+    def _newest(self, question: str, hits: list[Hit], words: dict[str, str], mode: str,
+                attempts: int) -> ChatMessage:
+        """The student's question wrapped with passages and notes (this turn only)."""
+        parts: list[str] = []
+        if hits:
+            parts.append(words["passages_header"])
+            parts += [fill(words["passage_line"], n=i, book=h.book, page=h.page_label,
+                           text=_clip(h.text, PASSAGE_CHARS)) for i, h in enumerate(hits, 1)]
+            parts.append("")
+        elif self.retriever is not None:
+            parts += [words["no_passages"], ""]
+        parts.append(f"{words['question_label']} {question}" if parts else question)
+        if mode == "socratic" and attempts >= REVEAL_AFTER_ATTEMPTS:
+            parts += ["", words["solution_allowed"]]
+        return ChatMessage("user", "\n".join(parts))
+
+    def _stream(self, backend: ChatBackend, messages: list[ChatMessage], reply: TutorReply,
+                on_delta: DeltaCallback | None, stop_event: threading.Event | None,
+                max_tokens: int | None,
+                save: Callable[[str, str, Completion | None], None] | None,
+                language: str) -> None:
+        pieces: list[str] = []
+        last_save = time.monotonic()
+        completion: Completion | None = None
+        try:
+            for delta in backend.stream(messages, max_tokens=max_tokens or self.max_new_tokens,
+                                        temperature=self.temperature, stop_event=stop_event):
+                if delta.completion is not None:
+                    completion = delta.completion
+                    continue
+                pieces.append(delta.text)
+                if on_delta:
+                    on_delta(delta.text)
+                if save and time.monotonic() - last_save >= SAVE_EVERY_S:
+                    save("".join(pieces), "partial", None)
+                    last_save = time.monotonic()
+        except (BackendError, BackendUnavailable) as exc:
+            # A router may only find out mid-stream that no backend can answer.
+            reply.status, reply.finish_reason = "error", "error"
+            if pieces:
+                reply.text = "".join(pieces)
+                reply.notices.append(tr("tutor_no_answer", language,
+                                        reason=exc.message(language)))
+            else:
+                reply.text = exc.message(language)
+                if on_delta:
+                    on_delta(reply.text)
+            if save:
+                save(reply.text, "error", None)
+            return
+        reply.text = "".join(pieces)
+        reply.finish_reason = completion.finish_reason if completion else "stop"
+        reply.status = "partial" if reply.finish_reason == "cancelled" else "complete"
+        if completion:
+            reply.prompt_tokens = completion.prompt_tokens
+            reply.completion_tokens = completion.completion_tokens
+            # A router reports who really answered, and why it was not the first choice.
+            reply.backend = completion.backend or reply.backend
+            reply.model = completion.model or reply.model
+            if completion.notice_id:
+                reply.notices.append(tr(completion.notice_id, language,
+                                        **completion.notice_params))
+        if save:
+            save(reply.text, reply.status, completion)
+
+
+def _as_chat(messages: Sequence[Message]) -> list[ChatMessage]:
+    """Stored messages as model turns: errors left out, refused questions and their
+    refusals left out (the model never sees unsafe requests)."""
+    result: list[ChatMessage] = []
+    for message in messages:
+        if message.role == "assistant" and message.backend == SAFETY_BACKEND:
+            if result and result[-1].role == "user":
+                result.pop()
+            continue
+        if message.status == "error" or message.role not in ("user", "assistant"):
+            continue
+        if message.role == "assistant" and not message.content:
+            continue
+        result.append(ChatMessage("user" if message.role == "user" else "assistant",
+                                  message.content))
+    return result
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

@@ -1,0 +1,517 @@
+"""The chat with the tutor: conversation list, Markdown answers with rendered maths,
+streaming, Stop, Regenerate, Copy.
+
+The main window calls :func:`make_chat_page` for one subject. Answers are
+produced by :class:`~tutor_desktop.core.tutor.TutorService` on a worker thread
+(:mod:`.chat_worker`); this module only presents.
+
+Maths: answers carry LaTeX (``$…$`` inline, ``$$…$$`` on its own line). Qt's
+Markdown renderer shows it raw, so each formula is drawn with **ziamath**
+(pure Python, MIT, maintained; LaTeX → SVG with its own bundled math font, no
+TeX installation, ~4 MB) and embedded as an image. Matplotlib's mathtext
+would also work but pulls in ~40 MB and a plotting stack for one feature.
+If ziamath is missing or a formula does not parse, the LaTeX is shown as code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPainter, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.conversations import Message
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.llm.manager import ModelState, ModelStatus
+from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
+from tutor_desktop.ui.chat_worker import ChatWorker
+from tutor_desktop.ui.i18n import current_language
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+
+log = logging.getLogger(__name__)
+
+MATH_SCHEME = "math"
+_INK = "#27304A"
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
+
+
+# -- maths -------------------------------------------------------------------
+
+class MathRenderer:
+    """LaTeX → QImage via ziamath's SVG, cached by formula (answers repeat formulas)."""
+
+    SCALE = 2.0  # draw at twice the size for sharp text on high-DPI screens
+
+    def __init__(self, inline_pt: float = 19, display_pt: float = 23) -> None:
+        self.inline_pt = inline_pt
+        self.display_pt = display_pt
+        self._images: dict[str, QImage] = {}
+        self._failed: set[str] = set()
+
+    def key(self, span: MathSpan) -> str:
+        raw = f"{int(span.display)}:{span.latex}".encode()
+        return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+    def image(self, key: str) -> QImage | None:
+        return self._images.get(key)
+
+    def render(self, span: MathSpan) -> str | None:
+        """Render ``span`` (once) and return its resource key, or None if it cannot."""
+        key = self.key(span)
+        if key in self._images:
+            return key
+        if key in self._failed:
+            return None
+        try:
+            from ziamath.config import config as ziamath_config
+            from ziamath.zmath import Latex
+
+            # Qt's SVG renderer (SVG Tiny) ignores <symbol>/<use>: ask for plain paths.
+            ziamath_config.svg2 = False
+            size = self.display_pt if span.display else self.inline_pt
+            svg = Latex(span.latex, size=size * self.SCALE, color=_INK,
+                        inline=not span.display).svg()
+            image = _svg_to_image(svg)
+        except Exception:  # a formula the model garbled: show it as code instead
+            log.debug("cannot render %r", span.latex, exc_info=True)
+            self._failed.add(key)
+            return None
+        if image is None:
+            self._failed.add(key)
+            return None
+        self._images[key] = image
+        return key
+
+
+def _svg_to_image(svg: str) -> QImage | None:
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    if not renderer.isValid():
+        return None
+    size = renderer.defaultSize()
+    if size.isEmpty():
+        return None
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    renderer.render(painter, QRectF(0, 0, size.width(), size.height()))
+    painter.end()
+    image.setDevicePixelRatio(MathRenderer.SCALE)
+    return image
+
+
+def markdown_to_html(text: str, maths: MathRenderer) -> str:
+    """One message as HTML: Qt's Markdown, with each formula replaced by its picture."""
+    source, spans = extract_math(text)
+    document = QTextDocument()
+    document.setMarkdown(source)
+    match = _BODY.search(document.toHtml())
+    body = match.group(1) if match else html.escape(text)
+    for index, span in enumerate(spans):
+        key = maths.render(span)
+        if key is None:
+            shown = f"$${span.latex}$$" if span.display else f"${span.latex}$"
+            element = f"<code>{html.escape(shown)}</code>"
+        else:
+            image = maths.image(key)
+            assert image is not None
+            width = int(image.width() / MathRenderer.SCALE)
+            element = (f'<img src="{MATH_SCHEME}:{key}" width="{width}" '
+                       f'style="vertical-align: middle" />')
+        body = body.replace(PLACEHOLDER.format(index), element)
+    return body
+
+
+class Transcript(QTextBrowser):
+    """The messages; formula pictures are served from the renderer's cache."""
+
+    def __init__(self, maths: MathRenderer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.maths = maths
+        self.setOpenExternalLinks(False)
+        self.setObjectName("chatTranscript")
+
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:
+        name = url.toString() if isinstance(url, QUrl) else str(url)
+        if name.startswith(f"{MATH_SCHEME}:"):
+            image = self.maths.image(name.split(":", 1)[1])
+            if image is not None:
+                return image
+        return super().loadResource(kind, url)
+
+
+# -- the page ----------------------------------------------------------------
+
+class _StatusBridge(QObject):
+    """Carries model status changes from the loader thread to the GUI thread."""
+
+    changed = Signal(object)
+
+
+class _Input(QPlainTextEdit):
+    """Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatView(QWidget):
+    """One subject's chat for the signed-in student."""
+
+    def __init__(self, services: Services, session: Session, subject: str,
+                 grade: int | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.services = services
+        self.session = session
+        self.subject = subject
+        self.grade = grade
+        self.tutor = services.extras["tutor"]
+        self.models = services.extras.get("models")
+        self.maths = MathRenderer()
+        self.conversation_id: str | None = None
+        self.messages: list[Message] = []
+        self.pending_question = ""
+        self.streaming_text: str | None = None
+        self.worker: ChatWorker | None = None
+        self._html_cache: dict[tuple[str, str], str] = {}
+        self._notice: tuple[str, ...] = ()
+        self._build()
+        self._status_bridge = _StatusBridge(self)
+        self._status_bridge.changed.connect(self._show_model_status)
+        self._status_listener = self._status_bridge.changed.emit
+        if self.models is not None:
+            self.models.subscribe(self._status_listener)
+            self.models.start()  # no-op when already loading or loaded
+            self._show_model_status(self.models.status)
+        self.retranslate_ui()
+        self.reload_conversations(select_newest=True)
+
+    # -- layout --------------------------------------------------------------
+    def _build(self) -> None:
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        side = QVBoxLayout()
+        self.new_button = QPushButton()
+        self.new_button.setObjectName("chatNew")
+        self.new_button.clicked.connect(self.new_conversation)
+        self.conversation_list = QListWidget()
+        self.conversation_list.setObjectName("chatConversations")
+        self.conversation_list.itemClicked.connect(self._conversation_clicked)
+        self.conversation_list.setMaximumWidth(260)
+        side.addWidget(self.new_button)
+        side.addWidget(self.conversation_list, 1)
+        root.addLayout(side)
+
+        main = QVBoxLayout()
+        header = QHBoxLayout()
+        self.context_label = QLabel()
+        self.context_label.setObjectName("chatContext")
+        self.model_label = QLabel()
+        self.model_label.setObjectName("chatModelStatus")
+        header.addWidget(self.context_label)
+        header.addStretch(1)
+        header.addWidget(self.model_label)
+        main.addLayout(header)
+        self.transcript = Transcript(self.maths)
+        main.addWidget(self.transcript, 1)
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("chatNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
+        main.addWidget(self.notice_label)
+        row = QHBoxLayout()
+        self.input = _Input()
+        self.input.setObjectName("chatInput")
+        self.input.setFixedHeight(78)
+        self.input.submitted.connect(self.send)
+        self.send_button = QPushButton()
+        self.send_button.setObjectName("chatSend")
+        self.send_button.setProperty("kind", "primary")
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton()
+        self.stop_button.setObjectName("chatStop")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button)
+        row.addWidget(self.stop_button)
+        main.addLayout(row)
+        actions = QHBoxLayout()
+        self.regenerate_button = QPushButton()
+        self.regenerate_button.setObjectName("chatRegenerate")
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.copy_button = QPushButton()
+        self.copy_button.setObjectName("chatCopy")
+        self.copy_button.clicked.connect(self.copy_answer)
+        actions.addStretch(1)
+        actions.addWidget(self.regenerate_button)
+        actions.addWidget(self.copy_button)
+        main.addLayout(actions)
+        root.addLayout(main, 1)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def retranslate_ui(self) -> None:
+        self.new_button.setText(self.tr("+ New conversation"))
+        self.send_button.setText(self.tr("Send"))
+        self.stop_button.setText(self.tr("Stop"))
+        self.regenerate_button.setText(self.tr("Try again"))
+        self.copy_button.setText(self.tr("Copy answer"))
+        self.input.setPlaceholderText(self.tr("Type your question… (Enter sends)"))
+        subject = self.tutor.prompts.subject_name(self.subject, current_language())
+        if self.grade is not None:
+            context = self.tr("Grade %1 · %2").replace("%1", str(self.grade)).replace(
+                "%2", subject)
+        else:
+            context = subject
+        self.context_label.setText(context)
+        if self.models is not None:
+            self._show_model_status(self.models.status)
+        self.refresh_transcript()
+        self._update_buttons()
+
+    # -- model status --------------------------------------------------------
+    def _show_model_status(self, status: ModelStatus) -> None:
+        language = current_language()
+        notices = tuple(n.message(language) for n in status.notices)
+        if status.state is ModelState.READY:
+            self.model_label.setText(self.tr("Model: %1").replace("%1", status.model))
+        elif status.state in (ModelState.LOADING, ModelState.NOT_STARTED):
+            self.model_label.setText(self.tr("Loading the model…"))
+        else:
+            # Short in the header; the full "what IT should do" text below the chat.
+            self.model_label.setText(self.tr("No local model"))
+            notices = (*notices, status.message(language))
+        if notices and notices != self._notice:
+            self._notice = notices
+            self.show_notice("\n".join(notices))
+
+    def show_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    # -- conversations -------------------------------------------------------
+    def reload_conversations(self, select_newest: bool = False) -> None:
+        conversations = [c for c in self.services.conversations.list_for(self.session)
+                         if c.subject == self.subject]
+        self.conversation_list.clear()
+        for conv in conversations:
+            item = QListWidgetItem(conv.title or self.tr("New conversation"))
+            item.setData(Qt.ItemDataRole.UserRole, conv.id)
+            self.conversation_list.addItem(item)
+            if conv.id == self.conversation_id:
+                item.setSelected(True)
+        if select_newest and conversations and self.conversation_id is None:
+            self.open_conversation(conversations[0].id)
+
+    def _conversation_clicked(self, item: QListWidgetItem) -> None:
+        if self.busy:
+            return
+        self.open_conversation(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def open_conversation(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        self.messages = self.services.conversations.messages(self.session, conversation_id)
+        for index in range(self.conversation_list.count()):
+            item = self.conversation_list.item(index)
+            item.setSelected(item.data(Qt.ItemDataRole.UserRole) == conversation_id)
+        self.refresh_transcript()
+        self._update_buttons()
+
+    def new_conversation(self) -> None:
+        if self.busy:
+            return
+        self.conversation_id = None
+        self.messages = []
+        self.conversation_list.clearSelection()
+        self.show_notice("")
+        self.refresh_transcript()
+        self._update_buttons()
+        self.input.setFocus()
+
+    # -- sending -------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None and self.worker.running
+
+    def send(self) -> None:
+        question = self.input.toPlainText().strip()
+        if not question or self.busy:
+            return
+        self.session.touch()
+        try:
+            if self.conversation_id is None:
+                conv = self.tutor.start_conversation(self.session, subject=self.subject,
+                                                     grade=self.grade,
+                                                     language=current_language())
+                self.conversation_id = conv.id
+        except TutorError as error:
+            self.show_notice(error.message(current_language()))
+            return
+        self.input.clear()
+        self.pending_question = question
+        conv_id, session = self.conversation_id, self.session
+        self._run(lambda on_delta, stop: self.tutor.ask(
+            session, conv_id, question, on_delta=on_delta, stop_event=stop))
+
+    def regenerate(self) -> None:
+        if self.busy or self.conversation_id is None or not self.messages:
+            return
+        last_user = max((i for i, m in enumerate(self.messages) if m.role == "user"),
+                        default=None)
+        if last_user is None:
+            return
+        self.messages = self.messages[:last_user + 1]
+        conv_id, session = self.conversation_id, self.session
+        self._run(lambda on_delta, stop: self.tutor.regenerate(
+            session, conv_id, on_delta=on_delta, stop_event=stop))
+
+    def _run(self, job: Any) -> None:
+        self.show_notice("")
+        self.streaming_text = ""
+        self.worker = ChatWorker(job, self)
+        self.worker.text_changed.connect(self._streamed)
+        self.worker.done.connect(self._answered)
+        self.worker.failed.connect(self._failed)
+        self.worker.start()
+        self.refresh_transcript()
+        self._update_buttons()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    def _streamed(self, text: str) -> None:
+        self.streaming_text = text
+        self.refresh_transcript()
+
+    def _answered(self, reply: Any) -> None:
+        self._finish()
+        notes = list(reply.notices)
+        if reply.status == "partial":
+            notes.append(self.tr("The answer was stopped."))
+        self.show_notice("\n".join(notes))
+
+    def _failed(self, error: BaseException) -> None:
+        question = self.pending_question
+        self._finish()
+        if question and not any(m.role == "user" and m.content == question
+                                for m in self.messages[-2:]):
+            self.input.setPlainText(question)  # not stored (e.g. daily limit): keep it
+        if isinstance(error, TutorError):
+            self.show_notice(error.message(current_language()))
+        else:
+            log.error("the tutor failed", exc_info=error)
+            self.show_notice(self.tr("Something went wrong. Please try again."))
+
+    def _finish(self) -> None:
+        self.streaming_text = None
+        self.pending_question = ""
+        if self.conversation_id is not None:
+            self.messages = self.services.conversations.messages(self.session,
+                                                                 self.conversation_id)
+        self.reload_conversations()
+        self.refresh_transcript()
+        self._update_buttons()
+
+    def copy_answer(self) -> None:
+        answers = [m for m in self.messages if m.role == "assistant" and m.content]
+        if answers:
+            QGuiApplication.clipboard().setText(answers[-1].content)
+            self.show_notice(self.tr("The answer was copied."))
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+        has_answer = any(m.role == "assistant" for m in self.messages)
+        self.regenerate_button.setEnabled(not busy and has_answer)
+        self.copy_button.setEnabled(not busy and has_answer)
+        self.new_button.setEnabled(not busy)
+
+    # -- rendering -----------------------------------------------------------
+    def _message_html(self, role: str, text: str, status: str = "complete") -> str:
+        key = (role + status, text)
+        cached = self._html_cache.get(key)
+        if cached is None:
+            cached = markdown_to_html(text, self.maths) if text else ""
+            if len(self._html_cache) > 400:
+                self._html_cache.clear()
+            self._html_cache[key] = cached
+        if role == "user":
+            who, colour, align = self.tr("You"), "#E8ECFF", "right"
+        else:
+            who, colour, align = self.tr("Tutor"), "#FFFFFF", "left"
+        if status == "error":
+            colour = "#FDECEA"
+        note = ""
+        if status == "partial" and role == "assistant" and self.streaming_text is None:
+            stopped = html.escape(self.tr("(stopped)"))
+            note = f'<p style="color:#8A8F9C"><i>{stopped}</i></p>'
+        return (f'<table width="100%" cellspacing="0" cellpadding="10" style="margin-bottom:8px">'
+                f'<tr><td align="{align}" bgcolor="{colour}">'
+                f'<p style="color:#6B7280; font-size:13px"><b>{html.escape(who)}</b></p>'
+                f"{cached}{note}</td></tr></table>")
+
+    def refresh_transcript(self) -> None:
+        parts = [self._message_html(m.role, m.content, m.status) for m in self.messages]
+        if self.streaming_text is not None:
+            if self.pending_question:
+                parts.append(self._message_html("user", self.pending_question))
+            text = self.streaming_text or "…"
+            parts.append(self._message_html("assistant", text, "streaming"))
+        if not parts:
+            hint = html.escape(self.tr("Ask your question below. The tutor will help you "
+                                       "step by step."))
+            parts.append(f'<p style="color:#6B7280">{hint}</p>')
+        bar = self.transcript.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        self.transcript.setHtml("".join(parts))
+        if at_end or self.streaming_text is not None:
+            bar.setValue(bar.maximum())
+
+    # -- lifetime ------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop a running answer (it is saved as partial) and stop listening to the model."""
+        if self.worker is not None:
+            self.worker.stop()
+        if self.models is not None:
+            self.models.unsubscribe(self._status_listener)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 640)
+
+
+def make_chat_page(services: Services, session: Session, subject: str, grade: int | None,
+                   parent: QWidget | None = None) -> QWidget:
+    """The chat page for ``subject`` (a :mod:`tutor_desktop.ui.subjects` id) and ``grade``."""
+    return ChatView(services, session, subject, grade, parent)

@@ -1,0 +1,621 @@
+"""The teacher's textbook library tab, and the page viewer behind a citation.
+
+``make_library_page(services, session, parent)`` -> the tab (list, import by
+file picker or drag-and-drop, progress with time left, cancel, remove).
+``make_page_viewer(target, services, parent)`` -> a dialog with one page's
+text and, when the PDF is on disk, the rendered page; the chat view opens it
+when a citation is clicked. All PDF and model work runs on worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.i18n import tr as core_message
+from tutor_desktop.core.library import (
+    Book,
+    BookMeta,
+    ImportProgress,
+    ImportResult,
+    Library,
+    LibraryError,
+    PageInfo,
+    RenderedPage,
+)
+from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended
+from tutor_desktop.core.retrieval import Hit
+from tutor_desktop.ui.background import run_in_background
+from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.subjects import SUBJECTS, subject_by_id
+from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+    from tutor_desktop.core.accounts import Session
+
+log = logging.getLogger(__name__)
+
+
+def _library(services: Services) -> Library | None:
+    library = services.extras.get("library")
+    return library if isinstance(library, Library) else None
+
+
+class _Relay(QObject):
+    """Carries progress from the import thread to the GUI thread (queued signal)."""
+
+    progressed = Signal(object)
+
+
+@dataclass
+class _Outcome:
+    results: list[ImportResult]
+    errors: list[tuple[str, TutorError]]
+    cancelled: bool = False
+    suspended: bool = False
+
+
+class LibraryPage(Page):
+    """List, import and remove textbooks (teachers and admins)."""
+
+    COLUMNS = 7
+
+    def __init__(self, services: Services, session: Session | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("compact", True)
+        self.setAcceptDrops(True)
+        self.services = services
+        self.session = session
+        self.library = _library(services)
+        self.books: list[Book] = []
+        self.busy = False
+        self._cancel = threading.Event()
+        self._queue: list[tuple[Path, BookMeta]] = []
+        self._relay = _Relay(self)
+        self._relay.progressed.connect(self._on_progress)
+        self.last_outcome: _Outcome | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 8, 4, 4)
+        layout.setSpacing(10)
+        self.hint = label("hint", align=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.hint)
+
+        form_frame = QFrame()
+        form_frame.setProperty("card", True)
+        form_layout = QHBoxLayout(form_frame)
+        form_layout.setContentsMargins(16, 10, 16, 10)
+        fields = QFormLayout()
+        self.title_edit = QLineEdit()
+        self.subject_combo = QComboBox()
+        for subject in SUBJECTS:
+            self.subject_combo.addItem("", subject.id)
+        self.grade_spin = QSpinBox()
+        self.grade_spin.setRange(1, 12)
+        self.grade_spin.setValue(7)
+        self.language_combo = QComboBox()
+        self.language_combo.addItem("Монгол", "mn")
+        self.language_combo.addItem("English", "en")
+        self.title_caption = form_row(fields, self.title_edit)
+        self.subject_caption = form_row(fields, self.subject_combo)
+        self.grade_caption = form_row(fields, self.grade_spin)
+        self.language_caption = form_row(fields, self.language_combo)
+        form_layout.addLayout(fields, 1)
+        actions = QVBoxLayout()
+        self.import_button = button("primary")
+        self.import_button.clicked.connect(self.choose_files)
+        actions.addWidget(self.import_button)
+        actions.addStretch(1)
+        form_layout.addLayout(actions)
+        layout.addWidget(form_frame)
+
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress_label = label("hint", align=Qt.AlignmentFlag.AlignLeft)
+        self.cancel_button = button()
+        self.cancel_button.clicked.connect(self.cancel_import)
+        progress_row.addWidget(self.progress, 2)
+        progress_row.addWidget(self.progress_label, 3)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self._set_progress_visible(False)
+
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+
+        self.table = QTableWidget(0, self.COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, self.COLUMNS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
+        layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.open_button = button()
+        self.open_button.clicked.connect(self.open_selected)
+        self.remove_button = button("danger")
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.remove_button)
+        layout.addLayout(buttons)
+
+        self.retranslate_ui()
+        self.refresh()
+        if self.library is None:
+            self.import_button.setEnabled(False)
+        else:
+            QTimer.singleShot(0, self.resume_pending)
+
+    # ------------------------------------------------------------- texts
+    def retranslate_ui(self) -> None:
+        self.hint.setText(self.tr(
+            "Import textbooks as PDF files: click Import or drop files here. Students get "
+            "answers from the books of their grade and subject, with page numbers."))
+        self.title_caption.setText(self.tr("Title"))
+        self.title_edit.setPlaceholderText(self.tr("e.g. Biology 7 (optional)"))
+        self.subject_caption.setText(self.tr("Subject"))
+        self.grade_caption.setText(self.tr("Grade"))
+        self.language_caption.setText(self.tr("Language"))
+        language = current_language()
+        for index in range(self.subject_combo.count()):
+            subject = subject_by_id(str(self.subject_combo.itemData(index)))
+            if subject is not None:
+                self.subject_combo.setItemText(index, subject.name(language))
+        self.import_button.setText(self.tr("Import PDF…"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.open_button.setText(self.tr("Open"))
+        self.remove_button.setText(self.tr("Remove"))
+        self.table.setHorizontalHeaderLabels([
+            self.tr("Title"), self.tr("Grade"), self.tr("Subject"), self.tr("Language"),
+            self.tr("Pages"), self.tr("Passages"), self.tr("Status")])
+        self._fill_table()
+
+    # -------------------------------------------------------------- list
+    def refresh(self) -> None:
+        self.books = self.library.books() if self.library is not None else []
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        language = current_language()
+        self.table.setRowCount(len(self.books))
+        for row, book in enumerate(self.books):
+            subject = subject_by_id(book.subject)
+            if book.status != "ready":
+                status = self.tr("importing…")
+            elif book.embed_model == "":
+                status = self.tr("updating search…")
+            else:
+                status = self.tr("ready")
+            values = [book.title, str(book.grade),
+                      subject.name(language) if subject else book.subject,
+                      "Монгол" if book.language == "mn" else "English",
+                      str(book.page_count), str(book.chunk_count), status]
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, book.id)
+                self.table.setItem(row, column, item)
+
+    def selected_book(self) -> Book | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        index = rows[0].row()
+        return self.books[index] if 0 <= index < len(self.books) else None
+
+    # ------------------------------------------------------------ import
+    def current_meta(self, path: Path) -> BookMeta:
+        title = self.title_edit.text().strip()
+        return BookMeta(title=title or path.stem.replace("_", " "),
+                        grade=self.grade_spin.value(),
+                        subject=str(self.subject_combo.currentData()),
+                        language=str(self.language_combo.currentData()))
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Choose textbook PDFs"), "",
+                                                self.tr("PDF files (*.pdf)"))
+        if files:
+            self.import_files([Path(f) for f in files])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.library is not None and _pdf_urls(event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _pdf_urls(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    def import_files(self, paths: list[Path]) -> None:
+        """Queue PDFs with the metadata in the form; they import one after another."""
+        if self.library is None or not paths:
+            return
+        metas = [(path, self.current_meta(path)) for path in paths]
+        if len(metas) > 1 and self.title_edit.text().strip():
+            # one typed title cannot name several books: each keeps its file name
+            metas = [(path, BookMeta(path.stem.replace("_", " "), meta.grade, meta.subject,
+                                     meta.language)) for path, meta in metas]
+        self.title_edit.clear()
+        if self.busy:  # dropped while another import runs: it follows
+            self._queue.extend(metas)
+            return
+        self._start(lambda: self._run_imports(metas))
+
+    def resume_pending(self) -> None:
+        """Finish imports interrupted by a crash/kill, or re-index after a model change."""
+        if self.library is None or self.busy:
+            return
+        try:
+            if not self.library.pending():
+                return
+        except Exception:
+            log.exception("could not check for unfinished imports")
+            return
+        self._start(self._run_resume)
+
+    def _start(self, job: Any) -> None:
+        self.busy = True
+        self._cancel.clear()
+        self.message.clear_message()
+        self.progress.setValue(0)
+        self.progress_label.setText(self.tr("Reading…"))
+        self._set_progress_visible(True)
+        self.import_button.setEnabled(False)
+        run_in_background(job, on_done=self._finished, on_error=self._failed, context=self)
+
+    def _run_imports(self, metas: list[tuple[Path, BookMeta]]) -> _Outcome:  # worker thread
+        assert self.library is not None
+        outcome = _Outcome([], [])
+        for path, meta in metas:
+            try:
+                outcome.results.append(self.library.import_file(
+                    path, meta, progress=self._relay.progressed.emit, cancel=self._cancel))
+            except ImportCancelled:
+                outcome.cancelled = True
+                break
+            except ImportSuspended:
+                outcome.suspended = True
+                break
+            except TutorError as error:
+                outcome.errors.append((path.name, error))
+            except OSError as error:
+                outcome.errors.append((path.name, LibraryError(
+                    "library_corrupt", file=path.name, reason=str(error))))
+        return outcome
+
+    def _run_resume(self) -> _Outcome:  # worker thread
+        assert self.library is not None
+        outcome = _Outcome([], [])
+        try:
+            for book in self.library.resume_pending(progress=self._relay.progressed.emit,
+                                                    cancel=self._cancel):
+                outcome.results.append(ImportResult(book, "resumed"))
+        except ImportSuspended:
+            outcome.suspended = True
+        return outcome
+
+    def _on_progress(self, progress: ImportProgress) -> None:
+        self.progress.setValue(int(progress.fraction * 1000))
+        parts = [progress.file]
+        if progress.stage == "reading":
+            parts.append(self.tr("page {done} of {total}").format(
+                done=progress.pages_done, total=progress.pages_total))
+        elif progress.chunks_total:
+            parts.append(self.tr("{pages} pages, passage {done} of {total}").format(
+                pages=progress.pages_total, done=progress.chunks_done,
+                total=progress.chunks_total))
+        if progress.seconds_left is not None and progress.stage == "embedding":
+            parts.append(self.tr("about {time} left").format(
+                time=_duration(progress.seconds_left)))
+        self.progress_label.setText(" · ".join(parts))
+
+    def cancel_import(self) -> None:
+        self._cancel.set()
+        self.progress_label.setText(self.tr("Cancelling…"))
+
+    def _finished(self, outcome: _Outcome) -> None:
+        self.busy = False
+        self.last_outcome = outcome
+        self._set_progress_visible(False)
+        self.import_button.setEnabled(True)
+        self.refresh()
+        if outcome.errors:
+            self.message.show_text(lambda: "\n".join(
+                error.message(current_language()) for _name, error in outcome.errors))
+        elif outcome.cancelled:
+            self.message.show_text(lambda: self.tr("Import cancelled; nothing was kept."))
+        elif outcome.results:
+            self.message.show_text(lambda: "\n".join(
+                _result_text(result) for result in outcome.results), success=True)
+        if self._queue:
+            queued, self._queue = self._queue, []
+            self._start(lambda: self._run_imports(queued))
+        elif not outcome.cancelled and not outcome.suspended:
+            QTimer.singleShot(0, self.resume_pending)  # e.g. re-index after a model change
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy = False
+        self._set_progress_visible(False)
+        self.import_button.setEnabled(self.library is not None)
+        self.refresh()
+        self.message.show_error(error)
+
+    def _set_progress_visible(self, visible: bool) -> None:
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.setVisible(visible)
+
+    # ------------------------------------------------------- open/remove
+    def open_selected(self) -> None:
+        book = self.selected_book()
+        if book is None or not book.searchable:
+            return
+        dialog = make_page_viewer({"book_id": book.id, "page": 1}, self.services, self)
+        dialog.show()
+
+    def remove_selected(self) -> None:
+        book = self.selected_book()
+        if book is None or self.library is None:
+            return
+        answer = QMessageBox.question(
+            self, self.tr("Remove textbook"),
+            self.tr("Remove \"{title}\" from the library? Students will no longer get answers "
+                    "from it.").format(title=book.title))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.remove_book(book.id)
+
+    def remove_book(self, book_id: str) -> None:
+        if self.library is None:
+            return
+        library = self.library
+        run_in_background(library.remove, book_id, on_done=lambda _book: self.refresh(),
+                          on_error=self.message.show_error, context=self)
+
+    def shutdown(self) -> None:
+        """The tab is going away (sign-out). A running import keeps going in the background."""
+
+
+def _pdf_urls(urls: list[Any]) -> list[Path]:
+    return [Path(url.toLocalFile()) for url in urls
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".pdf")]
+
+
+def _duration(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def _result_text(result: ImportResult) -> str:
+    book = result.book
+    return core_message(f"library_{result.outcome}", current_language(), title=book.title,
+                        grade=book.grade, subject=book.subject, lang=book.language,
+                        pages=book.page_count, chunks=book.chunk_count)
+
+
+def make_library_page(services: Services, session: Session | None,
+                      parent: QWidget | None = None) -> QWidget:
+    """The Library tab of the teacher area (called by ui/pages/teacher.py)."""
+    return LibraryPage(services, session, parent)
+
+
+# =============================================================== page viewer
+@dataclass(frozen=True)
+class PageTarget:
+    book_id: str
+    page: int
+    passage: str = ""     # the quoted passage, shown above the page text
+
+
+def resolve_target(target: Any, library: Library) -> PageTarget:
+    """Accepts a :class:`Hit`, a :class:`PageInfo`, a citation dict or (book_id, page)."""
+    if isinstance(target, Hit):
+        return PageTarget(target.textbook_id, target.page_start, target.text)
+    if isinstance(target, PageInfo):
+        return PageTarget(target.book.id, target.page)
+    if isinstance(target, tuple) and len(target) == 2:
+        return PageTarget(str(target[0]), int(target[1]))
+    if isinstance(target, dict):
+        book_id = target.get("textbook_id") or target.get("book_id")
+        page = target.get("page") or target.get("page_start")
+        if (not book_id or not page) and target.get("chunk_id"):
+            located = library.locate_chunk(str(target["chunk_id"]))
+            if located is not None:
+                book_id = book_id or located[0]
+                page = page or located[1]
+        if book_id and page:
+            return PageTarget(str(book_id), int(page), str(target.get("text", "")))
+    raise LibraryError("library_unknown_book", id=str(target))
+
+
+class _FitWidthImage(QLabel):
+    """Shows a page image scaled to the available width (rendered larger for sharpness)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.setWordWrap(True)
+        self.setMinimumWidth(200)
+        self._image: QImage | None = None
+
+    def set_image(self, image: QImage | None) -> None:
+        self._image = image
+        self.clear()
+        self._rescale()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image is None or self._image.isNull():
+            return
+        width = max(100, self.width() - 4)
+        if self.pixmap() is not None and not self.pixmap().isNull() \
+                and self.pixmap().width() == width:
+            return
+        scaled = self._image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.setPixmap(QPixmap.fromImage(scaled))
+
+
+class PageViewer(QDialog):
+    """One textbook page: its text (always) and the rendered PDF page (when on disk)."""
+
+    loaded = Signal()
+
+    def __init__(self, target: PageTarget, library: Library,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.target = target
+        self.page_number = target.page
+        self.info: PageInfo | None = None
+        self.image: QImage | None = None
+        self.resize(1100, 760)
+        layout = QVBoxLayout(self)
+        header = QHBoxLayout()
+        self.title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        self.previous_button = button()
+        self.previous_button.clicked.connect(lambda: self.show_page(self.page_number - 1))
+        self.next_button = button()
+        self.next_button.clicked.connect(lambda: self.show_page(self.page_number + 1))
+        header.addWidget(self.title, 1)
+        header.addWidget(self.previous_button)
+        header.addWidget(self.next_button)
+        layout.addLayout(header)
+        self.passage = QLabel()
+        self.passage.setWordWrap(True)
+        self.passage.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.passage.setStyleSheet("background: #FFF7D6; border-left: 4px solid #F2A93B; "
+                                   "padding: 8px 12px;")
+        self.passage.setVisible(bool(target.passage))
+        self.passage.setText(target.passage)
+        layout.addWidget(self.passage)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        splitter.addWidget(self.text)
+        self.picture = _FitWidthImage()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.picture)
+        splitter.addWidget(scroll)
+        splitter.setSizes([420, 680])
+        layout.addWidget(splitter, 1)
+        self.note = label("hint", align=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.note)
+        self.previous_button.setText(self.tr("◀ Previous page"))
+        self.next_button.setText(self.tr("Next page ▶"))
+        self.show_page(target.page)
+
+    def show_page(self, page: int) -> None:
+        book = self.info.book if self.info else None
+        if page < 1 or (book is not None and page > book.page_count):
+            return
+        self.page_number = page
+        self.text.setPlainText(self.tr("Loading…"))
+        self.picture.set_image(None)
+        self.note.clear()
+        run_in_background(self._load, self.target.book_id, page, on_done=self._loaded,
+                          on_error=self._load_failed, context=self)
+
+    def _load(self, book_id: str, page: int) -> tuple[PageInfo, RenderedPage | None]:
+        info = self.library.page_info(book_id, page)  # worker thread
+        return info, self.library.render_page(book_id, page, width_px=900)
+
+    def _loaded(self, result: tuple[PageInfo, RenderedPage | None]) -> None:
+        info, rendered = result
+        self.info = info
+        self.setWindowTitle(f"{info.book.title} — {self.tr('p. {page}').format(page=info.page)}")
+        self.title.setText(f"{info.book.title}, {self.tr('p. {page}').format(page=info.page)}"
+                           + (f" · {info.headings[0]}" if info.headings else ""))
+        self.text.setPlainText(info.text)
+        self.previous_button.setEnabled(info.page > 1)
+        self.next_button.setEnabled(info.page < info.book.page_count)
+        if rendered is not None:
+            image = QImage(rendered.data, rendered.width, rendered.height, rendered.stride,
+                           QImage.Format.Format_RGBX8888).copy()
+            self.image = image
+            self.picture.set_image(image)
+        else:
+            self.image = None
+            self.picture.set_image(None)
+            self.picture.setText(self.tr("The PDF file is not on this computer; "
+                                         "showing the page's text."))
+        self.loaded.emit()
+
+    def _load_failed(self, error: BaseException) -> None:
+        message = error.message(current_language()) if isinstance(error, TutorError) else str(error)
+        self.text.setPlainText(message)
+        self.loaded.emit()
+
+
+def make_page_viewer(hit_or_page_info: Any, services: Services,
+                     parent: QWidget | None = None) -> QDialog:
+    """A non-modal dialog showing the cited page; call ``.show()`` (or ``.exec()``).
+
+    ``hit_or_page_info``: a :class:`~tutor_desktop.core.retrieval.Hit`, a
+    :class:`~tutor_desktop.core.library.PageInfo`, a citation dict from
+    ``tutor ask --json`` (``chunk_id`` and/or ``textbook_id``/``book_id`` +
+    ``page``), or a ``(book_id, page)`` tuple.
+    """
+    library = _library(services)
+    if library is None:
+        raise LibraryError("library_no_embedder")
+    dialog = PageViewer(resolve_target(hit_or_page_info, library), library, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    return dialog
+
+
+def on_main_window(window: Any, services: Services) -> None:
+    """App start: finish interrupted imports in the background; pause them when quitting."""
+    library = _library(services)
+    if library is None:
+        return
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(library.suspend)
+    QTimer.singleShot(3000, library.start_background_resume)
