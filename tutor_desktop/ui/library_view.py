@@ -189,7 +189,7 @@ class LibraryPage(Page):
     # ------------------------------------------------------------- texts
     def retranslate_ui(self) -> None:
         self.hint.setText(self.tr(
-            "Import textbooks as PDF files: click Import or drop files here. Students get "
+            "Import textbooks as PDF files: click Import PDF… or drop the files here. Students get "
             "answers from the books of their grade and subject, with page numbers."))
         self.title_caption.setText(self.tr("Title"))
         self.title_edit.setPlaceholderText(self.tr("e.g. Biology 7 (optional)"))
@@ -569,8 +569,9 @@ class PageViewer(QDialog):
     def _loaded(self, result: tuple[PageInfo, RenderedPage | None]) -> None:
         info, rendered = result
         self.info = info
-        self.setWindowTitle(f"{info.book.title} — {self.tr('p. {page}').format(page=info.page)}")
-        self.title.setText(f"{info.book.title}, {self.tr('p. {page}').format(page=info.page)}"
+        page_label = self.tr("p. {page}").format(page=info.page)
+        self.setWindowTitle(f"{info.book.title} — {page_label}")
+        self.title.setText(f"{info.book.title}, {page_label}"
                            + (f" · {info.headings[0]}" if info.headings else ""))
         self.text.setPlainText(info.text)
         self.previous_button.setEnabled(info.page > 1)
