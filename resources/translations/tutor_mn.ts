@@ -90,108 +90,108 @@
 <context>
     <name>LibraryPage</name>
     <message>
-        <source>Import textbooks as PDF files: click Import or drop files here. Students get answers from the books of their grade and subject, with page numbers.</source>
-        <translation type="unfinished"></translation>
+        <source>Import textbooks as PDF files: click Import PDF… or drop the files here. Students get answers from the books of their grade and subject, with page numbers.</source>
+        <translation>Сурах бичгийг PDF файлаар оруулна: «PDF оруулах…» дээр дарах эсвэл файлуудаа энд чирж оруулна уу. Сурагчид өөрийн анги, хичээлийн номноос хуудасны дугаартай хариулт авна.</translation>
     </message>
     <message>
         <source>Title</source>
-        <translation type="unfinished"></translation>
+        <translation>Номын нэр</translation>
     </message>
     <message>
         <source>e.g. Biology 7 (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>жишээ нь Биологи 7 (заавал биш)</translation>
     </message>
     <message>
         <source>Subject</source>
-        <translation type="unfinished"></translation>
+        <translation>Хичээл</translation>
     </message>
     <message>
         <source>Grade</source>
-        <translation type="unfinished"></translation>
+        <translation>Анги</translation>
     </message>
     <message>
         <source>Language</source>
-        <translation type="unfinished">Хэл</translation>
+        <translation>Хэл</translation>
     </message>
     <message>
         <source>Import PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF оруулах…</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Болих</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>Нээх</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Устгах</translation>
     </message>
     <message>
         <source>Pages</source>
-        <translation type="unfinished"></translation>
+        <translation>Хуудас</translation>
     </message>
     <message>
         <source>Passages</source>
-        <translation type="unfinished"></translation>
+        <translation>Хэсгүүд</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Төлөв</translation>
     </message>
     <message>
         <source>importing…</source>
-        <translation type="unfinished"></translation>
+        <translation>оруулж байна…</translation>
     </message>
     <message>
         <source>updating search…</source>
-        <translation type="unfinished"></translation>
+        <translation>хайлтыг шинэчилж байна…</translation>
     </message>
     <message>
         <source>ready</source>
-        <translation type="unfinished"></translation>
+        <translation>бэлэн</translation>
     </message>
     <message>
         <source>Choose textbook PDFs</source>
-        <translation type="unfinished"></translation>
+        <translation>Сурах бичгийн PDF файлуудыг сонгох</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF файл (*.pdf)</translation>
     </message>
     <message>
         <source>Reading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Уншиж байна…</translation>
     </message>
     <message>
         <source>page {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>хуудас {done}/{total}</translation>
     </message>
     <message>
         <source>{pages} pages, passage {done} of {total}</source>
-        <translation type="unfinished"></translation>
+        <translation>{pages} хуудас, хэсэг {done}/{total}</translation>
     </message>
     <message>
         <source>about {time} left</source>
-        <translation type="unfinished"></translation>
+        <translation>ойролцоогоор {time} үлдсэн</translation>
     </message>
     <message>
         <source>Cancelling…</source>
-        <translation type="unfinished"></translation>
+        <translation>Цуцалж байна…</translation>
     </message>
     <message>
         <source>Import cancelled; nothing was kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>Оруулалтыг цуцаллаа; юу ч хадгалагдаагүй.</translation>
     </message>
     <message>
         <source>Remove textbook</source>
-        <translation type="unfinished"></translation>
+        <translation>Сурах бичиг устгах</translation>
     </message>
     <message>
         <source>Remove &quot;{title}&quot; from the library? Students will no longer get answers from it.</source>
-        <translation type="unfinished"></translation>
+        <translation>&quot;{title}&quot; номыг номын сангаас устгах уу? Сурагчид цаашид үүнээс хариулт авахгүй.</translation>
     </message>
 </context>
 <context>
@@ -228,19 +228,54 @@
     <name>PageViewer</name>
     <message>
         <source>◀ Previous page</source>
-        <translation type="unfinished"></translation>
+        <translation>◀ Өмнөх хуудас</translation>
     </message>
     <message>
         <source>Next page ▶</source>
-        <translation type="unfinished"></translation>
+        <translation>Дараагийн хуудас ▶</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Ачаалж байна…</translation>
+    </message>
+    <message>
+        <source>p. {page}</source>
+        <translation>х. {page}</translation>
     </message>
     <message>
         <source>The PDF file is not on this computer; showing the page&apos;s text.</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF файл энэ компьютерт алга; хуудасны текстийг харуулж байна.</translation>
+    </message>
+</context>
+<context>
+    <name>ServicesSection</name>
+    <message>
+        <source>Saved.</source>
+        <translation>Хадгалагдлаа.</translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation>Үйлчилгээнүүд</translation>
+    </message>
+    <message>
+        <source>Answers come from:</source>
+        <translation>Хариулт өгөх загвар:</translation>
+    </message>
+    <message>
+        <source>Local model first (works offline)</source>
+        <translation>Эхлээд дотоод загвар (интернетгүй ажиллана)</translation>
+    </message>
+    <message>
+        <source>Online model first when connected</source>
+        <translation>Холбогдсон үед эхлээд онлайн загвар</translation>
+    </message>
+    <message>
+        <source>Local model only</source>
+        <translation>Зөвхөн дотоод загвар</translation>
+    </message>
+    <message>
+        <source>If the first choice cannot answer, the other one does. With &quot;Local model only&quot;, questions never leave this computer.</source>
+        <translation>Эхний сонголт хариулж чадахгүй бол нөгөө нь хариулна. &quot;Зөвхөн дотоод загвар&quot; сонгосон үед асуултууд энэ компьютерээс гарахгүй.</translation>
     </message>
 </context>
 <context>
@@ -400,38 +435,38 @@
     <name>StatusIndicator</name>
     <message>
         <source>Online via %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1-ээр онлайн</translation>
     </message>
     <message>
         <source>Local model</source>
-        <translation type="unfinished"></translation>
+        <translation>Дотоод загвар</translation>
     </message>
     <message>
         <source>Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Офлайн</translation>
     </message>
 </context>
 <context>
     <name>StatusPanel</name>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation>Үйлчилгээ</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>Төлөв</translation>
     </message>
     <message>
         <source>Last error</source>
-        <translation type="unfinished"></translation>
+        <translation>Сүүлийн алдаа</translation>
     </message>
     <message>
         <source>Latency</source>
-        <translation type="unfinished"></translation>
+        <translation>Хариу өгөх хугацаа</translation>
     </message>
     <message>
         <source>Check now</source>
-        <translation type="unfinished"></translation>
+        <translation>Одоо шалгах</translation>
     </message>
 </context>
 <context>
@@ -666,56 +701,60 @@
         <source>Import WAV…</source>
         <translation>WAV оруулах…</translation>
     </message>
+    <message>
+        <source>Check the microphone again</source>
+        <translation>Микрофоныг дахин шалгах</translation>
+    </message>
 </context>
 <context>
     <name>widget</name>
     <message>
         <source>Local model</source>
-        <translation type="unfinished"></translation>
+        <translation>Дотоод загвар</translation>
     </message>
     <message>
         <source>Remote model: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Алсын загвар: %1</translation>
     </message>
     <message>
         <source>Speech recognition</source>
-        <translation type="unfinished"></translation>
+        <translation>Яриа таних</translation>
     </message>
     <message>
         <source>Sync service</source>
-        <translation type="unfinished"></translation>
+        <translation>Синхрончлолын үйлчилгээ</translation>
     </message>
     <message>
         <source>Working</source>
-        <translation type="unfinished"></translation>
+        <translation>Ажиллаж байна</translation>
     </message>
     <message>
         <source>Having problems</source>
-        <translation type="unfinished"></translation>
+        <translation>Асуудалтай</translation>
     </message>
     <message>
         <source>Not reachable</source>
-        <translation type="unfinished"></translation>
+        <translation>Холбогдох боломжгүй</translation>
     </message>
     <message>
         <source>Not available</source>
-        <translation type="unfinished"></translation>
+        <translation>Боломжгүй</translation>
     </message>
     <message>
         <source>API key rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>API түлхүүр татгалзагдсан</translation>
     </message>
     <message>
         <source>Not checked yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Хараахан шалгаагүй</translation>
     </message>
     <message>
         <source>Not set up</source>
-        <translation type="unfinished"></translation>
+        <translation>Тохируулаагүй</translation>
     </message>
     <message>
         <source>paused</source>
-        <translation type="unfinished"></translation>
+        <translation>түр зогссон</translation>
     </message>
 </context>
 </TS>

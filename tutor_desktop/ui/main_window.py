@@ -3,7 +3,11 @@
 Hooks for other features:
 
 * ``MainWindow.status_label`` — a small right-aligned label in the status bar
-  (model loading, online/offline). Set its text; it is yours to translate.
+  (model loading). Set its text; it is yours to translate.
+* ``MainWindow.status_indicator`` — "Local model" / "Online via …" / "Offline" in
+  the header on every page (``None`` when ``services.extras`` has no
+  ``"connectivity"`` monitor). Teachers choose the routing policy and see every
+  service in the settings (``SettingsPage.services_section``).
 * ``MainWindow.settings_page.add_section(widget)`` — a panel in the settings.
 * The chat page comes from ``ui/chat_view.py`` (see :mod:`.pages.chat_host`), the
   library tab from ``ui/library_view.py`` (see :mod:`.pages.teacher`).
@@ -16,14 +20,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -40,7 +45,8 @@ from tutor_desktop.ui.pages.setup import SetupPage
 from tutor_desktop.ui.pages.sign_in import SignInPage
 from tutor_desktop.ui.pages.student_home import StudentHomePage
 from tutor_desktop.ui.pages.teacher import TeacherPage
-from tutor_desktop.ui.style import STYLESHEET, apply_app_style
+from tutor_desktop.ui.status_indicator import StatusIndicator
+from tutor_desktop.ui.style import INK, STYLESHEET, apply_app_style
 from tutor_desktop.ui.widgets import Page, button
 
 if TYPE_CHECKING:
@@ -95,6 +101,9 @@ class MainWindow(QMainWindow):
         self.settings_page.back.connect(self._settings_back)
         self.settings_page.sign_out.connect(self.sign_out)
         self.settings_page.language_chosen.connect(self.set_language)
+        if self.status_indicator is not None:
+            # The summary depends on the policy: show a teacher's change at once.
+            self.settings_page.policy_changed.connect(self.status_indicator.refresh)
 
         self.status_label = QLabel()
         self.status_label.setObjectName("statusSlot")
@@ -109,10 +118,10 @@ class MainWindow(QMainWindow):
         self.show_page(self.sign_in_page if services.accounts.is_set_up() else self.setup_page)
 
     def _build_header(self) -> QFrame:
-        header = QFrame()
+        header = self.header = QFrame()
         header.setObjectName("header")
         header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(header)
+        row = self._header_row = QHBoxLayout(header)
         row.setContentsMargins(22, 10, 18, 10)
         row.setSpacing(12)
         self.app_title = QLabel()
@@ -133,6 +142,24 @@ class MainWindow(QMainWindow):
         row.addWidget(self.app_title)
         row.addWidget(self.school_label)
         row.addStretch(1)
+        self.status_indicator: StatusIndicator | None = None
+        monitor = self.services.extras.get("connectivity")
+        if monitor is not None:  # starts the monitor's background probing
+            self.status_indicator = StatusIndicator(monitor)
+            self.status_indicator.setObjectName("connectivityIndicator")
+            self.status_indicator.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+            # A white pill: the coloured dot stays readable on the header's blue.
+            self.status_indicator.setStyleSheet(
+                "#connectivityIndicator { background: white; border-radius: 12px; }"
+                f" QLabel#connectivityLabel {{ color: {INK}; font-size: 15px;"
+                " font-weight: bold; }")
+            pill = self.status_indicator.layout()
+            if pill is not None:
+                pill.setContentsMargins(10, 4, 12, 4)
+            self.status_indicator.setSizePolicy(QSizePolicy.Policy.Fixed,
+                                                QSizePolicy.Policy.Fixed)
+            self.status_indicator.mode_changed.connect(lambda _mode: self._fit_header())
+            row.addWidget(self.status_indicator)
         for widget in (self.user_label, self.language_button, self.settings_button,
                        self.sign_out_button):
             row.addWidget(widget)
@@ -142,6 +169,8 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange and not self._closed:
             self.retranslate_ui()
+            # Again once every widget has its new words (the indicator's may be longer).
+            QTimer.singleShot(0, self, self._fit_header)
         super().changeEvent(event)
 
     def retranslate_ui(self) -> None:
@@ -183,6 +212,31 @@ class MainWindow(QMainWindow):
         self.sign_out_button.setVisible(signed_in)
         self.settings_button.setVisible(signed_in and self.current_page() is not self.settings_page)
         self.school_label.setText(self._school_name)
+        self._fit_header()
+
+    def _fit_header(self) -> None:
+        """On a narrow screen drop the school name and the app's name (both are in the
+        title bar too), then the indicator's words (the dot stays; its tooltip says
+        everything), never a button or who is signed in."""
+        indicator_text = (self.status_indicator.findChild(QLabel, "connectivityLabel")
+                          if self.status_indicator is not None else None)
+        steps: list[QWidget] = [self.school_label, self.app_title]
+        if indicator_text is not None:
+            steps.append(indicator_text)
+        for widget in steps:
+            widget.setVisible(True)
+        layout = self._header_row
+        for widget in steps:
+            layout.invalidate()
+            if layout.sizeHint().width() <= self.width():
+                break
+            widget.setVisible(False)
+        if self.status_indicator is not None:
+            self.status_indicator.adjustSize()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
 
     def _setup_done(self, language: str) -> None:
         self._school_name = self.services.accounts.school_name()

@@ -1,47 +1,208 @@
-"""Settings: the UI language (switches at run time), the school default, sign out.
+"""Settings: the UI language (switches at run time), the school default, sign out,
+and for staff the "Services" section (service status, where answers come from).
 
-Other features add their own panels with :meth:`SettingsPage.add_section`
-(e.g. the service-status panel of the online issue).
+Other features add their own panels with :meth:`SettingsPage.add_section`.
+The page scrolls (all but the back button), so added panels never squeeze the
+language buttons on a small lab screen.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tutor_desktop import __version__
 from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.config import ROUTING_POLICIES
+from tutor_desktop.core.llm.router import effective_policy, set_policy
 from tutor_desktop.core.storage.settings import set_setting
+from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
+from tutor_desktop.ui.status_indicator import StatusPanel
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, label
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
 
 
+class ServicesSection(QWidget):
+    """For teachers and admins: every service's state and the routing policy.
+
+    Students never see it: which model answers is a school decision, and error
+    details (an API key rejected) are not for children. Saving the policy runs in
+    the background; ``policy_changed(policy)`` follows a successful save.
+    """
+
+    policy_changed = Signal(str)
+
+    def __init__(self, services: Services, monitor: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("servicesSection")
+        self.services = services
+        self.session: Session | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(10)
+        self.title = label("section")
+        layout.addWidget(self.title)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.policy_caption = label(wrap=False)
+        row.addWidget(self.policy_caption)
+        self.policy_combo = QComboBox()
+        self.policy_combo.setObjectName("routingPolicy")
+        self.policy_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for policy in ROUTING_POLICIES:
+            self.policy_combo.addItem("", policy)
+        self.policy_combo.activated.connect(self._chosen)
+        row.addWidget(self.policy_combo)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.policy_hint = label("hint")
+        layout.addWidget(self.policy_hint)
+        self.message = MessageLabel()
+        layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
+
+        self.panel = StatusPanel(monitor, self)
+        self.panel.setObjectName("statusPanel")
+        layout.addWidget(self.panel)
+        # Fit the table to its rows (wrapped errors included) whenever they or its width
+        # change, once per turn of the event loop.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_table)
+        table = self.panel.table
+        table.setWordWrap(True)
+        table.model().dataChanged.connect(self._fit_timer.start)
+        table.model().rowsInserted.connect(self._fit_timer.start)
+        table.model().rowsRemoved.connect(self._fit_timer.start)
+        table.installEventFilter(self)
+        self.retranslate_ui()
+        self.show_policy()
+
+    # -- reading ---------------------------------------------------------------
+    def policy(self) -> str:
+        """The policy shown in the selector."""
+        return str(self.policy_combo.currentData())
+
+    def show_policy(self) -> None:
+        """Select the saved policy (the school's choice, else the installation's)."""
+        current = effective_policy(self.services.config, self.services.db)
+        index = self.policy_combo.findData(current)
+        self.policy_combo.setCurrentIndex(max(0, index))
+
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        self.message.clear_message()
+        staff = session is not None and not session.is_student
+        self.setVisible(staff)
+        if staff:
+            self.show_policy()
+            self._fit_timer.start()
+
+    # -- saving ----------------------------------------------------------------
+    def _chosen(self, index: int) -> None:
+        policy = str(self.policy_combo.itemData(index))
+        if self.session is None:
+            return
+        self.message.clear_message()
+        self.policy_combo.setEnabled(False)  # one save at a time: they finish in order
+        run_in_background(set_policy, self.services.db, self.session, policy,
+                          on_done=lambda _result: self._saved(policy),
+                          on_error=self._failed, context=self)
+
+    def _saved(self, policy: str) -> None:
+        self.policy_combo.setEnabled(True)
+        self.message.show_text(lambda: self.tr("Saved."), success=True)
+        self.policy_changed.emit(policy)
+
+    def _failed(self, error: BaseException) -> None:
+        self.policy_combo.setEnabled(True)
+        self.show_policy()
+        self.message.show_error(error)
+
+    # -- look ------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.panel.table and event.type() == QEvent.Type.Resize:
+            self._fit_timer.start()  # a new width wraps the error texts differently
+        return super().eventFilter(watched, event)
+
+    def _fit_table(self) -> None:
+        """Show every service row in full, without an inner scroll bar (there are few)."""
+        table = self.panel.table
+        table.resizeRowsToContents()
+        header = table.horizontalHeader()
+        height = max(header.height(), header.sizeHint().height()) + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+        if table.horizontalScrollBar().isVisible():
+            height += table.horizontalScrollBar().height()
+        table.setFixedHeight(height)
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(self.tr("Services"))
+        self.policy_caption.setText(self.tr("Answers come from:"))
+        names = {
+            "local-first": self.tr("Local model first (works offline)"),
+            "remote-first": self.tr("Online model first when connected"),
+            "local-only": self.tr("Local model only"),
+        }
+        for index in range(self.policy_combo.count()):
+            self.policy_combo.setItemText(index, names[str(self.policy_combo.itemData(index))])
+        self.policy_hint.setText(self.tr(
+            "If the first choice cannot answer, the other one does. "
+            "With \"Local model only\", questions never leave this computer."))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+
 class SettingsPage(Page):
-    """Emits ``back()``, ``sign_out()`` and ``language_chosen(code)``."""
+    """Emits ``back()``, ``sign_out()``, ``language_chosen(code)`` and
+    ``policy_changed(policy)``."""
 
     back = Signal()
     sign_out = Signal()
     language_chosen = Signal(str)
+    policy_changed = Signal(str)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
         self.session: Session | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(36, 14, 36, 18)
-        layout.setSpacing(12)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(36, 14, 36, 18)
+        outer.setSpacing(12)
         top = QHBoxLayout()
         self.back_button = button("back")
         self.back_button.setObjectName("settingsBack")
         self.back_button.clicked.connect(self.back.emit)
         top.addWidget(self.back_button)
         top.addStretch(1)
-        layout.addLayout(top)
+        outer.addLayout(top)
+
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        self.scroller.setWidget(content)
+        outer.addWidget(self.scroller, 1)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
         self.title = label("title")
         layout.addWidget(self.title)
 
@@ -70,8 +231,19 @@ class SettingsPage(Page):
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
 
         self.sections = QVBoxLayout()
+        self.sections.setSpacing(12)
         layout.addLayout(self.sections)
         layout.addStretch(1)
+
+        # Staff only; absent when the installation has no connectivity monitor.
+        self.services_section: ServicesSection | None = None
+        monitor = services.extras.get("connectivity")
+        if monitor is not None:
+            self.services_section = ServicesSection(services, monitor)
+            self.services_section.hide()
+            self.services_section.policy_changed.connect(self.policy_changed.emit)
+            self.add_section(self.services_section)
+
         self.sign_out_button = button("primary")
         self.sign_out_button.setObjectName("settingsSignOut")
         self.sign_out_button.setMinimumSize(260, 60)
@@ -90,9 +262,12 @@ class SettingsPage(Page):
         self.message.clear_message()
         self.default_button.setVisible(session is not None and session.is_admin)
         self.sign_out_button.setVisible(session is not None)
+        if self.services_section is not None:
+            self.services_section.set_session(session)
 
     def on_shown(self) -> None:
         self.language_buttons[current_language()].setChecked(True)
+        self.scroller.verticalScrollBar().setValue(0)
 
     def make_default(self) -> None:
         """Admins choose the language the sign-in screen starts in."""
