@@ -468,6 +468,54 @@
         <source>Check now</source>
         <translation>Одоо шалгах</translation>
     </message>
+    <message>
+        <source>Local model</source>
+        <translation>Дотоод загвар</translation>
+    </message>
+    <message>
+        <source>Remote model: %1</source>
+        <translation>Алсын загвар: %1</translation>
+    </message>
+    <message>
+        <source>Speech recognition</source>
+        <translation>Яриа таних</translation>
+    </message>
+    <message>
+        <source>Sync service</source>
+        <translation>Синхрончлолын үйлчилгээ</translation>
+    </message>
+    <message>
+        <source>Working</source>
+        <translation>Ажиллаж байна</translation>
+    </message>
+    <message>
+        <source>Having problems</source>
+        <translation>Асуудалтай</translation>
+    </message>
+    <message>
+        <source>Not reachable</source>
+        <translation>Холбогдох боломжгүй</translation>
+    </message>
+    <message>
+        <source>Not available</source>
+        <translation>Боломжгүй</translation>
+    </message>
+    <message>
+        <source>API key rejected</source>
+        <translation>API түлхүүр татгалзагдсан</translation>
+    </message>
+    <message>
+        <source>Not checked yet</source>
+        <translation>Хараахан шалгаагүй</translation>
+    </message>
+    <message>
+        <source>Not set up</source>
+        <translation>Тохируулаагүй</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>түр зогссон</translation>
+    </message>
 </context>
 <context>
     <name>StudentHomePage</name>
@@ -704,57 +752,6 @@
     <message>
         <source>Check the microphone again</source>
         <translation>Микрофоныг дахин шалгах</translation>
-    </message>
-</context>
-<context>
-    <name>widget</name>
-    <message>
-        <source>Local model</source>
-        <translation>Дотоод загвар</translation>
-    </message>
-    <message>
-        <source>Remote model: %1</source>
-        <translation>Алсын загвар: %1</translation>
-    </message>
-    <message>
-        <source>Speech recognition</source>
-        <translation>Яриа таних</translation>
-    </message>
-    <message>
-        <source>Sync service</source>
-        <translation>Синхрончлолын үйлчилгээ</translation>
-    </message>
-    <message>
-        <source>Working</source>
-        <translation>Ажиллаж байна</translation>
-    </message>
-    <message>
-        <source>Having problems</source>
-        <translation>Асуудалтай</translation>
-    </message>
-    <message>
-        <source>Not reachable</source>
-        <translation>Холбогдох боломжгүй</translation>
-    </message>
-    <message>
-        <source>Not available</source>
-        <translation>Боломжгүй</translation>
-    </message>
-    <message>
-        <source>API key rejected</source>
-        <translation>API түлхүүр татгалзагдсан</translation>
-    </message>
-    <message>
-        <source>Not checked yet</source>
-        <translation>Хараахан шалгаагүй</translation>
-    </message>
-    <message>
-        <source>Not set up</source>
-        <translation>Тохируулаагүй</translation>
-    </message>
-    <message>
-        <source>paused</source>
-        <translation>түр зогссон</translation>
     </message>
 </context>
 </TS>

@@ -117,11 +117,6 @@ def test_offline_when_no_local_model_and_the_online_model_is_unreachable(
     assert indicator.text() == "Офлайн"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "status_indicator.py translates service names and states with widget.tr() in module "
-    "functions: lupdate files them under context 'widget', Qt looks them up under "
-    "'StatusPanel'/'StatusIndicator', so they stay English; fix: "
-    "QCoreApplication.translate('StatusPanel', ...)"))
 def test_status_panel_rows_in_mongolian(
         qtbot: Any, make_window: Any, services: Any, school: Any) -> None:
     monitor = services.extras["connectivity"]

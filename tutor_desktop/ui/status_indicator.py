@@ -25,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -220,30 +220,37 @@ class StatusPanel(QWidget):
         super().changeEvent(event)
 
 
+# Literal QCoreApplication.translate("StatusPanel", …) calls: lupdate files them under
+# "StatusPanel", where Qt looks them up (widget.tr() in a module function would not).
+
+
 def _service_name(status: ServiceStatus, widget: QWidget) -> str:
     if status.kind is ServiceKind.LOCAL:
-        name = widget.tr("Local model")
+        name = QCoreApplication.translate("StatusPanel", "Local model")
         return f"{name} ({status.detail})" if status.detail else name
     if status.kind is ServiceKind.REMOTE:
-        return widget.tr("Remote model: %1").replace("%1", status.label)
+        return QCoreApplication.translate(
+            "StatusPanel", "Remote model: %1").replace("%1", status.label)
     if status.kind is ServiceKind.SPEECH:
-        return widget.tr("Speech recognition")
-    return widget.tr("Sync service")
+        return QCoreApplication.translate("StatusPanel", "Speech recognition")
+    return QCoreApplication.translate("StatusPanel", "Sync service")
 
 
 def _state_text(status: ServiceStatus, widget: QWidget) -> str:
     texts = {
-        ServiceState.OK: widget.tr("Working"),
-        ServiceState.DEGRADED: widget.tr("Having problems"),
-        ServiceState.DOWN: widget.tr("Not reachable") if status.kind in (
-            ServiceKind.REMOTE, ServiceKind.SYNC) else widget.tr("Not available"),
-        ServiceState.AUTH: widget.tr("API key rejected"),
-        ServiceState.UNKNOWN: widget.tr("Not checked yet"),
-        ServiceState.OFF: widget.tr("Not set up"),
+        ServiceState.OK: QCoreApplication.translate("StatusPanel", "Working"),
+        ServiceState.DEGRADED: QCoreApplication.translate("StatusPanel", "Having problems"),
+        ServiceState.DOWN: QCoreApplication.translate(
+            "StatusPanel", "Not reachable") if status.kind in (
+            ServiceKind.REMOTE, ServiceKind.SYNC) else QCoreApplication.translate(
+                "StatusPanel", "Not available"),
+        ServiceState.AUTH: QCoreApplication.translate("StatusPanel", "API key rejected"),
+        ServiceState.UNKNOWN: QCoreApplication.translate("StatusPanel", "Not checked yet"),
+        ServiceState.OFF: QCoreApplication.translate("StatusPanel", "Not set up"),
     }
     text = texts[status.state]
     if status.paused:
-        text += " · " + widget.tr("paused")
+        text += " · " + QCoreApplication.translate("StatusPanel", "paused")
     return text
 
 

