@@ -39,7 +39,7 @@ def _progress(db_file: Path) -> tuple[str, int, int] | None:
 def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path,
                                         tmp_path: Path, embedder: Any,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    book = long_book(tmp_path / "physics-long.pdf", pages=16)
+    book = long_book(tmp_path / "physics-long.pdf", pages=20)
     env = {**os.environ, "TUTOR_EMBED_THREADS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "tutor_desktop.cli.main", "--data-dir", str(data_dir),

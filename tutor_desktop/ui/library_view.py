@@ -132,7 +132,12 @@ class LibraryPage(Page):
         self.subject_caption = form_row(fields, self.subject_combo)
         self.grade_caption = form_row(fields, self.grade_spin)
         self.language_caption = form_row(fields, self.language_combo)
-        form_layout.addLayout(fields, 1)
+        self.title_edit.setMaximumWidth(440)
+        for narrow in (self.subject_combo, self.language_combo):
+            narrow.setMinimumWidth(260)
+        self.grade_spin.setMaximumWidth(120)
+        form_layout.addLayout(fields)
+        form_layout.addStretch(1)
         actions = QVBoxLayout()
         self.import_button = button("primary")
         self.import_button.clicked.connect(self.choose_files)

