@@ -68,6 +68,7 @@ def build_services(data_dir: str | Path | None = None) -> Services:
     from tutor_desktop.core.library.wiring import library_services
 
     services.extras.update(library_services(paths, config, db))
+    services.extras["tutor"].retriever = services.extras["retriever"]
     # --- remote llm wiring (issue 5) ---
     # Router (policy local-first/remote-first/local-only) replaces the tutor's model source;
     # response cache; connectivity monitor (the window starts it; `tutor doctor` probes once).

@@ -111,9 +111,12 @@ class HybridRetriever:
         """Search with widening; ``mode`` is hybrid, vector or keyword (for comparisons)."""
         subject_key = canonical_subject(subject) or None
         language_key = (language or "").strip().lower() or None
+        tried = scopes(grade, subject_key, language_key)
+        if not self._scope_has_books(tried[-1]):
+            # An empty library: do not load (or convert) the embedder for nothing.
+            return SearchResult([], tried[0], False, False)
         query_vector = self._query_vector(query) if mode in ("hybrid", "vector") else None
         match = fts_query(query) if mode in ("hybrid", "keyword") else ""
-        tried = scopes(grade, subject_key, language_key)
         for index, scope in enumerate(tried):
             if not self._scope_has_books(scope):
                 continue
