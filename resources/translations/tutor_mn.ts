@@ -83,8 +83,32 @@
         <translation>(зогсоосон)</translation>
     </message>
     <message>
+        <source>%1, p. %2</source>
+        <translation>%1, х. %2</translation>
+    </message>
+    <message>
+        <source>From your textbook</source>
+        <translation>Сурах бичгээс</translation>
+    </message>
+    <message>
+        <source>Show less</source>
+        <translation>Хураах</translation>
+    </message>
+    <message>
+        <source>Show the whole passages</source>
+        <translation>Хэсгүүдийг бүтнээр нь харах</translation>
+    </message>
+    <message>
+        <source>Sources:</source>
+        <translation>Эх сурвалж:</translation>
+    </message>
+    <message>
         <source>Ask your question below. The tutor will help you step by step.</source>
         <translation>Асуултаа доор бичээрэй. Багш алхам алхмаар туслах болно.</translation>
+    </message>
+    <message>
+        <source>The textbook page cannot be shown on this computer.</source>
+        <translation>Энэ компьютер дээр сурах бичгийн хуудсыг харуулах боломжгүй.</translation>
     </message>
 </context>
 <context>

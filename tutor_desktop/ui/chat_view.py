@@ -11,19 +11,28 @@ Markdown renderer shows it raw, so each formula is drawn with **ziamath**
 TeX installation, ~4 MB) and embedded as an image. Matplotlib's mathtext
 would also work but pulls in ~40 MB and a plotting stack for one feature.
 If ziamath is missing or a formula does not parse, the LaTeX is shown as code.
+
+Sources: under each answer the textbook passages it was grounded on are quoted
+(a short excerpt of the top two, expandable to the whole passages) with links
+like "Биологи 7, х. 1" that open the page viewer at that page. The passages
+arrive before the model's first word, so a student reads the textbook's own
+words even when the model is slow or weak. An answer with no passage says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPainter, QTextDocument
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -38,8 +47,10 @@ from PySide6.QtWidgets import (
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.conversations import Message
 from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.manager import ModelState, ModelStatus
 from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
+from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
 from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
 
@@ -49,6 +60,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MATH_SCHEME = "math"
+CITE_SCHEME = "cite"          # cite:<chunk id> opens the cited page
+MORE_SCHEME = "more"          # more:<message id> shows or hides the whole passages
+EXCERPT_CHARS = 260
+EXCERPTS_SHOWN = 2
+LIVE_KEY = "live"             # the answer being streamed has no stored id yet
 _INK = "#27304A"
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 
@@ -141,6 +157,60 @@ def markdown_to_html(text: str, maths: MathRenderer) -> str:
     return body
 
 
+# -- textbook excerpts ----------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORDS = re.compile(r"\w+", re.UNICODE)
+# Words a textbook uses when it defines a term: such a sentence is the best quote
+# for a "what is ...?" question.
+_DEFINING = ("гэнэ", "нэрлэдэг", "нэрлэнэ", "гэдэг", "called", "means", "defined")
+_QUESTION_TEXT = ("what which when where does with that this from have there their about into "
+                  "explain яагаад хэрхэн ямар хэзээ хаана байдаг байна гэдэг гэсэн тайлбарла")
+_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
+
+
+def _stems(question: str) -> set[str]:
+    """Content words of the question, cut to a stem (Mongolian adds case endings)."""
+    return {w[:max(4, len(w) - 3)] for w in _WORDS.findall(question.casefold())
+            if len(w) >= 4 and w not in _QUESTION_WORDS}
+
+
+def mentions(text: str, question: str) -> bool:
+    """Whether ``text`` contains one of the question's content words (in any case form)."""
+    words = _WORDS.findall(text.casefold())
+    return any(w.startswith(stem) for stem in _stems(question) for w in words)
+
+
+def excerpt(text: str, question: str = "", limit: int = EXCERPT_CHARS) -> str:
+    """A short quote from ``text``: the sentence that best matches ``question`` with the
+    sentence before it (it often names what "this" refers to), then what follows."""
+    sentences = [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
+    if not sentences:
+        return ""
+    stems = _stems(question)
+
+    def score(sentence: str) -> float:
+        words = _WORDS.findall(sentence.casefold())
+        found = sum(1 for stem in stems if any(w.startswith(stem) for w in words))
+        return found + (0.5 if found and any(w in _DEFINING for w in words) else 0.0)
+
+    scores = [score(s) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i)) if stems else 0
+    start = best
+    if best > 0 and len(sentences[best - 1]) + len(sentences[best]) < limit:
+        start = best - 1
+    quote = ""
+    for sentence in sentences[start:]:
+        if quote and len(quote) + 1 + len(sentence) > limit:
+            break
+        quote = f"{quote} {sentence}".strip()
+    if len(quote) > limit:
+        quote = quote[:limit].rsplit(" ", 1)[0]
+    if quote != " ".join(sentences[start:]):
+        quote += " …"
+    return ("… " if start > 0 else "") + quote
+
+
 class Transcript(QTextBrowser):
     """The messages; formula pictures are served from the renderer's cache."""
 
@@ -148,6 +218,7 @@ class Transcript(QTextBrowser):
         super().__init__(parent)
         self.maths = maths
         self.setOpenExternalLinks(False)
+        self.setOpenLinks(False)  # cite:/more: links are handled by the chat view
         self.setObjectName("chatTranscript")
 
     def loadResource(self, kind: int, url: QUrl | str) -> Any:
@@ -193,6 +264,7 @@ class ChatView(QWidget):
         self.grade = grade
         self.tutor = services.extras["tutor"]
         self.models = services.extras.get("models")
+        self.library = services.extras.get("library")
         self.maths = MathRenderer()
         self.conversation_id: str | None = None
         self.messages: list[Message] = []
@@ -201,6 +273,11 @@ class ChatView(QWidget):
         self.worker: ChatWorker | None = None
         self._html_cache: dict[tuple[str, str], str] = {}
         self._notice: tuple[str, ...] = ()
+        # Passage records by chunk id (None: its book was removed), for the excerpts.
+        self._passages: dict[str, dict[str, Any] | None] = {}
+        self.streaming_sources: list[dict[str, Any]] | None = None
+        self._expanded: set[str] = set()
+        self.page_viewer: QDialog | None = None
         self._build()
         self._status_bridge = _StatusBridge(self)
         self._status_bridge.changed.connect(self._show_model_status)
@@ -239,6 +316,7 @@ class ChatView(QWidget):
         header.addWidget(self.model_label)
         main.addLayout(header)
         self.transcript = Transcript(self.maths)
+        self.transcript.anchorClicked.connect(self._link_clicked)
         main.addWidget(self.transcript, 1)
         self.notice_label = QLabel()
         self.notice_label.setObjectName("chatNotice")
@@ -380,8 +458,9 @@ class ChatView(QWidget):
         self.input.clear()
         self.pending_question = question
         conv_id, session = self.conversation_id, self.session
-        self._run(lambda on_delta, stop: self.tutor.ask(
-            session, conv_id, question, on_delta=on_delta, stop_event=stop))
+        self._run(lambda on_delta, stop, on_sources: self.tutor.ask(
+            session, conv_id, question, on_delta=on_delta, stop_event=stop,
+            on_sources=on_sources))
 
     def regenerate(self) -> None:
         if self.busy or self.conversation_id is None or not self.messages:
@@ -392,13 +471,16 @@ class ChatView(QWidget):
             return
         self.messages = self.messages[:last_user + 1]
         conv_id, session = self.conversation_id, self.session
-        self._run(lambda on_delta, stop: self.tutor.regenerate(
-            session, conv_id, on_delta=on_delta, stop_event=stop))
+        self._run(lambda on_delta, stop, on_sources: self.tutor.regenerate(
+            session, conv_id, on_delta=on_delta, stop_event=stop, on_sources=on_sources))
 
     def _run(self, job: Any) -> None:
         self.show_notice("")
         self.streaming_text = ""
+        self.streaming_sources = None
+        self._expanded.discard(LIVE_KEY)
         self.worker = ChatWorker(job, self)
+        self.worker.sources_found.connect(self._sources_found)
         self.worker.text_changed.connect(self._streamed)
         self.worker.done.connect(self._answered)
         self.worker.failed.connect(self._failed)
@@ -414,9 +496,23 @@ class ChatView(QWidget):
         self.streaming_text = text
         self.refresh_transcript()
 
+    def _sources_found(self, passages: list[dict[str, Any]]) -> None:
+        self._remember(passages)
+        self.streaming_sources = list(passages)
+        self.refresh_transcript()
+
+    def _remember(self, passages: Sequence[dict[str, Any]]) -> None:
+        for passage in passages:
+            self._passages[str(passage["chunk_id"])] = passage
+
     def _answered(self, reply: Any) -> None:
+        self._remember(getattr(reply, "passages", []))
+        if LIVE_KEY in self._expanded and getattr(reply, "message_id", None):
+            self._expanded.add(str(reply.message_id))  # stays open once stored
         self._finish()
-        notes = list(reply.notices)
+        # "Nothing found in your textbooks" is shown under the answer itself.
+        no_sources = {core_message("tutor_no_sources", lang) for lang in ("mn", "en")}
+        notes = [n for n in reply.notices if n not in no_sources]
         if reply.status == "partial":
             notes.append(self.tr("The answer was stopped."))
         self.show_notice("\n".join(notes))
@@ -435,6 +531,8 @@ class ChatView(QWidget):
 
     def _finish(self) -> None:
         self.streaming_text = None
+        self.streaming_sources = None
+        self._expanded.discard(LIVE_KEY)
         self.pending_question = ""
         if self.conversation_id is not None:
             self.messages = self.services.conversations.messages(self.session,
@@ -459,7 +557,8 @@ class ChatView(QWidget):
         self.new_button.setEnabled(not busy)
 
     # -- rendering -----------------------------------------------------------
-    def _message_html(self, role: str, text: str, status: str = "complete") -> str:
+    def _message_html(self, role: str, text: str, status: str = "complete",
+                      footer: str = "") -> str:
         key = (role + status, text)
         cached = self._html_cache.get(key)
         if cached is None:
@@ -480,24 +579,175 @@ class ChatView(QWidget):
         return (f'<table width="100%" cellspacing="0" cellpadding="10" style="margin-bottom:8px">'
                 f'<tr><td align="{align}" bgcolor="{colour}">'
                 f'<p style="color:#6B7280; font-size:13px"><b>{html.escape(who)}</b></p>'
-                f"{cached}{note}</td></tr></table>")
+                f"{cached}{note}{footer}</td></tr></table>")
+
+    def _passage(self, citation: dict[str, Any]) -> dict[str, Any] | None:
+        """The cited passage's words: from this session's answers, else the library."""
+        chunk_id = str(citation.get("chunk_id", ""))
+        if chunk_id not in self._passages:
+            found = self.library.passages([chunk_id]) if self.library is not None else []
+            self._passages[chunk_id] = passage_record(found[0]) if found else None
+        return self._passages[chunk_id]
+
+    def citation_label(self, citation: dict[str, Any]) -> str:
+        """"Биологи 7, х. 42" / "Physics 8, p. 42"."""
+        return self.tr("%1, p. %2").replace("%1", str(citation.get("book", ""))).replace(
+            "%2", str(citation.get("page", "")))
+
+    def _link(self, citation: dict[str, Any], text: str) -> str:
+        chunk_id = html.escape(str(citation.get("chunk_id", "")), quote=True)
+        shown = html.escape(text).replace(" ", "&nbsp;")  # "Physics 8, p. 2" never wraps
+        return f'<a href="{CITE_SCHEME}:{chunk_id}" style="color:#1F4FD1">{shown}</a>'
+
+    def _no_sources_html(self) -> str:
+        text = html.escape(core_message("tutor_no_sources", current_language()))
+        return f'<p style="color:#8A6D1E; font-size:13px"><i>{text}</i></p>'
+
+    def _sources_html(self, key: str, citations: Sequence[dict[str, Any]],
+                      question: str) -> str:
+        """The passages' own words (short, expandable) and one link per cited page."""
+        if not citations:
+            return self._no_sources_html() if self.tutor.retriever is not None else ""
+        expanded = key in self._expanded
+        quoted: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for citation in citations:
+            passage = self._passage(citation)
+            if passage is not None and passage.get("text"):
+                quoted.append((citation, passage))
+        if expanded:
+            shown = quoted
+        else:
+            # The best passage, and the next one of another page if it speaks of the
+            # question's words (two quotes of one page, or an unrelated one, say less).
+            shown, pages_quoted = [], set()
+            for citation, passage in quoted:
+                page = (str(citation.get("book")), str(citation.get("page")))
+                if len(shown) == EXCERPTS_SHOWN or page in pages_quoted:
+                    continue
+                if shown and not mentions(str(passage["text"]), question):
+                    continue
+                shown.append((citation, passage))
+                pages_quoted.add(page)
+        parts: list[str] = []
+        clipped = len(shown) < len(quoted)
+        for citation, passage in shown:
+            source = self._link(citation, "— " + self.citation_label(citation))
+            whole = " ".join(str(passage["text"]).split())
+            if expanded:
+                heading = html.escape(str(passage.get("heading") or ""))
+                head = f"<b>{heading}</b><br/>" if heading else ""
+                parts.append(f'<p style="color:#3B3524; font-size:14px">{head}'
+                             f"{html.escape(whole)} {source}</p>")
+                continue
+            quote = excerpt(whole, question)
+            clipped = clipped or quote != whole
+            parts.append(f'<p style="color:#3B3524; font-size:14px">“{html.escape(quote)}” '
+                         f"{source}</p>")
+        box = ""
+        if parts:
+            title = html.escape(self.tr("From your textbook"))
+            more = ""
+            if expanded or clipped:
+                label = self.tr("Show less") if expanded else self.tr("Show the whole passages")
+                target = html.escape(key, quote=True)
+                more = (f'<p style="font-size:13px"><a href="{MORE_SCHEME}:{target}" '
+                        f'style="color:#7A5B12">{html.escape(label)}</a></p>')
+            box = ('<table width="100%" cellspacing="0" cellpadding="8" '
+                   'style="margin-top:8px"><tr><td bgcolor="#FFF7D6">'
+                   f'<p style="color:#7A5B12; font-size:12px"><b>{title}</b></p>'
+                   f"{''.join(parts)}{more}</td></tr></table>")
+        pages: dict[tuple[str, str], dict[str, Any]] = {}
+        for citation in citations:
+            pages.setdefault((str(citation.get("book")), str(citation.get("page"))), citation)
+        links = " · ".join(self._link(c, self.citation_label(c)) for c in pages.values())
+        label = html.escape(self.tr("Sources:"))
+        return (f'{box}<p style="color:#6B7280; font-size:13px; margin-top:6px">'
+                f"{label} {links}</p>")
+
+    def _answer_footer(self, message: Message, question: str) -> str:
+        if message.role != "assistant" or message.status == "error":
+            return ""
+        if message.backend == SAFETY_BACKEND or not message.content:
+            return ""
+        return self._sources_html(message.id, message.citations, question)
 
     def refresh_transcript(self) -> None:
-        parts = [self._message_html(m.role, m.content, m.status) for m in self.messages]
+        parts: list[str] = []
+        question = ""
+        for m in self.messages:
+            if m.role == "user":
+                question = m.content
+            parts.append(self._message_html(m.role, m.content, m.status,
+                                            self._answer_footer(m, question)))
         if self.streaming_text is not None:
             if self.pending_question:
                 parts.append(self._message_html("user", self.pending_question))
+                question = self.pending_question
             text = self.streaming_text or "…"
-            parts.append(self._message_html("assistant", text, "streaming"))
+            footer = ("" if self.streaming_sources is None else
+                      self._sources_html(LIVE_KEY, self.streaming_sources, question))
+            parts.append(self._message_html("assistant", text, "streaming", footer))
         if not parts:
             hint = html.escape(self.tr("Ask your question below. The tutor will help you "
                                        "step by step."))
             parts.append(f'<p style="color:#6B7280">{hint}</p>')
         bar = self.transcript.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        at_end = position >= bar.maximum() - 4
         self.transcript.setHtml("".join(parts))
         if at_end or self.streaming_text is not None:
             bar.setValue(bar.maximum())
+        else:
+            bar.setValue(position)  # e.g. after "show the whole passages"
+
+    # -- citations -----------------------------------------------------------
+    def _link_clicked(self, url: QUrl) -> None:
+        scheme, _, value = url.toString().partition(":")
+        if scheme == CITE_SCHEME:
+            self.open_citation(value)
+        elif scheme == MORE_SCHEME:
+            self._expanded.symmetric_difference_update({value})
+            self.refresh_transcript()
+
+    def _citation(self, chunk_id: str) -> tuple[dict[str, Any] | None, str]:
+        """The citation behind a link and the question its answer replied to."""
+        question = ""
+        found: tuple[dict[str, Any] | None, str] = (None, "")
+        for message in self.messages:
+            if message.role == "user":
+                question = message.content
+            for citation in message.citations:
+                if str(citation.get("chunk_id")) == chunk_id:
+                    found = (citation, question)
+        for passage in self.streaming_sources or ():
+            if str(passage.get("chunk_id")) == chunk_id:
+                found = (passage, self.pending_question)
+        return found
+
+    def open_citation(self, chunk_id: str) -> QDialog | None:
+        """Open the cited page (its text and the rendered PDF page) beside the chat."""
+        citation, question = self._citation(chunk_id)
+        citation = citation or {"chunk_id": chunk_id}
+        passage = self._passage(citation)
+        # The viewer quotes the same excerpt the chat showed, above the whole page.
+        quote = excerpt(str(passage["text"]), question) if passage else ""
+        target = {**citation, "text": quote}
+        try:
+            from tutor_desktop.ui.library_view import make_page_viewer
+
+            viewer = make_page_viewer(target, self.services, self)
+        except TutorError as error:  # e.g. the book was removed since
+            self.show_notice(error.message(current_language()))
+            return None
+        except ImportError:
+            self.show_notice(self.tr("The textbook page cannot be shown on this computer."))
+            return None
+        if self.page_viewer is not None:
+            with contextlib.suppress(RuntimeError):  # already closed and deleted
+                self.page_viewer.close()
+        self.page_viewer = viewer
+        viewer.show()
+        return viewer
 
     # -- lifetime ------------------------------------------------------------
     def shutdown(self) -> None:

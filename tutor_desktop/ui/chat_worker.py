@@ -5,6 +5,10 @@ each one would make the window stutter. The worker only appends to a buffer;
 a 50 ms timer on the GUI thread takes whatever arrived and emits one
 ``text_changed`` with the whole answer so far. The GUI thread never waits on
 the model: stopping sets an event the engine checks between tokens.
+
+The textbook passages the answer is grounded on are known before the model
+writes its first token; they arrive at once as ``sources_found`` so the
+student reads the textbook's own words while the (possibly slow) model works.
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ from tutor_desktop.ui.background import worker_pool
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 50
-# fn(on_delta, stop_event) -> TutorReply; runs on the worker thread.
-AnswerJob = Callable[[Callable[[str], None], threading.Event], Any]
+SourcesCallback = Callable[[list[dict[str, Any]]], None]
+# fn(on_delta, stop_event, on_sources) -> TutorReply; runs on the worker thread.
+AnswerJob = Callable[[Callable[[str], None], threading.Event, SourcesCallback], Any]
 
 
 class _Bridge(QObject):
     """Lives on the GUI thread; the worker emits through it (queued connections)."""
 
     finished = Signal(object, object)  # (reply, exception)
+    sources = Signal(object)           # list of passage records
 
 
 class _Runnable(QRunnable):
@@ -44,20 +50,27 @@ class _Runnable(QRunnable):
         reply: Any = None
         error: BaseException | None = None
         try:
-            reply = self._job(self._worker._append, self._worker.stop_event)
+            reply = self._job(self._worker._append, self._worker.stop_event,
+                              self._report_sources)
         except Exception as exc:  # shown to the student, never lost
             error = exc
         with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
             self._bridge.finished.emit(reply, error)
 
+    def _report_sources(self, passages: list[dict[str, Any]]) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._bridge.sources.emit(list(passages))
+
 
 class ChatWorker(QObject):
     """One answer in flight. Signals arrive on the GUI thread:
 
+    * ``sources_found(list)``: the passages the answer draws on, before its first words;
     * ``text_changed(str)``: the whole answer so far, at most every 50 ms;
     * ``done(reply)`` / ``failed(exception)``: once, after the last ``text_changed``.
     """
 
+    sources_found = Signal(object)
     text_changed = Signal(str)
     done = Signal(object)
     failed = Signal(object)
@@ -71,6 +84,7 @@ class ChatWorker(QObject):
         self._dirty = False
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._finish)
+        self._bridge.sources.connect(self.sources_found)
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)

@@ -48,7 +48,7 @@ def handler(args: argparse.Namespace) -> int:
                 max_tokens=args.max_tokens)
         except TutorError as error:
             return fail(error, language)
-        problem = (" ".join(reply.notices) or reply.text) if reply.status == "error" else ""
+        problem = (reply.error or reply.text) if reply.status == "error" else ""
         if args.json:
             out = {"answer": reply.text, "backend": reply.backend, "model": reply.model,
                    "citations": reply.citations,

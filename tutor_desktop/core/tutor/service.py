@@ -40,6 +40,9 @@ from tutor_desktop.core.tutor.safety import SafetyFilter
 log = logging.getLogger(__name__)
 
 DeltaCallback = Callable[[str], None]
+# Called once per answer, before the model starts, with the passages it will see (each
+# a :func:`passage_record`): the window shows the textbook's words while the model writes.
+SourcesCallback = Callable[[list[dict[str, Any]]], None]
 SAVE_EVERY_S = 1.0
 REVEAL_AFTER_ATTEMPTS = 3      # Socratic mode: full solution allowed from the 3rd question on
 PASSAGES_K = 4
@@ -60,8 +63,18 @@ class TutorReply:
     completion_tokens: int = 0
     citations: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    error: str = ""   # why no backend could answer (status "error"), in the student's language
     conversation_id: str | None = None
     message_id: str | None = None
+    # The cited passages with their words (same order as ``citations``), so the student
+    # sees the textbook's own text even when the model answers poorly.
+    passages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def passage_record(hit: Hit) -> dict[str, Any]:
+    """A cited passage as plain data: the citation's keys plus where and what it says."""
+    return {**hit.citation(), "page_end": hit.page_end, "textbook_id": hit.textbook_id,
+            "heading": hit.heading, "text": hit.text}
 
 
 def title_for(question: str) -> str:
@@ -101,7 +114,8 @@ class TutorService:
     # -- answering -----------------------------------------------------------
     def ask(self, session: Session, conversation_id: str, question: str, *,
             on_delta: DeltaCallback | None = None, stop_event: threading.Event | None = None,
-            prefer: str = "auto", max_tokens: int | None = None) -> TutorReply:
+            prefer: str = "auto", max_tokens: int | None = None,
+            on_sources: SourcesCallback | None = None) -> TutorReply:
         """Store the student's question, answer it (streaming) and store the answer.
 
         Raises :class:`TutorError` for the daily limit or a conversation the
@@ -119,12 +133,13 @@ class TutorService:
             self.conversations.rename(session, conv.id, title_for(question))
         history = self._history(session, conv.id)[:-1]
         return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
-                            max_tokens)
+                            max_tokens, on_sources)
 
     def regenerate(self, session: Session, conversation_id: str, *,
                    on_delta: DeltaCallback | None = None,
                    stop_event: threading.Event | None = None, prefer: str = "auto",
-                   max_tokens: int | None = None) -> TutorReply:
+                   max_tokens: int | None = None,
+                   on_sources: SourcesCallback | None = None) -> TutorReply:
         """Replace the answer to the last question with a new one (not counted as a question)."""
         session.touch()
         conv = self.conversations.get(session, conversation_id)
@@ -136,13 +151,14 @@ class TutorService:
             self.conversations.delete_message(session, message.id)
         history = _as_chat(messages[:last_user])
         return self._answer(session, conv, history, messages[last_user].content, on_delta,
-                            stop_event, prefer, max_tokens)
+                            stop_event, prefer, max_tokens, on_sources)
 
     def answer_once(self, question: str, *, grade: int | None = None, subject: str = "",
                     language: str = "mn", mode: str = "socratic",
                     on_delta: DeltaCallback | None = None,
                     stop_event: threading.Event | None = None, prefer: str = "auto",
-                    max_tokens: int | None = None) -> TutorReply:
+                    max_tokens: int | None = None,
+                    on_sources: SourcesCallback | None = None) -> TutorReply:
         """Answer one question without a student or a stored conversation (``tutor ask``)."""
         verdict = self.safety.check(question)
         if verdict is not None:
@@ -158,7 +174,10 @@ class TutorService:
         messages, hits = self._prompt(backend, [], question, mode, language, grade, subject,
                                       hits, attempts=1, max_tokens=max_tokens)
         reply = TutorReply("", "partial", backend.name, backend.model, notices=notices,
-                           citations=[h.citation() for h in hits])
+                           citations=[h.citation() for h in hits],
+                           passages=[passage_record(h) for h in hits])
+        if on_sources:
+            on_sources(list(reply.passages))
         self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, None, language)
         return reply
 
@@ -169,7 +188,7 @@ class TutorService:
     def _answer(self, session: Session, conv: Conversation, history: list[ChatMessage],
                 question: str, on_delta: DeltaCallback | None,
                 stop_event: threading.Event | None, prefer: str,
-                max_tokens: int | None) -> TutorReply:
+                max_tokens: int | None, on_sources: SourcesCallback | None = None) -> TutorReply:
         language = conv.language
         verdict = self.safety.check(question)
         if verdict is not None:
@@ -196,6 +215,9 @@ class TutorService:
                                       conv.grade, conv.subject, hits, attempts=attempts,
                                       max_tokens=max_tokens)
         citations = [h.citation() for h in hits]
+        passages = [passage_record(h) for h in hits]
+        if on_sources:
+            on_sources(list(passages))
         cache_query = cache_hook.query_for(session, conv, history, question)
         cached = cache_hook.lookup(self.cache, cache_query, backend)
         if cached is not None:  # a common first question answered before (issue 5)
@@ -205,7 +227,7 @@ class TutorService:
             if on_delta:
                 on_delta(cached.answer)
             return TutorReply(cached.answer, "cached", "cache", cached.model, "stop",
-                              citations=citations,
+                              citations=citations, passages=passages,
                               notices=[*notices, tr("cached_answer", language,
                                                     model=cached.model)],
                               conversation_id=conv.id, message_id=stored.id)
@@ -213,7 +235,8 @@ class TutorService:
                                                 status="partial", backend=backend.name,
                                                 model=backend.model, citations=citations)
         reply = TutorReply("", "partial", backend.name, backend.model, citations=citations,
-                           notices=notices, conversation_id=conv.id, message_id=stored.id)
+                           notices=notices, conversation_id=conv.id, message_id=stored.id,
+                           passages=passages)
 
         def save(text: str, status: str, completion: Completion | None) -> None:
             self.conversations.update_message(
@@ -303,6 +326,7 @@ class TutorService:
         except (BackendError, BackendUnavailable) as exc:
             # A router may only find out mid-stream that no backend can answer.
             reply.status, reply.finish_reason = "error", "error"
+            reply.error = exc.message(language)
             if pieces:
                 reply.text = "".join(pieces)
                 reply.notices.append(tr("tutor_no_answer", language,
