@@ -272,6 +272,7 @@ class ChatView(QWidget):
         self.streaming_text: str | None = None
         self.worker: ChatWorker | None = None
         self._html_cache: dict[tuple[str, str], str] = {}
+        self._footer_cache: dict[tuple[Any, ...], str] = {}
         self._notice: tuple[str, ...] = ()
         # Passage records by chunk id (None: its book was removed), for the excerpts.
         self._passages: dict[str, dict[str, Any] | None] = {}
@@ -669,7 +670,16 @@ class ChatView(QWidget):
             return ""
         if message.backend == SAFETY_BACKEND or not message.content:
             return ""
-        return self._sources_html(message.id, message.citations, question)
+        # Cached: the transcript is redrawn every 50 ms while an answer streams.
+        key = (message.id, message.id in self._expanded, current_language(), question,
+               tuple(str(c.get("chunk_id")) for c in message.citations))
+        footer = self._footer_cache.get(key)
+        if footer is None:
+            footer = self._sources_html(message.id, message.citations, question)
+            if len(self._footer_cache) > 400:
+                self._footer_cache.clear()
+            self._footer_cache[key] = footer
+        return footer
 
     def refresh_transcript(self) -> None:
         parts: list[str] = []
