@@ -30,7 +30,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPainter, QTextDocument
+from PySide6.QtGui import (
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -53,6 +60,7 @@ from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_m
 from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
 from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.voice_input import create_voice_input
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -284,7 +292,10 @@ class ChatView(QWidget):
         self._status_bridge.changed.connect(self._show_model_status)
         self._status_listener = self._status_bridge.changed.emit
         if self.models is not None:
-            self.models.subscribe(self._status_listener)
+            models, listener = self.models, self._status_listener
+            models.subscribe(listener)
+            # A view deleted without shutdown() (window closed) must not be called again.
+            self._status_bridge.destroyed.connect(lambda *_: models.unsubscribe(listener))
             self.models.start()  # no-op when already loading or loaded
             self._show_model_status(self.models.status)
         self.retranslate_ui()
@@ -338,6 +349,12 @@ class ChatView(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
         row.addWidget(self.input, 1)
+        # Voice questions: the transcript lands in the input box to be corrected,
+        # never sent blind. None when speech is not wired (the window still works).
+        self.voice = create_voice_input(self.services, self)
+        if self.voice is not None:
+            self.voice.transcript_ready.connect(self._insert_transcript)
+            row.addWidget(self.voice)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         main.addLayout(row)
@@ -353,6 +370,13 @@ class ChatView(QWidget):
         actions.addWidget(self.copy_button)
         main.addLayout(actions)
         root.addLayout(main, 1)
+
+    def _insert_transcript(self, text: str) -> None:
+        """Put what the student said into the input box, after anything already typed."""
+        current = self.input.toPlainText().rstrip()
+        self.input.setPlainText(f"{current} {text}".strip() if current else text)
+        self.input.moveCursor(QTextCursor.MoveOperation.End)
+        self.input.setFocus()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
