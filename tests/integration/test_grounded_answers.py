@@ -43,6 +43,12 @@ def test_ask_json_cites_the_textbook_page_that_answers(models_installed: Path,
     assert scores == sorted(scores, reverse=True)
     assert out["tokens"]["completion"] <= 16
 
+    # Without --json the terminal prints the sources under the answer.
+    plain = _tutor(data_dir, "ask", question.text, "--grade", "7", "--subject", "biology",
+                   "--lang", "mn", "--max-tokens", "8")
+    assert plain.returncode == 0, plain.stderr
+    assert f"Эх сурвалж: Биологи 7, х. {question.page}" in plain.stdout
+
     # each chunk id leads back to its book and page (what a click in the window opens)
     from tutor_desktop.composition import build_services
 

@@ -82,3 +82,12 @@ def _ask_number(prompt: str, maximum: int) -> int:
             raise SystemExit(1)
         if line.strip().isdigit() and 1 <= int(line) <= maximum:
             return int(line)
+
+
+def format_sources(citations: list[dict[str, object]], language: str) -> str:
+    """"Sources: Biology 7, p. 42 · …" under a terminal answer, one entry per page."""
+    pages = list(dict.fromkeys((str(c.get("book", "")), c.get("page")) for c in citations))
+    if not pages:
+        return ""
+    items = " · ".join(tr("cli_page", language, book=book, page=page) for book, page in pages)
+    return tr("cli_sources", language, items=items)

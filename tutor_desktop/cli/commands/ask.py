@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from tutor_desktop.cli.common import cli_language, fail, open_services
+from tutor_desktop.cli.common import cli_language, fail, format_sources, open_services
 from tutor_desktop.core.i18n import TutorError
 
 
@@ -59,6 +59,9 @@ def handler(args: argparse.Namespace) -> int:
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
+            sources = format_sources(reply.citations, language)
+            if sources:
+                print(sources)
             for notice in reply.notices if not problem else []:
                 print(notice, file=sys.stderr)
         models = services.extras.get("models")

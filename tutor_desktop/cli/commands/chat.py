@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Any
 
-from tutor_desktop.cli.common import cli_language, open_services, terminal_sign_in
+from tutor_desktop.cli.common import cli_language, format_sources, open_services, terminal_sign_in
 from tutor_desktop.core.i18n import TutorError, tr
 
 _DONE = object()
@@ -140,6 +140,9 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(error.message(language))
             continue
         print()
+        sources = format_sources(reply.citations, language)
+        if sources:
+            print(sources)
         if reply.status == "partial":
             print(tr("tutor_stopped", language))
         for notice in reply.notices:
