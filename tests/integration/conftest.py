@@ -3,27 +3,14 @@ hard-linked into each data folder), the sample textbooks, and short answers."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from model_files import link_into
 
 CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
-
-
-def link_into(source: Path, folder: Path) -> Path:
-    """A hard link (or copy) of ``source`` in ``folder``: no 250 MB copy per test."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
-    if not target.exists():
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
-    return target
 
 
 @pytest.fixture(autouse=True)

