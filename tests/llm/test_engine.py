@@ -7,7 +7,7 @@ import threading
 from tutor_desktop.core.llm.backend import ChatBackend, ChatMessage, Delta
 from tutor_desktop.core.llm.local import LocalBackend, fold_system
 
-QUESTION = [ChatMessage("system", "You are a patient tutor."),
+QUESTION = [ChatMessage("system", "Be a kind tutor."),
             ChatMessage("user", "What is 2 + 3?")]
 
 

@@ -91,3 +91,16 @@ def format_sources(citations: list[dict[str, object]], language: str) -> str:
         return ""
     items = " · ".join(tr("cli_page", language, book=book, page=page) for book, page in pages)
     return tr("cli_sources", language, items=items)
+
+
+def format_textbook_excerpt(passages: list[dict[str, object]], language: str,
+                            limit: int = 600) -> str:
+    """The top passage's own words, for when the model gave no usable answer."""
+    if not passages:
+        return ""
+    top = passages[0]
+    text = " ".join(str(top.get("text", "")).split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    header = tr("cli_from_textbook", language, book=top.get("book", ""), page=top.get("page", ""))
+    return f"{header}\n{text}"

@@ -53,6 +53,8 @@ class Config:
     inactivity_minutes: int = 10
     remote_providers: tuple[RemoteProvider, ...] = ()
     remote_stt_url: str = ""
+    # Cut off a model that recites its instructions or loops (see core/llm/echo_guard.py).
+    echo_guard: bool = True
     sources: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -67,6 +69,7 @@ _ENV = {
     "TUTOR_ROUTING_POLICY": "routing_policy",
     "TUTOR_INACTIVITY_MINUTES": "inactivity_minutes",
     "TUTOR_REMOTE_STT_URL": "remote_stt_url",
+    "TUTOR_ECHO_GUARD": "echo_guard",
 }
 
 

@@ -692,8 +692,8 @@ class ChatView(QWidget):
     def _answer_footer(self, message: Message, question: str) -> str:
         if message.role != "assistant" or message.status == "error":
             return ""
-        if message.backend == SAFETY_BACKEND or not message.content:
-            return ""
+        if message.backend == SAFETY_BACKEND or not (message.content or message.citations):
+            return ""  # an empty answer still shows the textbook's own words
         # Cached: the transcript is redrawn every 50 ms while an answer streams.
         key = (message.id, message.id in self._expanded, current_language(), question,
                tuple(str(c.get("chunk_id")) for c in message.citations))

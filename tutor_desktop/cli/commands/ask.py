@@ -12,7 +12,13 @@ import argparse
 import json
 import sys
 
-from tutor_desktop.cli.common import cli_language, fail, format_sources, open_services
+from tutor_desktop.cli.common import (
+    cli_language,
+    fail,
+    format_sources,
+    format_textbook_excerpt,
+    open_services,
+)
 from tutor_desktop.core.i18n import TutorError
 
 
@@ -59,6 +65,10 @@ def handler(args: argparse.Namespace) -> int:
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
+            if not reply.text.strip():
+                excerpt = format_textbook_excerpt(reply.passages, language)
+                if excerpt:
+                    print(excerpt)
             sources = format_sources(reply.citations, language)
             if sources:
                 print(sources)

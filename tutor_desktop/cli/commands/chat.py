@@ -14,7 +14,13 @@ import sys
 import threading
 from typing import Any
 
-from tutor_desktop.cli.common import cli_language, format_sources, open_services, terminal_sign_in
+from tutor_desktop.cli.common import (
+    cli_language,
+    format_sources,
+    format_textbook_excerpt,
+    open_services,
+    terminal_sign_in,
+)
 from tutor_desktop.core.i18n import TutorError, tr
 
 _DONE = object()
@@ -140,6 +146,10 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(error.message(language))
             continue
         print()
+        if not reply.text.strip():
+            excerpt = format_textbook_excerpt(reply.passages, language)
+            if excerpt:
+                print(excerpt)
         sources = format_sources(reply.citations, language)
         if sources:
             print(sources)

@@ -36,6 +36,7 @@ from tutor_desktop.core.llm.backend import (
     Delta,
     FinishReason,
 )
+from tutor_desktop.core.llm.echo_guard import EchoGuard
 
 _log = logging.getLogger("llama_cpp")
 _log_callback: Any = None
@@ -113,8 +114,9 @@ class LocalBackend:
 
     def __init__(self, path: Path, *, model_name: str, chat_format: str = "", n_ctx: int = 4096,
                  n_threads: int | None = None, n_threads_batch: int | None = None,
-                 n_batch: int = 512) -> None:
+                 n_batch: int = 512, echo_guard: bool = True) -> None:
         self.path = path
+        self.echo_guard = echo_guard
         self._model = model_name
         self.chat_format = chat_format
         self.n_ctx = n_ctx
@@ -241,6 +243,9 @@ class LocalBackend:
         self.last_timings = timings
         finish: FinishReason = "stop"
         pieces: list[str] = []
+        # Without the echo guard the guard still stops loops but never holds text back.
+        guard = EchoGuard(m.content for m in messages
+                          if m.role == "system" and self.echo_guard)
         try:
             chunks = llm.create_completion(
                 tokens, max_tokens=min(max_tokens, room), temperature=temperature,
@@ -248,12 +253,14 @@ class LocalBackend:
             try:
                 for chunk in chunks:
                     choice = chunk["choices"][0]
-                    text = choice.get("text") or ""
+                    text = guard.feed(choice.get("text") or "")
                     if text:
                         if not pieces:
                             timings.first_token_s = time.perf_counter() - started
                         pieces.append(text)
                         yield Delta(text)
+                    if guard.stopped_reason:
+                        break  # recited instructions or a loop: end the answer here
                     if choice.get("finish_reason") == "length":
                         finish = "length"
                     if stop_event is not None and stop_event.is_set():
@@ -263,6 +270,10 @@ class LocalBackend:
                 chunks.close()
         except (RuntimeError, ValueError) as exc:
             raise BackendError("model_failed", retryable=False, reason=str(exc)) from exc
+        tail = guard.finish()
+        if tail:
+            pieces.append(tail)
+            yield Delta(tail)
         answer = "".join(pieces)
         timings.total_s = time.perf_counter() - started
         timings.completion_tokens = self.count_tokens(answer) if answer else 0

@@ -253,5 +253,10 @@ def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelMan
     def override() -> str:
         return str(get_setting(db, "chat_model", "") or config.chat_model)
 
+    def factory(file: ModelFile, n_ctx: int) -> LocalBackend:
+        backend = _default_factory(file, n_ctx)
+        backend.echo_guard = config.echo_guard
+        return backend
+
     return ModelManager(entries, folders, checksum_cache=paths.data_dir / "model_checksums.json",
-                        override=override, n_ctx=config.n_ctx)
+                        override=override, n_ctx=config.n_ctx, factory=factory)

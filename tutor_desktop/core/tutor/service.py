@@ -341,6 +341,10 @@ class TutorService:
         reply.text = "".join(pieces)
         reply.finish_reason = completion.finish_reason if completion else "stop"
         reply.status = "partial" if reply.finish_reason == "cancelled" else "complete"
+        if not reply.text.strip() and reply.status == "complete":
+            # The model had nothing usable to say (a small model reciting its prompt is
+            # cut off by the engine's echo guard): say so, and point to the textbook.
+            reply.notices.append(tr("model_weak_answer", language))
         if completion:
             reply.prompt_tokens = completion.prompt_tokens
             reply.completion_tokens = completion.completion_tokens
