@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint deps bench screenshots clean
+.PHONY: run test lint deps bench clean
 
 deps:
 	@bash installers/apt-deps.sh
@@ -47,6 +47,7 @@ bench: $(VENV)/.dev-stamp
 	$(BIN)/python bench/retrieval_bench.py
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/stt_bench.py
+	$(BIN)/python bench/remote_bench.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache tests/.cache
