@@ -217,6 +217,14 @@
         <source>Remove &quot;{title}&quot; from the library? Students will no longer get answers from it.</source>
         <translation>&quot;{title}&quot; номыг номын сангаас устгах уу? Сурагчид цаашид үүнээс хариулт авахгүй.</translation>
     </message>
+    <message>
+        <source>{s} s</source>
+        <translation>{s} сек</translation>
+    </message>
+    <message>
+        <source>{m} min {s} s</source>
+        <translation>{m} мин {s} сек</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -531,6 +539,10 @@
     <message>
         <source>Not checked yet</source>
         <translation>Хараахан шалгаагүй</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Ачаалж байна…</translation>
     </message>
     <message>
         <source>Not set up</source>

@@ -34,7 +34,8 @@ Clock = Callable[[], float]
 class ServiceState(StrEnum):
     UNKNOWN = "unknown"      # not checked yet
     OK = "ok"                # reachable / ready
-    DEGRADED = "degraded"    # answers, but with errors (5xx, 429, paused, model loading)
+    DEGRADED = "degraded"    # answers, but with errors (5xx, 429, paused)
+    LOADING = "loading"      # the local model is being loaded (answers wait for it)
     DOWN = "down"            # unreachable / not installed / failed
     AUTH = "auth"            # reachable, API key rejected (teachers/IT must act)
     OFF = "off"              # not configured on this PC
@@ -76,7 +77,8 @@ class ServiceStatus:
             return False
         if self.kind is ServiceKind.REMOTE:
             return self.state is ServiceState.OK
-        return self.state in (ServiceState.OK, ServiceState.DEGRADED, ServiceState.UNKNOWN)
+        return self.state in (ServiceState.OK, ServiceState.DEGRADED, ServiceState.UNKNOWN,
+                              ServiceState.LOADING)
 
 
 class IndicatorMode(StrEnum):
@@ -174,13 +176,13 @@ def model_manager_probe(manager: Any) -> Callable[[], ProbeResult]:
         if state == "ready":
             return ProbeResult(ServiceState.OK, detail=model)
         if state == "loading":
-            return ProbeResult(ServiceState.DEGRADED, error="loading", detail=model)
+            return ProbeResult(ServiceState.LOADING, detail=model)
         if state == "not_installed":
             return ProbeResult(ServiceState.DOWN, error="no local model installed")
         if state == "failed":
             notices = "; ".join(n.message("en") for n in getattr(status, "notices", ()))
             return ProbeResult(ServiceState.DOWN, error=notices or "could not load", detail=model)
-        return ProbeResult(ServiceState.UNKNOWN, detail="not loaded yet")
+        return ProbeResult(ServiceState.UNKNOWN)
 
     return probe
 
@@ -446,7 +448,8 @@ def doctor_lines(statuses: Sequence[ServiceStatus]) -> list[tuple[str, str, str,
         name = f"status:{status.name}"
         if status.state is ServiceState.OK and not status.paused:
             lines.append((name, "OK", what, ""))
-        elif status.kind is ServiceKind.LOCAL and status.state is ServiceState.UNKNOWN:
+        elif status.kind is ServiceKind.LOCAL and status.state in (ServiceState.UNKNOWN,
+                                                                   ServiceState.LOADING):
             lines.append((name, "OK", what + "; it loads when the app starts", ""))
         elif status.state is ServiceState.AUTH:
             lines.append((name, "FAIL", what,

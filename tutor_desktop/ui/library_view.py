@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -430,8 +430,9 @@ def _pdf_urls(urls: list[Any]) -> list[Path]:
 def _duration(seconds: float) -> str:
     whole = max(0, round(seconds))
     if whole < 60:
-        return f"{whole} s"
-    return f"{whole // 60} min {whole % 60:02d} s"
+        return QCoreApplication.translate("LibraryPage", "{s} s").format(s=whole)
+    return QCoreApplication.translate("LibraryPage", "{m} min {s} s").format(
+        m=whole // 60, s=f"{whole % 60:02d}")
 
 
 def _result_text(result: ImportResult) -> str:

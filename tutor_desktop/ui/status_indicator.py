@@ -54,7 +54,8 @@ DOT_COLORS = {IndicatorMode.ONLINE: "#2DB87D", IndicatorMode.LOCAL: "#4F7CFF",
               IndicatorMode.OFFLINE: "#9A9A9A"}
 STATE_COLORS = {ServiceState.OK: "#2DB87D", ServiceState.DEGRADED: "#F2A93B",
                 ServiceState.DOWN: "#D64545", ServiceState.AUTH: "#D64545",
-                ServiceState.UNKNOWN: "#9A9A9A", ServiceState.OFF: "#9A9A9A"}
+                ServiceState.UNKNOWN: "#9A9A9A", ServiceState.OFF: "#9A9A9A",
+                ServiceState.LOADING: "#F2A93B"}
 
 
 class ConnectivityBridge(QObject):
@@ -246,6 +247,7 @@ def _state_text(status: ServiceStatus, widget: QWidget) -> str:
                 "StatusPanel", "Not available"),
         ServiceState.AUTH: QCoreApplication.translate("StatusPanel", "API key rejected"),
         ServiceState.UNKNOWN: QCoreApplication.translate("StatusPanel", "Not checked yet"),
+        ServiceState.LOADING: QCoreApplication.translate("StatusPanel", "Loading…"),
         ServiceState.OFF: QCoreApplication.translate("StatusPanel", "Not set up"),
     }
     text = texts[status.state]
