@@ -52,3 +52,27 @@ def test_sigkill_mid_write_loses_no_committed_row(tmp_path: Path) -> None:
     assert set(committed) <= stored
     assert len(stored) - len(committed) <= 1  # at most the row committed as we killed
     db.close()
+
+
+def test_full_disk_gives_a_clear_message_and_loses_nothing(services, school) -> None:  # type: ignore[no-untyped-def]
+    from tutor_desktop.core.storage import StorageFullError
+
+    db, store = services.db, services.conversations
+    anu = services.accounts.sign_in_student(school.anu.id, "1234")
+    conv = store.create(anu, subject="math")
+    store.add_message(anu, conv.id, "user", "Энэ асуулт хадгалагдсан байх ёстой.")
+    pages = db.query_one("PRAGMA page_count")[0]
+    db._writer.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now "full"
+    try:
+        import pytest
+
+        with pytest.raises(StorageFullError) as info:
+            store.add_message(anu, conv.id, "user", "x" * 200_000)
+        assert info.value.message("mn").startswith("Диск дүүрсэн байна.")
+    finally:
+        db._writer.execute("PRAGMA max_page_count = 1073741823")  # space freed
+    assert db.integrity_check() == "ok"
+    kept = [m.content for m in store.messages(anu, conv.id)]
+    assert kept == ["Энэ асуулт хадгалагдсан байх ёстой."]
+    store.add_message(anu, conv.id, "user", "Дахиад.")  # works again once there is room
+    assert len(store.messages(anu, conv.id)) == 2

@@ -16,12 +16,21 @@ from typing import Any
 
 import sqlean
 
+from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage.connection import Connection, open_connection
 from tutor_desktop.core.storage.migrations import migrate
 
 
-class StorageFullError(OSError):
+class StorageFullError(TutorError):
     """The disk is full; the last change was rolled back and nothing else was lost."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("disk_full")
+        self.detail = detail
+
+
+def _is_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlean.OperationalError) and "full" in str(exc).lower()
 
 
 class Database:
@@ -48,14 +57,13 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
                 conn.execute("COMMIT")
-            except sqlean.OperationalError as exc:
-                conn.execute("ROLLBACK")
-                if "full" in str(exc).lower():
+            except BaseException as exc:
+                # SQLite may already have rolled back (e.g. SQLITE_FULL mid-statement);
+                # a second ROLLBACK would hide the real error.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if _is_full(exc):
                     raise StorageFullError(str(exc)) from exc
                 raise
 

@@ -122,18 +122,24 @@ class TutorService:
         session may not write to; model problems come back as a reply with
         status ``error`` and a translated text.
         """
-        session.touch()
+        _require_active(session)
         question = question.strip()
         if not question:
             raise TutorError("question_too_long")
         conv = self.conversations.get(session, conversation_id)
         self.limit.check(session)
-        self.conversations.add_message(session, conv.id, "user", question)
+        asked = self.conversations.add_message(session, conv.id, "user", question)
         if not conv.title:
             self.conversations.rename(session, conv.id, title_for(question))
         history = self._history(session, conv.id)[:-1]
-        return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
-                            max_tokens, on_sources)
+        try:
+            return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
+                                max_tokens, on_sources)
+        except TutorError as error:
+            if error.message_id in ("question_too_long", "context_overflow"):
+                # Refused before any answer: do not keep it or count it against the limit.
+                self.conversations.delete_message(session, asked.id)
+            raise
 
     def regenerate(self, session: Session, conversation_id: str, *,
                    on_delta: DeltaCallback | None = None,
@@ -141,17 +147,25 @@ class TutorService:
                    max_tokens: int | None = None,
                    on_sources: SourcesCallback | None = None) -> TutorReply:
         """Replace the answer to the last question with a new one (not counted as a question)."""
-        session.touch()
+        _require_active(session)
         conv = self.conversations.get(session, conversation_id)
         messages = self.conversations.messages(session, conv.id)
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
             raise TutorError("not_allowed")
-        for message in messages[last_user + 1:]:
-            self.conversations.delete_message(session, message.id)
+        old_answers = messages[last_user + 1:]
         history = _as_chat(messages[:last_user])
-        return self._answer(session, conv, history, messages[last_user].content, on_delta,
-                            stop_event, prefer, max_tokens, on_sources)
+        # A new answer, never the cached one again (and not counted as another ask).
+        reply = self._answer(session, conv, history, messages[last_user].content, on_delta,
+                             stop_event, prefer, max_tokens, on_sources, use_cache=False)
+        if reply.status == "error" and any(m.content for m in old_answers):
+            # Keep the answer the student had rather than replace it with an error.
+            if reply.message_id:
+                self.conversations.delete_message(session, reply.message_id)
+            return reply
+        for message in old_answers:
+            self.conversations.delete_message(session, message.id)
+        return reply
 
     def answer_once(self, question: str, *, grade: int | None = None, subject: str = "",
                     language: str = "mn", mode: str = "socratic",
@@ -188,7 +202,8 @@ class TutorService:
     def _answer(self, session: Session, conv: Conversation, history: list[ChatMessage],
                 question: str, on_delta: DeltaCallback | None,
                 stop_event: threading.Event | None, prefer: str,
-                max_tokens: int | None, on_sources: SourcesCallback | None = None) -> TutorReply:
+                max_tokens: int | None, on_sources: SourcesCallback | None = None,
+                use_cache: bool = True) -> TutorReply:
         language = conv.language
         verdict = self.safety.check(question)
         if verdict is not None:
@@ -218,8 +233,9 @@ class TutorService:
         passages = [passage_record(h) for h in hits]
         if on_sources:
             on_sources(list(passages))
+        cache = self.cache if use_cache else None
         cache_query = cache_hook.query_for(session, conv, history, question)
-        cached = cache_hook.lookup(self.cache, cache_query, backend)
+        cached = cache_hook.lookup(cache, cache_query, backend)
         if cached is not None:  # a common first question answered before (issue 5)
             stored = self.conversations.add_message(
                 session, conv.id, "assistant", cached.answer, status="cached", backend="cache",
@@ -247,7 +263,7 @@ class TutorService:
                 model=(completion.model or None) if completion else None)
 
         self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, save, language)
-        cache_hook.remember(self.cache, cache_query, backend, text=reply.text, model=reply.model,
+        cache_hook.remember(cache, cache_query, backend, text=reply.text, model=reply.model,
                             status=reply.status, finish_reason=reply.finish_reason)
         return reply
 
@@ -381,3 +397,10 @@ def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _require_active(session: Session) -> None:
+    """An idle session is over: the next person at a shared PC must not continue it."""
+    if session.expired:
+        raise TutorError("session_expired")
+    session.touch()
