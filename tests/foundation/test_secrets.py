@@ -33,3 +33,14 @@ def test_key_file_is_private_and_store_survives_reopen(tmp_path: Path) -> None:
     assert again.get("sync-token") == SECRET
     again.delete("sync-token")
     assert again.get("sync-token") is None
+
+
+def test_a_secrets_file_from_another_machine_is_set_aside_not_fatal(tmp_path: Path) -> None:
+    store = EncryptedFileStore(tmp_path / "secrets.enc")
+    store.set("openrouter", SECRET)
+    (tmp_path / "secrets.key").write_bytes(b"another machine's key material....")
+    cloned = EncryptedFileStore(tmp_path / "secrets.enc")
+    assert cloned.get("openrouter") is None          # unreadable here: asked again
+    assert (tmp_path / "secrets.unreadable").exists()  # nothing silently deleted
+    cloned.set("openrouter", "sk-new")                 # the teacher can enter it again
+    assert cloned.get("openrouter") == "sk-new"

@@ -208,3 +208,16 @@ def test_cancel_keeps_nothing(library: Any, sample_pdfs: dict[str, Any]) -> None
     assert not any(library.library_dir.iterdir())
     # and the same file imports fine afterwards
     assert library.import_file(path, meta_for(book)).outcome == "imported"
+
+
+def test_another_book_saved_under_the_same_file_name_is_not_a_new_edition(
+        library: Any, tmp_path: Path) -> None:
+    from tutor_desktop.core.library import BookMeta
+
+    scan = tmp_path / "scan.pdf"
+    maths = library.import_file(text_pdf(scan, ["Fractions\nA fraction has a numerator. " * 10]),
+                                BookMeta("Math 5", 5, "math", "en")).book
+    text_pdf(scan, ["Forces\nA force is a push or a pull. " * 10])  # IT reuses the name
+    physics = library.import_file(scan, BookMeta("Physics 8", 8, "physics", "en"))
+    assert physics.outcome != "replaced"
+    assert {b.id for b in library.books()} == {maths.id, physics.book.id}

@@ -7,6 +7,7 @@ import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from tutor_desktop.core.config import ConfigError
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.storage import DatabaseTooNewError
 
@@ -21,6 +22,9 @@ def open_services(args: argparse.Namespace) -> Services:
 
     try:
         return build_services(args.data_dir)
+    except ConfigError as exc:
+        print(tr("config_invalid", cli_language(), reason=str(exc)), file=sys.stderr)
+        raise SystemExit(3) from None
     except DatabaseTooNewError:
         print(tr("database_too_new", cli_language()), file=sys.stderr)
         raise SystemExit(3) from None
@@ -70,7 +74,8 @@ def terminal_sign_in(services: Services, class_name: str | None = None,
             return accounts.sign_in_student(student.id, pin)
         except TutorError as error:
             print(error.message(student.language), file=sys.stderr)
-            if error.message_id == "account_locked" or not sys.stdin.isatty():
+            # Only a wrong PIN is worth another try; anything else would loop forever.
+            if error.message_id != "wrong_pin" or not sys.stdin.isatty():
                 return None
 
 

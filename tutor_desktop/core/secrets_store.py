@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
 SERVICE = "tutor-desktop"
+log = logging.getLogger(__name__)
 
 
 class SecretStore(Protocol):
@@ -84,7 +86,17 @@ class EncryptedFileStore:
     def _load(self) -> dict[str, str]:
         if not self.path.exists():
             return {}
-        data: dict[str, str] = json.loads(self._fernet().decrypt(self.path.read_bytes()))
+        from cryptography.fernet import InvalidToken
+
+        try:
+            data: dict[str, str] = json.loads(self._fernet().decrypt(self.path.read_bytes()))
+        except (InvalidToken, ValueError):
+            # Another machine's key (a cloned PC, a copied data folder) or a damaged file:
+            # keep it aside and start empty, so a teacher can enter the keys again.
+            aside = self.path.with_suffix(".unreadable")
+            os.replace(self.path, aside)
+            log.warning("secrets file could not be decrypted; moved to %s", aside.name)
+            return {}
         return data
 
     def _save(self, data: dict[str, str]) -> None:

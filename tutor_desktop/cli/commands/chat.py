@@ -125,6 +125,9 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             break
         if not line:
             break
+        if session.expired:  # the student walked away: the next person starts afresh
+            print(tr("session_expired", language))
+            break
         text = line.strip()
         if not text:
             continue

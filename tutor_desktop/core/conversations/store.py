@@ -110,6 +110,7 @@ class ConversationStore:
         with self.db.write() as conn:
             conn.execute("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                          (title, utc_now(), conversation_id))
+            enqueue(conn, "conversation", conversation_id, {"title": title})
 
     def delete(self, session: Session, conversation_id: str) -> None:
         self._require_own(session, conversation_id)
@@ -140,6 +141,10 @@ class ConversationStore:
                  json.dumps(citations or [], ensure_ascii=False), now, now))
             conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
                          (now, conversation_id))
+            if status != "partial":  # a streamed answer is queued when it completes
+                enqueue(conn, "message", msg_id, {
+                    "conversation_id": conversation_id, "role": role, "content": content,
+                    "status": status, "backend": backend, "model": model})
         return self._message(msg_id)
 
     def update_message(self, session: Session, message_id: str, content: str, *,

@@ -289,11 +289,12 @@ class Library:
         return self._require(book_id)
 
     def _replacement_target(self, path: Path, meta: BookMeta) -> str:
-        """A ready book this file replaces: same source path, or same title/grade/subject."""
+        """A ready book this file replaces: the same grade and subject, and the same source
+        path or title. A different book saved under a reused file name is not a new edition."""
         row = self.db.query_one(
-            "SELECT id FROM textbooks WHERE status = 'ready' AND (source_path = ? OR "
-            "(title = ? AND grade = ? AND subject = ?)) ORDER BY created_at DESC LIMIT 1",
-            (str(path.resolve()), meta.title, meta.grade, meta.subject),
+            "SELECT id FROM textbooks WHERE status = 'ready' AND grade = ? AND subject = ? "
+            "AND (source_path = ? OR title = ?) ORDER BY created_at DESC LIMIT 1",
+            (meta.grade, meta.subject, str(path.resolve()), meta.title),
         )
         return str(row["id"]) if row else ""
 
