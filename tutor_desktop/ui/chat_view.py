@@ -75,6 +75,15 @@ EXCERPTS_SHOWN = 2
 LIVE_KEY = "live"             # the answer being streamed has no stored id yet
 _INK = "#27304A"
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
+_copied_answer: str | None = None  # what "Copy answer" last put on the clipboard
+
+
+def clear_copied_answer() -> None:
+    """Sign-out: the next student must not paste this one's answer (other apps' text stays)."""
+    global _copied_answer
+    if _copied_answer is not None and QGuiApplication.clipboard().text() == _copied_answer:
+        QGuiApplication.clipboard().clear()
+    _copied_answer = None
 
 
 # -- maths -------------------------------------------------------------------
@@ -567,9 +576,11 @@ class ChatView(QWidget):
         self._update_buttons()
 
     def copy_answer(self) -> None:
+        global _copied_answer
         answers = [m for m in self.messages if m.role == "assistant" and m.content]
         if answers:
-            QGuiApplication.clipboard().setText(answers[-1].content)
+            _copied_answer = answers[-1].content
+            QGuiApplication.clipboard().setText(_copied_answer)
             self.show_notice(self.tr("The answer was copied."))
 
     def _update_buttons(self) -> None:

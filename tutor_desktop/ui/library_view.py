@@ -9,6 +9,7 @@ when a citation is clicked. All PDF and model work runs on worker threads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -86,6 +87,88 @@ class _Outcome:
     suspended: bool = False
 
 
+class _ImportJob:
+    """One run of imports on a worker thread that never touches the Library tab.
+
+    Signing out deletes the tab while a book may still be importing; the job
+    owns what it needs (the library, its cancel flag, a parentless relay and the
+    files dropped meanwhile), so the books still end up ready. The tab only
+    listens to the relay, and Qt drops that connection when the tab dies.
+    """
+
+    def __init__(self, library: Library, relay: _Relay, cancel: threading.Event) -> None:
+        self.library = library
+        self.relay = relay
+        self.cancel = cancel
+        self._lock = threading.Lock()
+        self._queue: list[tuple[Path, BookMeta]] = []
+        self._closed = False
+
+    def add(self, metas: list[tuple[Path, BookMeta]]) -> bool:
+        """Queue files behind the running ones; False once the job has stopped taking them."""
+        with self._lock:
+            if self._closed:
+                return False
+            self._queue.extend(metas)
+            return True
+
+    def take_queue(self) -> list[tuple[Path, BookMeta]]:
+        """Files not started (the app is quitting: the job stopped early)."""
+        with self._lock:
+            self._closed = True
+            queued, self._queue = self._queue, []
+            return queued
+
+    def _progress(self, progress: ImportProgress) -> None:  # worker thread
+        with contextlib.suppress(RuntimeError):  # nobody listens any more: keep importing
+            self.relay.progressed.emit(progress)
+
+    def run(self, metas: list[tuple[Path, BookMeta]] | None) -> _Outcome:  # worker thread
+        """Import ``metas`` (None: resume unfinished books), then whatever was queued.
+
+        Cancel stops the files already started; files dropped later still import.
+        """
+        outcome = _Outcome([], [])
+        if metas is None:
+            self._resume(outcome)
+        else:
+            self._import(metas, outcome)
+        while not outcome.suspended:
+            with self._lock:
+                queued, self._queue = self._queue, []
+                if not queued:
+                    self._closed = True
+                    break
+            self.cancel.clear()
+            self._import(queued, outcome)
+        return outcome
+
+    def _import(self, metas: list[tuple[Path, BookMeta]], outcome: _Outcome) -> None:
+        for path, meta in metas:
+            try:
+                outcome.results.append(self.library.import_file(
+                    path, meta, progress=self._progress, cancel=self.cancel))
+            except ImportCancelled:
+                outcome.cancelled = True
+                break
+            except ImportSuspended:
+                outcome.suspended = True
+                break
+            except TutorError as error:
+                outcome.errors.append((path.name, error))
+            except OSError as error:
+                outcome.errors.append((path.name, LibraryError(
+                    "library_corrupt", file=path.name, reason=str(error))))
+
+    def _resume(self, outcome: _Outcome) -> None:
+        try:
+            for book in self.library.resume_pending(progress=self._progress,
+                                                    cancel=self.cancel):
+                outcome.results.append(ImportResult(book, "resumed"))
+        except ImportSuspended:
+            outcome.suspended = True
+
+
 class LibraryPage(Page):
     """List, import and remove textbooks (teachers and admins)."""
 
@@ -102,8 +185,9 @@ class LibraryPage(Page):
         self.books: list[Book] = []
         self.busy = False
         self._cancel = threading.Event()
-        self._queue: list[tuple[Path, BookMeta]] = []
-        self._relay = _Relay(self)
+        self._queue: list[tuple[Path, BookMeta]] = []  # dropped after the running job stopped
+        self._job: _ImportJob | None = None
+        self._relay = _Relay()  # no parent: the running job may outlive this tab
         self._relay.progressed.connect(self._on_progress)
         self.last_outcome: _Outcome | None = None
 
@@ -284,9 +368,10 @@ class LibraryPage(Page):
                                      meta.language)) for path, meta in metas]
         self.title_edit.clear()
         if self.busy:  # dropped while another import runs: it follows
-            self._queue.extend(metas)
+            if self._job is None or not self._job.add(metas):
+                self._queue.extend(metas)
             return
-        self._start(lambda: self._run_imports(metas))
+        self._start(metas)
 
     def resume_pending(self) -> None:
         """Finish imports interrupted by a crash/kill, or re-index after a model change."""
@@ -298,48 +383,21 @@ class LibraryPage(Page):
         except Exception:
             log.exception("could not check for unfinished imports")
             return
-        self._start(self._run_resume)
+        self._start(None)
 
-    def _start(self, job: Any) -> None:
+    def _start(self, metas: list[tuple[Path, BookMeta]] | None) -> None:
+        """Import ``metas`` (None: resume unfinished books) on a worker thread."""
+        assert self.library is not None
         self.busy = True
-        self._cancel.clear()
+        self._cancel = threading.Event()
+        self._job = _ImportJob(self.library, self._relay, self._cancel)
         self.message.clear_message()
         self.progress.setValue(0)
         self.progress_label.setText(self.tr("Reading…"))
         self._set_progress_visible(True)
         self.import_button.setEnabled(False)
-        run_in_background(job, on_done=self._finished, on_error=self._failed, context=self)
-
-    def _run_imports(self, metas: list[tuple[Path, BookMeta]]) -> _Outcome:  # worker thread
-        assert self.library is not None
-        outcome = _Outcome([], [])
-        for path, meta in metas:
-            try:
-                outcome.results.append(self.library.import_file(
-                    path, meta, progress=self._relay.progressed.emit, cancel=self._cancel))
-            except ImportCancelled:
-                outcome.cancelled = True
-                break
-            except ImportSuspended:
-                outcome.suspended = True
-                break
-            except TutorError as error:
-                outcome.errors.append((path.name, error))
-            except OSError as error:
-                outcome.errors.append((path.name, LibraryError(
-                    "library_corrupt", file=path.name, reason=str(error))))
-        return outcome
-
-    def _run_resume(self) -> _Outcome:  # worker thread
-        assert self.library is not None
-        outcome = _Outcome([], [])
-        try:
-            for book in self.library.resume_pending(progress=self._relay.progressed.emit,
-                                                    cancel=self._cancel):
-                outcome.results.append(ImportResult(book, "resumed"))
-        except ImportSuspended:
-            outcome.suspended = True
-        return outcome
+        run_in_background(self._job.run, metas, on_done=self._finished, on_error=self._failed,
+                          context=self)
 
     def _on_progress(self, progress: ImportProgress) -> None:
         self.progress.setValue(int(progress.fraction * 1000))
@@ -362,26 +420,32 @@ class LibraryPage(Page):
 
     def _finished(self, outcome: _Outcome) -> None:
         self.busy = False
+        if self._job is not None:  # files it did not start (suspended) follow
+            self._queue[:0] = self._job.take_queue()
+            self._job = None
         self.last_outcome = outcome
         self._set_progress_visible(False)
         self.import_button.setEnabled(True)
         self.refresh()
-        if outcome.errors:
-            self.message.show_text(lambda: "\n".join(
-                error.message(current_language()) for _name, error in outcome.errors))
-        elif outcome.cancelled:
-            self.message.show_text(lambda: self.tr("Import cancelled; nothing was kept."))
-        elif outcome.results:
-            self.message.show_text(lambda: "\n".join(
-                _result_text(result) for result in outcome.results), success=True)
+        if outcome.errors or outcome.cancelled or outcome.results:
+            self.message.show_text(lambda: self._outcome_text(outcome),
+                                   success=not (outcome.errors or outcome.cancelled))
         if self._queue:
             queued, self._queue = self._queue, []
-            self._start(lambda: self._run_imports(queued))
+            self._start(queued)
         elif not outcome.cancelled and not outcome.suspended:
             QTimer.singleShot(0, self.resume_pending)  # e.g. re-index after a model change
 
+    def _outcome_text(self, outcome: _Outcome) -> str:
+        lines = [error.message(current_language()) for _name, error in outcome.errors]
+        if outcome.cancelled:
+            lines.append(self.tr("Import cancelled; nothing was kept."))
+        lines += [_result_text(result) for result in outcome.results]
+        return "\n".join(lines)
+
     def _failed(self, error: BaseException) -> None:
         self.busy = False
+        self._job = None
         self._set_progress_visible(False)
         self.import_button.setEnabled(self.library is not None)
         self.refresh()
@@ -419,7 +483,15 @@ class LibraryPage(Page):
                           on_error=self.message.show_error, context=self)
 
     def shutdown(self) -> None:
-        """The tab is going away (sign-out). A running import keeps going in the background."""
+        """The tab is going away (sign-out). A running import keeps going in the background.
+
+        Files dropped after the running job stopped taking them (it was about to
+        end) would be lost with the tab: they get a job of their own.
+        """
+        if self._queue and self.library is not None:
+            queued, self._queue = self._queue, []
+            job = _ImportJob(self.library, self._relay, threading.Event())
+            run_in_background(job.run, queued)
 
 
 def _pdf_urls(urls: list[Any]) -> list[Path]:

@@ -18,6 +18,7 @@ Hooks for other features:
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
@@ -51,6 +52,13 @@ from tutor_desktop.ui.widgets import Page, button
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
+
+
+def _clear_copied_answer() -> None:
+    """Take a copied answer off the clipboard (chat_view not loaded: nothing was copied)."""
+    chat_view = sys.modules.get("tutor_desktop.ui.chat_view")
+    if chat_view is not None:
+        chat_view.clear_copied_answer()
 
 
 class MainWindow(QMainWindow):
@@ -281,6 +289,7 @@ class MainWindow(QMainWindow):
         """End the session; the next person starts at the class list in the school's language."""
         self.session = None
         self.chat_page.close_chat()
+        _clear_copied_answer()
         self.student_home.set_session(None)
         self.teacher_page.set_session(None)
         self.settings_page.set_session(None)

@@ -230,6 +230,7 @@ class SignInPage(Page):
         self.busy = False
         self.pin_pad.clear()
         self.pin_pad.set_enabled_keys(True)
+        self.username.clear()
         self.password.clear()
         self.staff_button.setEnabled(True)
         self.pin_message.clear_message()

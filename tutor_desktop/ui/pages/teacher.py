@@ -9,6 +9,7 @@ is added as a tab when it exists.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from pathlib import Path
@@ -284,6 +285,10 @@ class TeacherPage(Page):
         self.session = session
         self.message.clear_message()
         self.teacher_message.clear_message()
+        # A shared PC: the next staff member must not see names or PINs typed before.
+        for edit in (self.new_name, self.new_pin, self.reset_pin_edit, self.new_class_name,
+                     self.teacher_name, self.teacher_username, self.teacher_password):
+            edit.clear()
         teachers_index = self.tabs.indexOf(self.teachers_tab)
         if session is not None and session.is_admin and teachers_index < 0:
             self.tabs.addTab(self.teachers_tab, "")
@@ -471,10 +476,11 @@ class TeacherPage(Page):
             self.refresh_classes(updated.id)
             self.message.show_text(lambda: self.tr("Settings saved."), success=True)
 
-        self._run(lambda: self.services.accounts.update_class(
-            self.session, class_id, allow_no_pin=self.allow_no_pin.isChecked(),
-            daily_message_limit=self.daily_limit.value()),
-            done=done, buttons=(self.save_settings_button,))
+        # Widgets and the session are read here, on the GUI thread, never by the worker.
+        self._run(functools.partial(self.services.accounts.update_class,
+                                    allow_no_pin=self.allow_no_pin.isChecked(),
+                                    daily_message_limit=self.daily_limit.value()),
+                  self.session, class_id, done=done, buttons=(self.save_settings_button,))
 
     def create_class(self) -> None:
         name = self.new_class_name.text().strip()
