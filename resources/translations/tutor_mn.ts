@@ -76,7 +76,7 @@
     </message>
     <message>
         <source>Tutor</source>
-        <translation>Багш</translation>
+        <translation>Туслах багш</translation>
     </message>
     <message>
         <source>(stopped)</source>
@@ -561,7 +561,7 @@
     </message>
     <message>
         <source>Class {name} · Grade {grade}</source>
-        <translation>{name} анги · {grade}-р анги</translation>
+        <translation>{name} анги · {grade}-р ангийн хөтөлбөр</translation>
     </message>
     <message>
         <source>What shall we learn today? Choose a subject.</source>
