@@ -31,7 +31,7 @@ def test_probes_report_state_error_and_latency(proxy_alpha: FaultProxy,
     proxy_beta.push(Fault.http(401))
     statuses = {s.name: s for s in monitor.check_now()}
     assert statuses["remote:alpha"].state is ServiceState.DOWN
-    assert statuses["remote:alpha"].last_error == "connection refused"
+    assert statuses["remote:alpha"].last_error == "net_refused"  # shown translated
     assert statuses["remote:beta"].state is ServiceState.AUTH
     proxy_beta.push(Fault.http(503))
     assert monitor.check_now(["remote:beta"])[1].state is ServiceState.DEGRADED

@@ -125,7 +125,8 @@ def test_status_panel_rows_in_mongolian(
     qtbot.waitUntil(lambda: monitor.status("remote:Cloud").state.value == "down", timeout=10_000)
     panel = window.settings_page.services_section.panel
     panel.show_statuses(monitor.statuses())
-    assert [r[:2] for r in panel.rows()][1] == ("Алсын загвар: Cloud", "Холбогдох боломжгүй")
+    assert panel.rows()[1][:3] == ("Алсын загвар: Cloud", "Холбогдох боломжгүй",
+                                   "холболтоос татгалзсан")
 
 
 def test_only_staff_see_the_services_section(

@@ -52,7 +52,8 @@ class ServiceKind(StrEnum):
 class ProbeResult:
     state: ServiceState
     latency_ms: float | None = None
-    error: str = ""          # short, already readable ("connection refused", "HTTP 503")
+    error: str = ""          # a message id ("net_refused"), translated where it is shown,
+                             # or a short technical text ("HTTP 503") shown as it is
     detail: str = ""         # what is there ("gemma3-270m", "vosk-model-mn")
 
 
@@ -139,7 +140,7 @@ def request_probe(send: Callable[[], Any]) -> Callable[[], ProbeResult]:
         try:
             response = send()
         except httpx.TimeoutException:
-            return ProbeResult(ServiceState.DOWN, error="timed out")
+            return ProbeResult(ServiceState.DOWN, error="net_timed_out")
         except httpx.ConnectError as exc:
             return ProbeResult(ServiceState.DOWN, error=_connect_reason(exc))
         except httpx.HTTPError as exc:
@@ -158,12 +159,12 @@ def request_probe(send: Callable[[], Any]) -> Callable[[], ProbeResult]:
 def _connect_reason(exc: Exception) -> str:
     text = str(exc).lower()
     if "refused" in text:
-        return "connection refused"
+        return "net_refused"
     if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
-        return "no DNS (offline?)"
+        return "net_no_dns"
     if "unreachable" in text:
-        return "network unreachable"
-    return "cannot connect"
+        return "net_unreachable"
+    return "net_cannot_connect"
 
 
 def model_manager_probe(manager: Any) -> Callable[[], ProbeResult]:
@@ -196,7 +197,9 @@ def speech_probe(speech: Any, language: str) -> Callable[[], ProbeResult]:
         latency = (time.perf_counter() - started) * 1000
         if availability.available:
             return ProbeResult(ServiceState.OK, latency, detail=availability.recognizer)
-        return ProbeResult(ServiceState.DOWN, latency, availability.message("en"))
+        # The message id (translated in the panel), unless it needs its detail filled in.
+        error = availability.message("en") if availability.detail else availability.reason
+        return ProbeResult(ServiceState.DOWN, latency, error)
 
     return probe
 
@@ -442,7 +445,7 @@ def doctor_lines(statuses: Sequence[ServiceStatus]) -> list[tuple[str, str, str,
         if status.detail:
             what += f" ({status.detail})"
         if status.last_error:
-            what += f"; last error: {status.last_error}"
+            what += f"; last error: {tr(status.last_error, 'en')}"
         if status.paused:
             what += "; paused after repeated failures"
         name = f"status:{status.name}"

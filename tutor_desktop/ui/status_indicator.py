@@ -46,6 +46,8 @@ from tutor_desktop.core.connectivity import (
     ServiceStatus,
     Summary,
 )
+from tutor_desktop.core.i18n import tr as core_tr
+from tutor_desktop.ui.i18n import current_language
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +178,7 @@ class StatusPanel(QWidget):
             state.setForeground(QColor(STATE_COLORS[status.state]))
             latency = "" if status.latency_ms is None else f"{status.latency_ms:.0f} ms"
             items = (QTableWidgetItem(_service_name(status, self)), state,
-                     QTableWidgetItem(status.last_error), QTableWidgetItem(latency))
+                     QTableWidgetItem(_error_text(status)), QTableWidgetItem(latency))
             for column, item in enumerate(items):
                 if column == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
@@ -256,7 +258,12 @@ def _state_text(status: ServiceStatus, widget: QWidget) -> str:
     return text
 
 
+def _error_text(status: ServiceStatus) -> str:
+    """A core message id in the UI language; a technical text ("HTTP 503") as it is."""
+    return core_tr(status.last_error, current_language()) if status.last_error else ""
+
+
 def _line(status: ServiceStatus, widget: QWidget) -> str:
     latency = "" if status.latency_ms is None else f" ({status.latency_ms:.0f} ms)"
-    error = f" — {status.last_error}" if status.last_error else ""
+    error = f" — {_error_text(status)}" if status.last_error else ""
     return f"{_service_name(status, widget)}: {_state_text(status, widget)}{latency}{error}"
