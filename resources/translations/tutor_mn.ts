@@ -679,6 +679,18 @@
         <translation>Багш нэмэх</translation>
     </message>
     <message>
+        <source>Classes</source>
+        <translation>Ангиуд</translation>
+    </message>
+    <message>
+        <source>Select a teacher in the list and a class:</source>
+        <translation>Жагсаалтаас багш, дараа нь анги сонгоно уу:</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>Оноох</translation>
+    </message>
+    <message>
         <source>(no class yet)</source>
         <translation>(одоохондоо ангигүй)</translation>
     </message>
@@ -693,6 +705,10 @@
     <message>
         <source>Set</source>
         <translation>Тохируулсан</translation>
+    </message>
+    <message>
+        <source>All classes (admin)</source>
+        <translation>Бүх анги (админ)</translation>
     </message>
     <message>
         <source>Type the student&apos;s name first.</source>
@@ -745,6 +761,18 @@
     <message>
         <source>{name} can now sign in.</source>
         <translation>{name} одоо нэвтэрч болно.</translation>
+    </message>
+    <message>
+        <source>Select a teacher in the list first.</source>
+        <translation>Эхлээд жагсаалтаас багш сонгоно уу.</translation>
+    </message>
+    <message>
+        <source>An admin already manages every class.</source>
+        <translation>Админ бүх ангийг аль хэдийн удирддаг.</translation>
+    </message>
+    <message>
+        <source>{name} now teaches {class_name}.</source>
+        <translation>{name} одоо {class_name} ангид хичээл заана.</translation>
     </message>
 </context>
 <context>

@@ -121,3 +121,14 @@ def test_teacher_cannot_manage_another_teachers_class(services, school) -> None:
         accounts.reset_pin(other_session, school.anu.id, "1111")
     with pytest.raises(TutorError, match="not allowed"):
         accounts.create_student(other_session, school.class_7a.id, "Intruder", "1111")
+
+
+def test_admin_lists_staff_with_their_classes_and_teachers_may_not(services, school) -> None:
+    staff = services.accounts.list_staff(school.admin)
+    assert [(m.user.display_name, m.user.role) for m in staff] == [
+        ("Admin", Role.ADMIN), ("Bat Teacher", Role.TEACHER)]
+    bat = next(m for m in staff if m.user.username == "bat")
+    assert [c.name for c in bat.classes] == ["7A"]
+    with pytest.raises(TutorError) as info:
+        services.accounts.list_staff(school.teacher_session)
+    assert info.value.message_id == "not_allowed"

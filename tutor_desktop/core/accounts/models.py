@@ -53,3 +53,11 @@ class SchoolClass:
             allow_no_pin=bool(row["allow_no_pin"]),
             daily_message_limit=int(row["daily_message_limit"]),
         )
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A teacher or admin with the classes they teach, for the admin's staff list."""
+
+    user: User
+    classes: tuple[SchoolClass, ...]

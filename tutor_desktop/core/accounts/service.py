@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from tutor_desktop.core.accounts.hashing import hash_secret, verify_secret
-from tutor_desktop.core.accounts.models import Role, SchoolClass, User
+from tutor_desktop.core.accounts.models import Role, SchoolClass, StaffMember, User
 from tutor_desktop.core.accounts.session import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database, new_id, utc_now
@@ -198,6 +198,22 @@ class AccountService:
             for class_id in class_ids:
                 conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (user_id, class_id))
         return self.get_user(user_id)
+
+    def list_staff(self, session: Session) -> list[StaffMember]:
+        """Active teachers and admins with the classes they teach, for the admin's overview.
+
+        Admin only: the list reveals usernames, which are half of a staff sign-in.
+        """
+        self._require_admin(session)
+        users = [User.from_row(r) for r in self.db.query(
+            "SELECT * FROM users WHERE role IN ('admin','teacher') AND active = 1")]
+        taught: dict[str, list[SchoolClass]] = {}
+        for row in self.db.query(
+                "SELECT tc.teacher_id, c.* FROM teacher_classes tc "
+                "JOIN classes c ON c.id = tc.class_id ORDER BY c.grade, c.name"):
+            taught.setdefault(str(row["teacher_id"]), []).append(SchoolClass.from_row(row))
+        users.sort(key=lambda u: (u.display_name.casefold(), u.username or ""))
+        return [StaffMember(u, tuple(taught.get(u.id, ()))) for u in users]
 
     def assign_teacher(self, session: Session, teacher_id: str, class_id: str) -> None:
         self._require_admin(session)

@@ -1,4 +1,5 @@
-"""The teacher area: classes, roster (add, CSV import, reset PIN), class settings, teachers.
+"""The teacher area: classes, roster (add, CSV import, reset PIN), class settings, teachers
+(list, add, assign to a class).
 
 All rules (who may manage which class, PIN format) live in ``AccountService``;
 this page only collects input, runs the call off the GUI thread and shows
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tutor_desktop.core.accounts import SchoolClass, Session, User
+from tutor_desktop.core.accounts import Role, SchoolClass, Session, StaffMember, User
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
 
@@ -74,6 +76,8 @@ class TeacherPage(Page):
         self.session: Session | None = None
         self.classes: list[SchoolClass] = []
         self.students: list[User] = []
+        self.staff: list[StaffMember] = []
+        self._staff_generation = 0  # drops staff lists loaded for an earlier session
         self.library_page: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 16, 28, 12)
@@ -85,6 +89,7 @@ class TeacherPage(Page):
         self.roster_tab = self._build_roster_tab()
         self.teachers_tab = self._build_teachers_tab()
         self.tabs.addTab(self.roster_tab, "")
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.retranslate_ui()
 
     # -- building ----------------------------------------------------------
@@ -213,26 +218,77 @@ class TeacherPage(Page):
 
     def _build_teachers_tab(self) -> QWidget:
         tab = QWidget()
-        layout = QVBoxLayout(tab)
+        outer = QHBoxLayout(tab)
+        outer.addStretch(1)
+        layout = QVBoxLayout()
+        layout.setSpacing(12)
+        outer.addLayout(layout, 12)
+        outer.addStretch(1)
+        # Who the teachers are and what they teach; assign one to a class.
+        list_card, staff = _card()
+        list_card.setMaximumWidth(900)
+        self.staff_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
+        self.staff_table = QTableWidget(0, 3)
+        self.staff_table.setObjectName("staffTable")
+        self.staff_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.staff_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.staff_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.staff_table.verticalHeader().setVisible(False)
+        header = self.staff_table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.staff_table.setMinimumHeight(140)
+        assign_row = QHBoxLayout()
+        self.assign_label = QLabel()
+        self.assign_label.setWordWrap(True)
+        self.assign_class = QComboBox()
+        self.assign_class.setObjectName("assignClass")
+        self.assign_class.setMinimumWidth(120)
+        self.assign_button = button()
+        self.assign_button.setObjectName("assignTeacher")
+        self.assign_button.clicked.connect(self.assign_teacher)
+        assign_row.addWidget(self.assign_label, 1)
+        assign_row.addWidget(self.assign_class)
+        assign_row.addWidget(self.assign_button)
+        self.staff_message = MessageLabel()
+        staff.addWidget(self.staff_title)
+        staff.addWidget(self.staff_table, 1)
+        staff.addLayout(assign_row)
+        staff.addWidget(self.staff_message)
+        layout.addWidget(list_card, 1)
+        # Add a teacher: two fields a row, so the list above keeps its height.
         card, inner = _card()
-        card.setMaximumWidth(640)
+        card.setMaximumWidth(900)
         self.teacher_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
-        form = QFormLayout()
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
         self.teacher_name, self.teacher_username = QLineEdit(), QLineEdit()
         self.teacher_password = QLineEdit()
         self.teacher_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.teacher_class = QComboBox()
-        self.teacher_labels = [form_row(form, field) for field in (
-            self.teacher_name, self.teacher_username, self.teacher_password, self.teacher_class)]
+        self.teacher_labels = []
+        for index, field in enumerate((self.teacher_name, self.teacher_username,
+                                       self.teacher_password, self.teacher_class)):
+            caption = QLabel()
+            caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            row, column = divmod(index, 2)
+            form.addWidget(caption, row, column * 2)
+            form.addWidget(field, row, column * 2 + 1)
+            self.teacher_labels.append(caption)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self.add_teacher_button = button("primary")
         self.add_teacher_button.clicked.connect(self.add_teacher)
         self.teacher_message = MessageLabel()
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.teacher_message, 1)
+        button_row.addWidget(self.add_teacher_button)
         inner.addWidget(self.teacher_title)
         inner.addLayout(form)
-        inner.addWidget(self.teacher_message)
-        inner.addWidget(self.add_teacher_button)
-        layout.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        layout.addStretch(1)
+        inner.addLayout(button_row)
+        layout.addWidget(card)
         return tab
 
     # -- texts -------------------------------------------------------------
@@ -270,6 +326,12 @@ class TeacherPage(Page):
                 self.tr("Class")), strict=True):
             caption.setText(text)
         self.add_teacher_button.setText(self.tr("Add teacher"))
+        self.staff_title.setText(self.tr("Teachers"))
+        self.staff_table.setHorizontalHeaderLabels(
+            [self.tr("Name"), self.tr("Username"), self.tr("Classes")])
+        self.assign_label.setText(self.tr("Select a teacher in the list and a class:"))
+        self.assign_button.setText(self.tr("Assign"))
+        self._fill_staff_table()
         if self.teacher_class.count():
             self.teacher_class.setItemText(0, self.tr("(no class yet)"))
         for index, school_class in enumerate(self.classes[:self.class_combo.count()]):
@@ -285,6 +347,11 @@ class TeacherPage(Page):
         self.session = session
         self.message.clear_message()
         self.teacher_message.clear_message()
+        self.staff_message.clear_message()
+        # Names and usernames of the previous admin's list never show to the next user.
+        self._staff_generation += 1
+        self.staff = []
+        self._fill_staff_table()
         # A shared PC: the next staff member must not see names or PINs typed before.
         for edit in (self.new_name, self.new_pin, self.reset_pin_edit, self.new_class_name,
                      self.teacher_name, self.teacher_username, self.teacher_password):
@@ -297,6 +364,8 @@ class TeacherPage(Page):
         self._set_library_tab(session)
         self.refresh_classes()
         self.retranslate_ui()
+        if session is not None and session.is_admin:
+            self.refresh_staff()
 
     def _set_library_tab(self, session: Session | None) -> None:
         if self.library_page is not None:
@@ -336,6 +405,14 @@ class TeacherPage(Page):
         self.teacher_class.addItem(self.tr("(no class yet)"), "")
         for school_class in self.classes:
             self.teacher_class.addItem(school_class.name, school_class.id)
+        assign_current = self.assign_class.currentData()
+        self.assign_class.clear()
+        for school_class in self.classes:
+            self.assign_class.addItem(school_class.name, school_class.id)
+        assign_index = self.assign_class.findData(assign_current)
+        if assign_index >= 0:
+            self.assign_class.setCurrentIndex(assign_index)
+        self.assign_button.setEnabled(bool(self.classes))
         self._class_changed()
 
     def current_class_id(self) -> str | None:
@@ -382,6 +459,67 @@ class TeacherPage(Page):
             if student.display_name == display_name:
                 self.table.selectRow(row)
                 return
+
+    # -- staff list (admins only) ------------------------------------------
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.teachers_tab:
+            self.refresh_staff()
+
+    def refresh_staff(self, select_id: str | None = None) -> None:
+        """Reload teachers and their classes off the GUI thread."""
+        if self.session is None or not self.session.is_admin:
+            return
+        self._staff_generation += 1
+        generation = self._staff_generation
+        selected = self.selected_staff()
+        keep = select_id or (selected.user.id if selected is not None else None)
+
+        def done(staff: list[StaffMember]) -> None:
+            if generation != self._staff_generation:
+                return  # signed out (or reloaded again) meanwhile
+            self.staff = staff
+            self._fill_staff_table()
+            if keep is not None:
+                self.select_staff(lambda member: member.user.id == keep)
+
+        run_in_background(self.services.accounts.list_staff, self.session, on_done=done,
+                          on_error=self.staff_message.show_error, context=self)
+
+    def _fill_staff_table(self) -> None:
+        self.staff_table.setRowCount(len(self.staff))
+        for row, member in enumerate(self.staff):
+            name = QTableWidgetItem(member.user.display_name)
+            name.setData(Qt.ItemDataRole.UserRole, member.user.id)
+            self.staff_table.setItem(row, 0, name)
+            self.staff_table.setItem(row, 1, QTableWidgetItem(member.user.username or ""))
+            if member.user.role is Role.ADMIN:
+                classes = self.tr("All classes (admin)")
+            else:
+                classes = ", ".join(c.name for c in member.classes) or self.tr("(no class yet)")
+            self.staff_table.setItem(row, 2, QTableWidgetItem(classes))
+
+    def staff_classes_text(self, username: str) -> str:
+        """The "Classes" cell shown for ``username`` ("" if not listed)."""
+        for row, member in enumerate(self.staff):
+            if member.user.username == username:
+                item = self.staff_table.item(row, 2)
+                return item.text() if item is not None else ""
+        return ""
+
+    def selected_staff(self) -> StaffMember | None:
+        rows = self.staff_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.staff):
+            return None
+        return self.staff[rows[0].row()]
+
+    def select_staff(self, match: Any) -> None:
+        for row, member in enumerate(self.staff):
+            if match(member):
+                self.staff_table.selectRow(row)
+                return
+
+    def select_teacher(self, username: str) -> None:
+        self.select_staff(lambda member: member.user.username == username)
 
     # -- actions (hashing and imports run in the background) ---------------
     def _run(self, fn: Any, *args: Any, done: Any, buttons: tuple[QPushButton, ...] = (),
@@ -510,6 +648,7 @@ class TeacherPage(Page):
         class_ids = (str(class_id),) if class_id else ()
 
         def done(teacher: User) -> None:
+            self.refresh_staff(teacher.id)
             self.teacher_name.clear()
             self.teacher_username.clear()
             self.teacher_password.clear()
@@ -519,3 +658,26 @@ class TeacherPage(Page):
         self._run(self.services.accounts.create_teacher, self.session, username, name,
                   self.teacher_password.text(), class_ids, done=done,
                   buttons=(self.add_teacher_button,), message=self.teacher_message)
+
+    def assign_teacher(self) -> None:
+        """Let the selected teacher manage the chosen class too."""
+        member, class_id = self.selected_staff(), self.assign_class.currentData()
+        if self.session is None or not class_id:
+            return
+        if member is None:
+            self.staff_message.show_text(lambda: self.tr("Select a teacher in the list first."))
+            return
+        if member.user.role is Role.ADMIN:
+            self.staff_message.show_text(
+                lambda: self.tr("An admin already manages every class."))
+            return
+        class_name, teacher_name = self.assign_class.currentText(), member.user.display_name
+
+        def done(_: object) -> None:
+            self.refresh_staff(member.user.id)
+            self.staff_message.show_text(lambda: self.tr("{name} now teaches {class_name}.").format(
+                name=teacher_name, class_name=class_name), success=True)
+
+        self._run(self.services.accounts.assign_teacher, self.session, member.user.id,
+                  str(class_id), done=done, buttons=(self.assign_button,),
+                  message=self.staff_message)
