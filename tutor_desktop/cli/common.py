@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.core.config import ConfigError
 from tutor_desktop.core.i18n import TutorError, tr
@@ -87,6 +87,18 @@ def _ask_number(prompt: str, maximum: int) -> int:
             raise SystemExit(1)
         if line.strip().isdigit() and 1 <= int(line) <= maximum:
             return int(line)
+
+
+def print_grounding(reply: Any, language: str) -> None:
+    """Under a terminal answer: the textbook's own words when the model gave nothing
+    usable, then the page sources (as the window shows them)."""
+    if not reply.text.strip():
+        excerpt = format_textbook_excerpt(reply.passages, language)
+        if excerpt:
+            print(excerpt)
+    sources = format_sources(reply.citations, language)
+    if sources:
+        print(sources)
 
 
 def format_sources(citations: list[dict[str, object]], language: str) -> str:

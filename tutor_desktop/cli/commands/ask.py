@@ -15,9 +15,8 @@ import sys
 from tutor_desktop.cli.common import (
     cli_language,
     fail,
-    format_sources,
-    format_textbook_excerpt,
     open_services,
+    print_grounding,
 )
 from tutor_desktop.core.i18n import TutorError
 
@@ -65,13 +64,7 @@ def handler(args: argparse.Namespace) -> int:
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
-            if not reply.text.strip():
-                excerpt = format_textbook_excerpt(reply.passages, language)
-                if excerpt:
-                    print(excerpt)
-            sources = format_sources(reply.citations, language)
-            if sources:
-                print(sources)
+            print_grounding(reply, language)
             for notice in reply.notices if not problem else []:
                 print(notice, file=sys.stderr)
         models = services.extras.get("models")

@@ -16,9 +16,8 @@ from typing import Any
 
 from tutor_desktop.cli.common import (
     cli_language,
-    format_sources,
-    format_textbook_excerpt,
     open_services,
+    print_grounding,
     terminal_sign_in,
 )
 from tutor_desktop.core.i18n import TutorError, tr
@@ -149,13 +148,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(error.message(language))
             continue
         print()
-        if not reply.text.strip():
-            excerpt = format_textbook_excerpt(reply.passages, language)
-            if excerpt:
-                print(excerpt)
-        sources = format_sources(reply.citations, language)
-        if sources:
-            print(sources)
+        print_grounding(reply, language)
         if reply.status == "partial":
             print(tr("tutor_stopped", language))
         for notice in reply.notices:
