@@ -1,14 +1,17 @@
 """Translated messages for the core (errors, CLI output, tutor notices).
 
 The core cannot use Qt's translator, so its user-facing messages live in
-``resources/translations/messages.toml``: one table per message id, one key
-per language. A test fails if any message lacks Mongolian.
+``resources/translations/messages.toml`` and ``messages.<area>.toml`` (one file
+per feature area, so features added side by side never edit the same file):
+one table per message id, one key per language. A test fails if any message
+lacks Mongolian or if two files define the same id.
 """
 
 from __future__ import annotations
 
 import tomllib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from tutor_desktop.core.paths import resources_dir
@@ -16,11 +19,26 @@ from tutor_desktop.core.paths import resources_dir
 FALLBACK_LANGUAGE = "en"
 
 
+def catalog_files() -> list[Path]:
+    """``messages.toml`` first, then every ``messages.<area>.toml`` in name order."""
+    folder = resources_dir() / "translations"
+    return [folder / "messages.toml", *sorted(folder.glob("messages.*.toml"))]
+
+
+class DuplicateMessageIdError(RuntimeError):
+    """Two catalogue files define the same message id (a packaging or merge mistake)."""
+
+
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    path = resources_dir() / "translations" / "messages.toml"
-    with path.open("rb") as handle:
-        data: dict[str, dict[str, str]] = tomllib.load(handle)
+    data: dict[str, dict[str, str]] = {}
+    for path in catalog_files():
+        with path.open("rb") as handle:
+            part: dict[str, dict[str, str]] = tomllib.load(handle)
+        clash = sorted(set(part) & set(data))
+        if clash:
+            raise DuplicateMessageIdError(f"{path.name} redefines {', '.join(clash)}")
+        data.update(part)
     return data
 
 
