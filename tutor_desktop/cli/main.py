@@ -12,15 +12,25 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from tutor_desktop import __version__
-
 COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe")
+
+
+class _VersionAction(argparse.Action):
+    """Looks up the build (a file, or git in a checkout) only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from tutor_desktop.core.build_info import build_info
+
+        print(build_info().line())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tutor", description="Tutor Desktop - an offline AI tutor for school lab computers.")
-    parser.add_argument("--version", action="version", version=f"tutor-desktop {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the version, build commit and build date, then exit")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder for the database and models (default: TUTOR_HOME or the "
                              "user data folder)")

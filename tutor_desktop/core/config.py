@@ -3,7 +3,8 @@
 Precedence, lowest first:
 
 1. built-in defaults (this module);
-2. the machine-wide ``tutor.toml`` placed next to the installed app by IT staff;
+2. the machine-wide ``tutor.toml`` placed next to the installed app by IT staff, then
+   on Linux ``/etc/tutor-desktop/tutor.toml`` (see :func:`paths.machine_config_files`);
 3. the user config file (``config.toml`` in the config folder);
 4. environment variables ``TUTOR_*``.
 
@@ -18,11 +19,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from tutor_desktop.core.paths import install_dir
+from tutor_desktop.core.paths import MACHINE_CONFIG_NAME, machine_config_files
 
 LANGUAGES = ("mn", "en")
 ROUTING_POLICIES = ("local-first", "remote-first", "local-only")
-MACHINE_CONFIG_NAME = "tutor.toml"
 
 
 class ConfigError(ValueError):
@@ -125,12 +125,17 @@ def load_config(
     machine_dir: Path | None = None,
     environ: dict[str, str] | None = None,
 ) -> Config:
-    """Build the effective configuration from every layer."""
+    """Build the effective configuration from every layer.
+
+    ``machine_dir`` (tests) replaces the machine-wide files with the one in that folder.
+    """
     env = dict(os.environ if environ is None else environ)
     config = Config()
-    machine_file = (machine_dir or install_dir()) / MACHINE_CONFIG_NAME
-    if machine_file.is_file():
-        config = _apply(config, _read_toml(machine_file), str(machine_file))
+    machine_files = ([machine_dir / MACHINE_CONFIG_NAME] if machine_dir is not None
+                     else machine_config_files())
+    for machine_file in machine_files:
+        if machine_file.is_file():
+            config = _apply(config, _read_toml(machine_file), str(machine_file))
     if user_config_file and user_config_file.is_file():
         config = _apply(config, _read_toml(user_config_file), str(user_config_file))
     overrides = {attr: env[var] for var, attr in _ENV.items() if env.get(var)}

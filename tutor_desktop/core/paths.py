@@ -17,6 +17,9 @@ import platformdirs
 
 APP_NAME = "TutorDesktop"
 APP_AUTHOR = "TutorDesktop"
+MACHINE_CONFIG_NAME = "tutor.toml"
+# Where the Debian package keeps the IT file: a conffile, so upgrades never overwrite it.
+LINUX_MACHINE_CONFIG = Path("/etc/tutor-desktop") / MACHINE_CONFIG_NAME
 
 
 def install_dir() -> Path:
@@ -25,6 +28,16 @@ def install_dir() -> Path:
     if frozen_root:
         return Path(sys.executable).resolve().parent
     return Path(__file__).resolve().parents[2]
+
+
+def machine_config_files() -> list[Path]:
+    """The machine-wide IT files, lowest precedence first: ``tutor.toml`` next to the app
+    (Windows installer's /CONFIG=, a bundle copied by hand), then on Linux
+    ``/etc/tutor-desktop/tutor.toml`` (the Debian package's conffile)."""
+    files = [install_dir() / MACHINE_CONFIG_NAME]
+    if sys.platform.startswith("linux"):
+        files.append(LINUX_MACHINE_CONFIG)
+    return files
 
 
 def resources_dir() -> Path:

@@ -120,7 +120,7 @@ def run_gui(data_dir: str | None, smoke: bool = False) -> int:
 
         def finish() -> None:
             print(f"smoke: window interactive after {ready[0] if ready else -1:.2f} s "
-                  f"(page: {type(window.current_page()).__name__})")
+                  f"(page: {type(window.current_page()).__name__}; title: {window.windowTitle()})")
             window.close()
             app.quit()
 

@@ -72,7 +72,8 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self._before_settings: QWidget | None = None
         self._closed = False
-        self._school_name = services.accounts.school_name()
+        # Before first-run set-up the IT file's school name (tutor.toml) is all there is.
+        self._school_name = services.accounts.school_name() or services.config.school_name
         app = QCoreApplication.instance()
         if isinstance(app, QApplication):
             apply_app_style(app)
