@@ -16,6 +16,8 @@ PACKAGES=(
   xvfb xauth espeak-ng sox
   # Building llama-cpp-python from source
   cmake build-essential
+  # Packaging tests: the Windows installer script compiles with makensis (dpkg-deb is in dpkg)
+  nsis
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
