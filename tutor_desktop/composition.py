@@ -86,4 +86,12 @@ def build_services(data_dir: str | Path | None = None) -> Services:
     services.extras["speech"] = SpeechService.for_app(config, paths, services.secrets)
     speech_doctor()
     # --- end speech wiring (issue 6) ---
+    # --- progress wiring (issue 9) ---
+    # A finished tutor answer records the question's topic in its own transaction.
+    from tutor_desktop.core.progress import ProgressService
+    from tutor_desktop.core.progress.tutor_hook import on_message_final
+
+    services.conversations.observers.append(on_message_final)
+    services.extras["progress"] = ProgressService(db, accounts, paths.library_dir)
+    # --- end progress wiring (issue 9) ---
     return services

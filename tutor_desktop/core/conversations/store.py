@@ -11,6 +11,7 @@ answer interrupted by a crash survives as ``partial``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database, new_id, utc_now
+from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.storage.outbox import enqueue
 
 
@@ -62,6 +64,9 @@ class ConversationStore:
     def __init__(self, db: Database, accounts: AccountService) -> None:
         self.db = db
         self.accounts = accounts
+        # Called with (transaction, message id) when a message becomes final, inside the
+        # transaction that stores it (learning progress records the question there).
+        self.observers: list[Callable[[Connection, str], None]] = []
 
     # -- access ------------------------------------------------------------
     def _owner_of(self, conversation_id: str) -> str:
@@ -145,6 +150,7 @@ class ConversationStore:
                 enqueue(conn, "message", msg_id, {
                     "conversation_id": conversation_id, "role": role, "content": content,
                     "status": status, "backend": backend, "model": model})
+                self._notify(conn, msg_id)
         return self._message(msg_id)
 
     def update_message(self, session: Session, message_id: str, content: str, *,
@@ -174,7 +180,12 @@ class ConversationStore:
                     "conversation_id": final.conversation_id, "role": final.role,
                     "content": final.content, "status": final.status,
                     "backend": final.backend, "model": final.model})
+                self._notify(conn, message_id)
         return self._message(message_id)
+
+    def _notify(self, conn: Connection, message_id: str) -> None:
+        for observer in self.observers:
+            observer(conn, message_id)
 
     def _message(self, message_id: str) -> Message:
         row = self.db.query_one("SELECT * FROM messages WHERE id = ?", (message_id,))

@@ -323,6 +323,10 @@ class Library:
                     [(new_id(), book_id, d.ordinal, d.page_start, d.page_end, d.heading, d.text,
                       now, now) for d in drafts],
                 )
+                # Topics and practice items (issue 9), in this same transaction.
+                from tutor_desktop.core.progress.indexing import index_new_book
+
+                index_new_book(conn, book_id, pages, path)
         except BaseException:
             stored.unlink(missing_ok=True)
             raise

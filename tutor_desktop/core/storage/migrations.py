@@ -194,7 +194,94 @@ CREATE TABLE chunk_staging (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS)
+# Learning progress (issue 9): topics from the books, practice items, assignments.
+# - topics: chapter -> section tree per book (ids derived from the book's sha256 and the
+#   heading path, so the same book imported on two PCs gives the same topic ids);
+#   chunks.topic_id: every passage belongs to one topic.
+# - learning_interactions gains the item, duration, message and assignment it came from
+#   (the log is append-only and synced); topic_mastery gains the level and the totals of
+#   the original design (it is derived from the log and never synced).
+# - review_cards: FSRS state per student x item, also derived from the log.
+_PROGRESS = """
+CREATE TABLE topics (
+    id TEXT PRIMARY KEY,
+    textbook_id TEXT NOT NULL REFERENCES textbooks(id) ON DELETE CASCADE,
+    parent_id TEXT,
+    ordinal INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    custom_title TEXT NOT NULL DEFAULT '',
+    page_start INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    merged_into TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX topics_book ON topics(textbook_id, ordinal);
+
+ALTER TABLE chunks ADD COLUMN topic_id TEXT;
+CREATE INDEX chunks_topic ON chunks(topic_id);
+
+ALTER TABLE learning_interactions ADD COLUMN item_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE learning_interactions ADD COLUMN duration_ms INTEGER;
+ALTER TABLE learning_interactions ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE learning_interactions ADD COLUMN assignment_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX learning_time ON learning_interactions(created_at);
+CREATE INDEX learning_topic ON learning_interactions(topic, kind);
+
+ALTER TABLE topic_mastery ADD COLUMN level TEXT NOT NULL DEFAULT 'beginner';
+ALTER TABLE topic_mastery ADD COLUMN total_interactions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE topic_mastery ADD COLUMN questions INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE topic_mastery ADD COLUMN wrong_streak INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE topic_mastery ADD COLUMN last_interaction_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE topic_mastery ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE practice_items (
+    id TEXT PRIMARY KEY,
+    textbook_id TEXT NOT NULL REFERENCES textbooks(id) ON DELETE CASCADE,
+    topic_id TEXT,
+    chunk_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('cloze', 'choice', 'numeric')),
+    prompt TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    choices TEXT NOT NULL DEFAULT '[]',
+    data TEXT NOT NULL DEFAULT '{}',
+    page INTEGER NOT NULL,
+    origin TEXT NOT NULL DEFAULT 'rules',
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX practice_items_topic ON practice_items(topic_id, enabled);
+CREATE INDEX practice_items_book ON practice_items(textbook_id);
+
+CREATE TABLE review_cards (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL,
+    due TEXT NOT NULL,
+    card TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, item_id)
+);
+CREATE INDEX review_due ON review_cards(user_id, due);
+
+CREATE TABLE practice_assignments (
+    id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    teacher_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    topic_ids TEXT NOT NULL DEFAULT '[]',
+    item_count INTEGER NOT NULL,
+    due_date TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX practice_assignments_class ON practice_assignments(class_id, due_date);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,654 @@
+"""Learning progress: recording, mastery, practice, review, and the views on them.
+
+Privacy is checked here, in the core, on every call (as in conversations): a
+student reaches only their own progress, a teacher the students of their
+classes, an admin everyone. The UI and CLI cannot bypass it by passing an id.
+
+Every interaction is written in the transaction of the thing that caused it
+(the tutor's answer, a practice answer), together with its sync-queue entry
+and the recomputed mastery of that one student x topic. Mastery and review
+cards are always ``f(log)``: :meth:`ProgressService.recompute_all` rebuilds them
+and must give the same table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tutor_desktop.core.accounts import AccountService, Session
+from tutor_desktop.core.accounts.models import Role, User
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.progress.checking import Verdict, check_item
+from tutor_desktop.core.progress.mastery import Interaction, Mastery, mastery_of, topic_mastery
+from tutor_desktop.core.progress.review import Answer, replay
+from tutor_desktop.core.progress.sync_queue import queue_synced_row
+from tutor_desktop.core.storage import Database, new_id, utc_now
+from tutor_desktop.core.storage.connection import Connection
+
+KINDS = ("question", "explanation", "hint", "quiz")
+PRACTICE_SIZE = 5
+INACTIVE_DAYS = 7
+WRONG_FOR_HELP = 3
+ATTEMPTS_FOR_HELP = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    textbook_id: str
+    book: str
+    subject: str
+    parent_id: str | None
+    level: int
+    title: str                  # the teacher's title if renamed
+    original_title: str
+    page_start: int
+    page_end: int
+    hidden: bool
+    merged_into: str
+    item_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "book": self.book, "subject": self.subject,
+                "parent_id": self.parent_id, "level": self.level, "title": self.title,
+                "pages": [self.page_start, self.page_end], "hidden": self.hidden,
+                "merged_into": self.merged_into, "items": self.item_count}
+
+
+@dataclass(frozen=True)
+class PracticeItem:
+    id: str
+    kind: str
+    prompt: str
+    answer: str
+    choices: tuple[str, ...]
+    data: dict[str, Any]
+    textbook_id: str
+    book: str
+    topic_id: str | None
+    topic: str
+    chunk_id: str
+    page: int
+    passage: str
+    enabled: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "prompt": self.prompt, "answer": self.answer,
+                "choices": list(self.choices), "book": self.book, "page": self.page,
+                "topic": self.topic, "passage": self.passage, "enabled": self.enabled}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    verdict: Verdict
+    item: PracticeItem
+    level_before: str
+    level_after: str
+
+
+@dataclass(frozen=True)
+class TopicLevel:
+    topic_id: str
+    title: str
+    book: str
+    subject: str
+    level: str
+    attempts: int
+    correct: int
+    questions: int
+    last_at: str
+    reason: str
+
+
+@dataclass
+class StudentProgress:
+    user: User
+    subjects: dict[str, list[TopicLevel]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"student": self.user.display_name,
+                "subjects": {s: [t.__dict__ for t in topics]
+                             for s, topics in self.subjects.items()}}
+
+
+@dataclass(frozen=True)
+class HelpNeed:
+    student: str
+    user_id: str
+    topic: str
+    reason: str                 # message id
+    detail: dict[str, Any]
+
+
+@dataclass
+class ClassProgress:
+    class_name: str
+    students: list[User]
+    topics: list[Topic]
+    cells: dict[tuple[str, str], Mastery]           # (user id, topic id)
+    needs_help: list[HelpNeed]
+    most_asked: list[tuple[Topic, int]]
+
+    def level(self, user_id: str, topic_id: str) -> str:
+        cell = self.cells.get((user_id, topic_id))
+        return cell.level if cell else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "class": self.class_name,
+            "topics": [{"id": t.id, "title": t.title, "book": t.book} for t in self.topics],
+            "students": [{"name": s.display_name,
+                          "levels": {t.id: self.level(s.id, t.id) for t in self.topics
+                                     if self.level(s.id, t.id)}} for s in self.students],
+            "needs_help": [{"student": h.student, "topic": h.topic, "reason": h.reason,
+                            **h.detail} for h in self.needs_help],
+            "most_asked": [{"topic": t.title, "questions": n} for t, n in self.most_asked],
+        }
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    class_id: str
+    title: str
+    topic_ids: tuple[str, ...]
+    item_count: int
+    due_date: str
+    done: dict[str, int]        # user id -> answers given for this set
+
+
+_ITEM_SQL = """
+SELECT i.*, t.title AS book, c.text AS passage,
+       COALESCE(NULLIF(p.custom_title, ''), p.title, '') AS topic_title
+FROM practice_items i
+JOIN textbooks t ON t.id = i.textbook_id
+JOIN chunks c ON c.id = i.chunk_id
+LEFT JOIN topics p ON p.id = i.topic_id
+"""
+
+_TOPIC_SQL = """
+SELECT p.*, t.title AS book, t.subject AS subject,
+       (SELECT count(*) FROM practice_items i WHERE i.topic_id = p.id AND i.enabled = 1)
+           AS item_count
+FROM topics p JOIN textbooks t ON t.id = p.textbook_id
+"""
+
+
+def _item(row: Any) -> PracticeItem:
+    return PracticeItem(
+        id=row["id"], kind=row["kind"], prompt=row["prompt"], answer=row["answer"],
+        choices=tuple(json.loads(row["choices"] or "[]")), data=json.loads(row["data"] or "{}"),
+        textbook_id=row["textbook_id"], book=row["book"], topic_id=row["topic_id"],
+        topic=row["topic_title"], chunk_id=row["chunk_id"], page=int(row["page"]),
+        passage=row["passage"], enabled=bool(row["enabled"]))
+
+
+def _topic(row: Any) -> Topic:
+    return Topic(
+        id=row["id"], textbook_id=row["textbook_id"], book=row["book"], subject=row["subject"],
+        parent_id=row["parent_id"], level=int(row["level"]),
+        title=row["custom_title"] or row["title"], original_title=row["title"],
+        page_start=int(row["page_start"]), page_end=int(row["page_end"]),
+        hidden=bool(row["hidden"]), merged_into=row["merged_into"],
+        item_count=int(row["item_count"]))
+
+
+def _interaction(row: Any) -> Interaction:
+    correct = row["correct"]
+    return Interaction(row["id"], row["user_id"], row["subject"], row["topic"], row["kind"],
+                       None if correct is None else bool(correct), row["created_at"],
+                       row["grade"])
+
+
+# ----------------------------------------------------------------- recording
+def record_interaction(conn: Connection, *, user_id: str, subject: str, topic: str, kind: str,
+                       correct: bool | None = None, grade: int | None = None,
+                       item_id: str = "", duration_ms: int | None = None,
+                       message_id: str = "", assignment_id: str = "",
+                       details: dict[str, Any] | None = None,
+                       created_at: str | None = None) -> str:
+    """Append one interaction in the caller's transaction; queue it for sync; refresh
+    that student's mastery of that topic (and the review card of a practised item)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown interaction kind {kind!r}")
+    now, row_id = created_at or utc_now(), new_id()
+    conn.execute(
+        "INSERT INTO learning_interactions (id, user_id, subject, topic, grade, kind, correct, "
+        "details, created_at, updated_at, item_id, duration_ms, message_id, assignment_id) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (row_id, user_id, subject, topic, grade, kind,
+         None if correct is None else int(correct),
+         json.dumps(details or {}, ensure_ascii=False), now, now, item_id, duration_ms,
+         message_id, assignment_id))
+    queue_synced_row(conn, "learning_interaction", row_id, {
+        "user_id": user_id, "subject": subject, "topic": topic, "grade": grade, "kind": kind,
+        "correct": correct, "item_id": item_id, "duration_ms": duration_ms,
+        "message_id": message_id, "assignment_id": assignment_id, "created_at": now})
+    refresh_mastery(conn, user_id, subject, topic)
+    if kind == "quiz" and item_id:
+        refresh_card(conn, user_id, item_id)
+    return row_id
+
+
+def refresh_mastery(conn: Connection, user_id: str, subject: str, topic: str) -> Mastery:
+    rows = conn.execute(
+        "SELECT id, user_id, subject, topic, kind, correct, created_at, grade "
+        "FROM learning_interactions WHERE user_id = ? AND subject = ? AND topic = ?",
+        (user_id, subject, topic)).fetchall()
+    result = topic_mastery(_interaction(r) for r in rows)
+    _write_mastery(conn, [result])
+    return result
+
+
+def _write_mastery(conn: Connection, rows: Iterable[Mastery]) -> None:
+    now = utc_now()
+    conn.executemany(
+        "INSERT INTO topic_mastery (id, user_id, subject, topic, grade, mastery, attempts, "
+        "correct, created_at, updated_at, level, total_interactions, questions, wrong_streak, "
+        "last_interaction_at, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT (user_id, subject, topic) DO UPDATE SET grade = excluded.grade, "
+        "mastery = excluded.mastery, attempts = excluded.attempts, correct = excluded.correct, "
+        "updated_at = excluded.updated_at, level = excluded.level, "
+        "total_interactions = excluded.total_interactions, questions = excluded.questions, "
+        "wrong_streak = excluded.wrong_streak, "
+        "last_interaction_at = excluded.last_interaction_at, reason = excluded.reason",
+        [(new_id(), m.user_id, m.subject, m.topic, m.grade, m.mastery, m.attempts, m.correct,
+          now, now, m.level, m.total_interactions, m.questions, m.wrong_streak,
+          m.last_interaction_at, m.reason) for m in rows])
+
+
+def refresh_card(conn: Connection, user_id: str, item_id: str) -> None:
+    rows = conn.execute(
+        "SELECT id, item_id, correct, duration_ms, created_at FROM learning_interactions "
+        "WHERE user_id = ? AND item_id = ? AND kind = 'quiz'", (user_id, item_id)).fetchall()
+    state = replay(item_id, [Answer(r["id"], r["item_id"], bool(r["correct"]),
+                                    r["duration_ms"], r["created_at"]) for r in rows])
+    conn.execute(
+        "INSERT INTO review_cards (user_id, item_id, due, card, updated_at) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (user_id, item_id) DO UPDATE SET due = excluded.due, card = excluded.card, "
+        "updated_at = excluded.updated_at",
+        (user_id, item_id, state.due, state.card_json, utc_now()))
+
+
+def mastery_table(conn_or_db: Any) -> list[tuple[Any, ...]]:
+    """The derived table as plain tuples (for recompute-equality checks)."""
+    query = getattr(conn_or_db, "query", None)
+    sql = ("SELECT user_id, subject, topic, grade, level, mastery, attempts, correct, "
+           "total_interactions, questions, wrong_streak, last_interaction_at, reason "
+           "FROM topic_mastery ORDER BY user_id, subject, topic")
+    rows = query(sql) if query else conn_or_db.execute(sql).fetchall()
+    return [tuple(r) for r in rows]
+
+
+class ProgressService:
+    """What the student's and teacher's screens and the CLI call."""
+
+    def __init__(self, db: Database, accounts: AccountService,
+                 library_dir: Path | None = None,
+                 clock: Any = lambda: datetime.now(UTC)) -> None:
+        self.db = db
+        self.accounts = accounts
+        self.library_dir = library_dir
+        self._now = clock
+
+    # -- books ---------------------------------------------------------------
+    def ensure_indexed(self) -> int:
+        """Give books imported before this feature their topics and items."""
+        from tutor_desktop.core.progress.indexing import backfill
+
+        return backfill(self.db, self.library_dir or Path("."))
+
+    # -- topics --------------------------------------------------------------
+    def topics(self, book: str | None = None, *, include_hidden: bool = False) -> list[Topic]:
+        sql, params = _TOPIC_SQL, []
+        if book:
+            sql += " WHERE (t.id = ? OR t.title = ? OR t.id LIKE ? || '%')"
+            params = [book, book, book]
+        rows = self.db.query(sql + " ORDER BY t.grade, t.subject, t.title, p.ordinal", params)
+        topics = [_topic(r) for r in rows]
+        if include_hidden:
+            return topics
+        return [t for t in topics if not t.hidden and not t.merged_into]
+
+    def topic(self, topic_id: str) -> Topic | None:
+        row = self.db.query_one(_TOPIC_SQL + " WHERE p.id = ?", (topic_id,))
+        return _topic(row) if row else None
+
+    def _require_staff(self, session: Session) -> None:
+        if session.user.role not in (Role.ADMIN, Role.TEACHER):
+            raise TutorError("not_allowed")
+
+    def rename_topic(self, session: Session, topic_id: str, title: str) -> None:
+        self._require_staff(session)
+        title = " ".join(title.split())
+        with self.db.write() as conn:
+            conn.execute("UPDATE topics SET custom_title = ?, updated_at = ? WHERE id = ?",
+                         (title, utc_now(), topic_id))
+
+    def hide_topic(self, session: Session, topic_id: str, hidden: bool = True) -> None:
+        self._require_staff(session)
+        with self.db.write() as conn:
+            conn.execute("UPDATE topics SET hidden = ?, updated_at = ? WHERE id = ?",
+                         (int(hidden), utc_now(), topic_id))
+
+    def merge_topics(self, session: Session, source_id: str, target_id: str) -> None:
+        """Fold ``source`` into ``target``: its passages and items move; the log keeps the
+        old id, and views read a merged topic's rows as the target's."""
+        self._require_staff(session)
+        if source_id == target_id:
+            return
+        with self.db.write() as conn:
+            now = utc_now()
+            conn.execute("UPDATE topics SET merged_into = ?, updated_at = ? WHERE id = ?",
+                         (target_id, now, source_id))
+            conn.execute("UPDATE topics SET merged_into = ? WHERE merged_into = ?",
+                         (target_id, source_id))
+            conn.execute("UPDATE chunks SET topic_id = ? WHERE topic_id = ?",
+                         (target_id, source_id))
+            conn.execute("UPDATE practice_items SET topic_id = ?, updated_at = ? "
+                         "WHERE topic_id = ?", (target_id, now, source_id))
+
+    def _merged(self) -> dict[str, str]:
+        return {r["id"]: r["merged_into"] for r in self.db.query(
+            "SELECT id, merged_into FROM topics WHERE merged_into != ''")}
+
+    # -- items ---------------------------------------------------------------
+    def items(self, book: str | None = None, topic: str | None = None, *,
+              include_disabled: bool = False, kind: str | None = None) -> list[PracticeItem]:
+        where, params = [], []
+        if book:
+            where.append("(t.id = ? OR t.title = ? OR t.id LIKE ? || '%')")
+            params += [book, book, book]
+        if topic:
+            where.append("(i.topic_id = ? OR p.title = ? OR p.custom_title = ?)")
+            params += [topic, topic, topic]
+        if kind:
+            where.append("i.kind = ?")
+            params.append(kind)
+        if not include_disabled:
+            where.append("i.enabled = 1")
+        sql = _ITEM_SQL + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self.db.query(sql + " ORDER BY t.title, i.page, i.kind, i.id", params)
+        return [_item(r) for r in rows]
+
+    def item(self, item_id: str) -> PracticeItem:
+        row = self.db.query_one(_ITEM_SQL + " WHERE i.id = ?", (item_id,))
+        if row is None:
+            raise TutorError("practice_unknown_item")
+        return _item(row)
+
+    def set_item_enabled(self, session: Session, item_id: str, enabled: bool) -> None:
+        self._require_staff(session)
+        with self.db.write() as conn:
+            conn.execute("UPDATE practice_items SET enabled = ?, updated_at = ? WHERE id = ?",
+                         (int(enabled), utc_now(), item_id))
+
+    def edit_item(self, session: Session, item_id: str, *, prompt: str | None = None,
+                  answer: str | None = None) -> PracticeItem:
+        self._require_staff(session)
+        current = self.item(item_id)
+        with self.db.write() as conn:
+            conn.execute("UPDATE practice_items SET prompt = ?, answer = ?, origin = 'teacher', "
+                         "updated_at = ? WHERE id = ?",
+                         (prompt if prompt is not None else current.prompt,
+                          answer if answer is not None else current.answer, utc_now(),
+                          item_id))
+        return self.item(item_id)
+
+    # -- practice ------------------------------------------------------------
+    def practice_set(self, session: Session, topic_id: str,
+                     size: int = PRACTICE_SIZE) -> list[PracticeItem]:
+        """Items due for review first, then ones not seen yet, then the rest; one item
+        per passage sentence where possible. Empty when the topic has no items (the
+        screen then offers the tutor)."""
+        merged_from = [k for k, v in self._merged().items() if v == topic_id]
+        ids = [topic_id, *merged_from]
+        rows = self.db.query(
+            _ITEM_SQL + f" WHERE i.enabled = 1 AND i.topic_id IN ({','.join('?' * len(ids))})"
+            " ORDER BY i.page, i.id", ids)
+        items = [_item(r) for r in rows]
+        cards = {r["item_id"]: r["due"] for r in self.db.query(
+            "SELECT item_id, due FROM review_cards WHERE user_id = ?", (session.user.id,))}
+        now = self._now().isoformat()
+
+        def rank(item: PracticeItem) -> tuple[int, str]:
+            due = cards.get(item.id)
+            if due is not None and due <= now:
+                return (0, due)
+            if due is None:
+                return (1, "")
+            return (2, due)
+
+        ordered = sorted(items, key=rank)
+        chosen: list[PracticeItem] = []
+        seen_sentences: set[str] = set()
+        for item in ordered:        # a cloze and a choice of one sentence: not both
+            sentence = str(item.data.get("sentence", item.id))
+            if sentence in seen_sentences:
+                continue
+            seen_sentences.add(sentence)
+            chosen.append(item)
+            if len(chosen) == size:
+                return chosen
+        for item in ordered:
+            if item not in chosen:
+                chosen.append(item)
+                if len(chosen) == size:
+                    break
+        return chosen
+
+    def review_items(self, session: Session, limit: int = PRACTICE_SIZE) -> list[PracticeItem]:
+        now = self._now().isoformat()
+        rows = self.db.query(
+            _ITEM_SQL + " JOIN review_cards r ON r.item_id = i.id AND r.user_id = ? "
+            "WHERE i.enabled = 1 AND r.due <= ? ORDER BY r.due LIMIT ?",
+            (session.user.id, now, limit))
+        return [_item(r) for r in rows]
+
+    def due_count(self, session: Session) -> int:
+        """"N items to review today": due before the end of the student's day (UTC)."""
+        end = (self._now() + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                        microsecond=0)
+        row = self.db.query_one(
+            "SELECT count(*) AS n FROM review_cards r JOIN practice_items i ON i.id = r.item_id "
+            "WHERE r.user_id = ? AND r.due < ? AND i.enabled = 1",
+            (session.user.id, end.isoformat()))
+        return int(row["n"])
+
+    def answer(self, session: Session, item_id: str, given: str, *,
+               duration_ms: int | None = None, assignment_id: str = "") -> Feedback:
+        """Check a student's answer, record it and update mastery and review, atomically."""
+        if session.expired:
+            raise TutorError("session_expired")
+        session.touch()
+        item = self.item(item_id)
+        verdict = check_item(item.kind, given, item.answer, item.data)
+        subject = self._subject_of_book(item.textbook_id)
+        topic = item.topic_id or ""
+        with self.db.write() as conn:
+            before = conn.execute(
+                "SELECT level FROM topic_mastery WHERE user_id = ? AND subject = ? AND topic = ?",
+                (session.user.id, subject, topic)).fetchone()
+            record_interaction(conn, user_id=session.user.id, subject=subject, topic=topic,
+                               kind="quiz", correct=verdict.correct,
+                               grade=self._grade_of(session.user), item_id=item.id,
+                               duration_ms=duration_ms, assignment_id=assignment_id,
+                               details={"given": given[:200]})
+            after = conn.execute(
+                "SELECT level FROM topic_mastery WHERE user_id = ? AND subject = ? AND topic = ?",
+                (session.user.id, subject, topic)).fetchone()
+        return Feedback(verdict, item, before["level"] if before else "beginner",
+                        after["level"] if after else "beginner")
+
+    def _subject_of_book(self, book_id: str) -> str:
+        row = self.db.query_one("SELECT subject FROM textbooks WHERE id = ?", (book_id,))
+        return str(row["subject"]) if row else ""
+
+    def _grade_of(self, user: User) -> int | None:
+        if user.class_id is None:
+            return None
+        row = self.db.query_one("SELECT grade FROM classes WHERE id = ?", (user.class_id,))
+        return int(row["grade"]) if row else None
+
+    # -- views ---------------------------------------------------------------
+    def my_progress(self, session: Session) -> StudentProgress:
+        return self.student_progress(session, session.user.id)
+
+    def student_progress(self, session: Session, user_id: str) -> StudentProgress:
+        if not self.accounts.can_view_user(session, user_id):
+            raise TutorError("not_allowed")
+        user = self.accounts.get_user(user_id)
+        topics = {t.id: t for t in self.topics(include_hidden=True)}
+        merged = self._merged()
+        result = StudentProgress(user)
+        rows = self.db.query("SELECT * FROM topic_mastery WHERE user_id = ? AND topic != '' "
+                             "ORDER BY subject, topic", (user_id,))
+        for row in rows:
+            topic = topics.get(merged.get(row["topic"], row["topic"]))
+            if topic is None or topic.hidden:
+                continue
+            result.subjects.setdefault(row["subject"], []).append(TopicLevel(
+                topic.id, topic.title, topic.book, row["subject"], row["level"],
+                int(row["attempts"]), int(row["correct"]), int(row["questions"]),
+                row["last_interaction_at"], row["reason"]))
+        order = {t.id: i for i, t in enumerate(topics.values())}
+        for levels in result.subjects.values():
+            levels.sort(key=lambda t: order.get(t.topic_id, 0))
+        return result
+
+    def class_progress(self, session: Session, class_id: str, *, subject: str | None = None,
+                       book: str | None = None) -> ClassProgress:
+        """The teacher's grid: students x topics with levels, who needs help and why,
+        and the topics the class asks about most."""
+        if not self.accounts.can_manage_class(session, class_id):
+            raise TutorError("not_allowed")
+        school_class = self.accounts.get_class(class_id)
+        students = self.accounts.list_students(class_id)
+        merged = self._merged()
+        all_topics = {t.id: t for t in self.topics(book)}
+        cells: dict[tuple[str, str], Mastery] = {}
+        asked: dict[str, int] = {}
+        last_seen: dict[str, str] = {}
+        rows = self.db.query(
+            "SELECT m.* FROM topic_mastery m JOIN users u ON u.id = m.user_id "
+            "WHERE u.class_id = ? AND u.role = 'student' AND u.active = 1"
+            + (" AND m.subject = ?" if subject else ""),
+            (class_id, subject) if subject else (class_id,))
+        for row in rows:
+            user_id = row["user_id"]
+            last = row["last_interaction_at"]
+            if last > last_seen.get(user_id, ""):
+                last_seen[user_id] = last
+            topic_id = merged.get(row["topic"], row["topic"])
+            if topic_id not in all_topics:
+                continue
+            cell = _mastery_row(row)
+            current = cells.get((user_id, topic_id))
+            if current is None or cell.total_interactions > current.total_interactions:
+                cells[(user_id, topic_id)] = cell
+            asked[topic_id] = asked.get(topic_id, 0) + cell.questions
+        shown = [t for t in all_topics.values()
+                 if any((s.id, t.id) in cells for s in students)]
+        help_list = self._needs_help(students, shown, cells, last_seen)
+        most = sorted(((all_topics[t], n) for t, n in asked.items() if n > 0),
+                      key=lambda pair: (-pair[1], pair[0].title))[:5]
+        return ClassProgress(school_class.name, students, shown, cells, help_list, most)
+
+    def _needs_help(self, students: Sequence[User], topics: Sequence[Topic],
+                    cells: dict[tuple[str, str], Mastery],
+                    last_seen: dict[str, str]) -> list[HelpNeed]:
+        needs: list[HelpNeed] = []
+        cutoff = (self._now() - timedelta(days=INACTIVE_DAYS)).isoformat()
+        for student in students:
+            for topic in topics:
+                cell = cells.get((student.id, topic.id))
+                if cell is None:
+                    continue
+                wrong = cell.attempts - cell.correct
+                if wrong > WRONG_FOR_HELP:
+                    needs.append(HelpNeed(student.display_name, student.id, topic.title,
+                                          "help_many_wrong", {"wrong": wrong}))
+                elif cell.level == "beginner" and cell.attempts >= ATTEMPTS_FOR_HELP:
+                    needs.append(HelpNeed(student.display_name, student.id, topic.title,
+                                          "help_low_level", {"attempts": cell.attempts}))
+            if last_seen.get(student.id, "") < cutoff:
+                needs.append(HelpNeed(student.display_name, student.id, "",
+                                      "help_inactive", {"days": INACTIVE_DAYS}))
+        return needs
+
+    # -- assignments ---------------------------------------------------------
+    def assign(self, session: Session, class_id: str, title: str, topic_ids: Sequence[str],
+               item_count: int, due_date: str) -> Assignment:
+        if not self.accounts.can_manage_class(session, class_id):
+            raise TutorError("not_allowed")
+        if item_count < 1 or not topic_ids:
+            raise TutorError("practice_bad_assignment")
+        now, assignment_id = utc_now(), new_id()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO practice_assignments (id, class_id, teacher_id, title, topic_ids, "
+                "item_count, due_date, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (assignment_id, class_id, session.user.id, title,
+                 json.dumps(list(topic_ids)), item_count, due_date, now, now))
+            queue_synced_row(conn, "practice_assignment", assignment_id, {
+                "class_id": class_id, "title": title, "topic_ids": list(topic_ids),
+                "item_count": item_count, "due_date": due_date})
+        return self.assignments(session, class_id)[0]
+
+    def assignments(self, session: Session, class_id: str) -> list[Assignment]:
+        """Newest first, each with how many answers every student gave for it."""
+        if not (self.accounts.can_manage_class(session, class_id)
+                or session.user.class_id == class_id):
+            raise TutorError("not_allowed")
+        rows = self.db.query("SELECT * FROM practice_assignments WHERE class_id = ? "
+                             "ORDER BY created_at DESC", (class_id,))
+        result: list[Assignment] = []
+        for row in rows:
+            done_rows = self.db.query(
+                "SELECT user_id, count(DISTINCT item_id) AS n FROM learning_interactions "
+                "WHERE assignment_id = ? AND kind = 'quiz' GROUP BY user_id", (row["id"],))
+            done = {r["user_id"]: int(r["n"]) for r in done_rows}
+            if session.user.role is Role.STUDENT:
+                done = {k: v for k, v in done.items() if k == session.user.id}
+            result.append(Assignment(row["id"], row["class_id"], row["title"],
+                                     tuple(json.loads(row["topic_ids"])),
+                                     int(row["item_count"]), row["due_date"], done))
+        return result
+
+    # -- recompute -----------------------------------------------------------
+    def recompute_all(self) -> int:
+        """Rebuild topic_mastery and review_cards from the log; returns mastery rows."""
+        rows = self.db.query("SELECT id, user_id, subject, topic, kind, correct, created_at, "
+                             "grade FROM learning_interactions")
+        table = mastery_of(_interaction(r) for r in rows)
+        answers: dict[tuple[str, str], list[Answer]] = {}
+        for r in self.db.query("SELECT id, user_id, item_id, correct, duration_ms, created_at "
+                               "FROM learning_interactions WHERE kind = 'quiz' "
+                               "AND item_id != ''"):
+            answers.setdefault((r["user_id"], r["item_id"]), []).append(
+                Answer(r["id"], r["item_id"], bool(r["correct"]), r["duration_ms"],
+                       r["created_at"]))
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM topic_mastery")
+            _write_mastery(conn, table.values())
+            conn.execute("DELETE FROM review_cards")
+            now = utc_now()
+            conn.executemany(
+                "INSERT INTO review_cards (user_id, item_id, due, card, updated_at) "
+                "VALUES (?,?,?,?,?)",
+                [(user, state.item_id, state.due, state.card_json, now)
+                 for (user, item), group in answers.items()
+                 for state in [replay(item, group)]])
+        return len(table)
+
+
+def _mastery_row(row: Any) -> Mastery:
+    return Mastery(row["user_id"], row["subject"], row["topic"], row["grade"], row["level"],
+                   float(row["mastery"]), int(row["attempts"]), int(row["correct"]),
+                   int(row["total_interactions"]), int(row["questions"]),
+                   int(row["wrong_streak"]), row["last_interaction_at"], row["reason"])
