@@ -124,7 +124,7 @@ def test_tutor_answer_records_question_and_topic(services: Any, school8: Any,
                                                  books: Any) -> None:
     from tutor_desktop.core.progress.tutor_hook import on_message_final
 
-    services.conversations.observers.append(on_message_final)
+    assert on_message_final in services.conversations.observers   # wired by composition
     store, session = services.conversations, school8.anu_session
     chunk = services.db.query_one(
         "SELECT c.id, c.topic_id FROM chunks c WHERE c.text LIKE '%хлорофилл хэмээх%'")
