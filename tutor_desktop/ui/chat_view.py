@@ -250,7 +250,12 @@ class Transcript(QTextBrowser):
 # -- the page ----------------------------------------------------------------
 
 class _StatusBridge(QObject):
-    """Carries model status changes from the loader thread to the GUI thread."""
+    """Carries model status changes from the loader thread to the GUI thread.
+
+    Parentless on purpose: the model manager's listener list holds it (through the bound
+    ``emit``), so a loader thread that reports just as the view is deleted emits from a live
+    object, and Qt drops the queued delivery to the deleted view.
+    """
 
     changed = Signal(object)
 
@@ -297,14 +302,14 @@ class ChatView(QWidget):
         self._expanded: set[str] = set()
         self.page_viewer: QDialog | None = None
         self._build()
-        self._status_bridge = _StatusBridge(self)
+        self._status_bridge = _StatusBridge()
         self._status_bridge.changed.connect(self._show_model_status)
         self._status_listener = self._status_bridge.changed.emit
         if self.models is not None:
             models, listener = self.models, self._status_listener
             models.subscribe(listener)
             # A view deleted without shutdown() (window closed) must not be called again.
-            self._status_bridge.destroyed.connect(lambda *_: models.unsubscribe(listener))
+            self.destroyed.connect(lambda *_: models.unsubscribe(listener))
             self.models.start()  # no-op when already loading or loaded
             self._show_model_status(self.models.status)
         self.retranslate_ui()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -59,13 +59,24 @@ def mic_icon(color: str = "#27304A", size: int = 48) -> QIcon:
     return QIcon(pixmap)
 
 
+class _LiveBridge(QObject):
+    """Carries a recording's live text and its time limit from the recogniser and capture
+    threads to the GUI thread.
+
+    Parentless on purpose: the threads hold it (through the bound ``emit``), so it outlives
+    a button that is deleted mid-recording, and Qt drops the queued delivery to the deleted
+    button instead of a worker thread emitting from a freed object.
+    """
+
+    partial = Signal(str)
+    limit = Signal()
+
+
 class VoiceInputButton(QWidget):
     """Mic button, level meter, live transcript and an "Import WAV…" action."""
 
     transcript_ready = Signal(str)
     availability_changed = Signal(bool)
-    _partial_arrived = Signal(str)  # from the recognition thread; delivered queued
-    _limit_reached = Signal()
 
     def __init__(self, speech: SpeechService, language: str | None = None,
                  grammar: Sequence[str] | None = None, parent: QWidget | None = None) -> None:
@@ -125,8 +136,9 @@ class VoiceInputButton(QWidget):
         self._level_timer = QTimer(self)
         self._level_timer.setInterval(50)
         self._level_timer.timeout.connect(self._show_level)
-        self._partial_arrived.connect(self._show_partial)
-        self._limit_reached.connect(self._on_limit)
+        self._bridge = _LiveBridge()
+        self._bridge.partial.connect(self._show_partial)
+        self._bridge.limit.connect(self._on_limit)
 
         self._retranslate()
         self._apply_state()
@@ -239,8 +251,8 @@ class VoiceInputButton(QWidget):
             return
         try:
             live = self._speech.live(self._language, self._grammar,
-                                     on_partial=self._partial_arrived.emit,
-                                     on_limit=self._limit_reached.emit)
+                                     on_partial=self._bridge.partial.emit,
+                                     on_limit=self._bridge.limit.emit)
         except TutorError as error:
             self._show_hint(error.message_id, **error.params)
             return
