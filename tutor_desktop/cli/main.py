@@ -12,7 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe")
+COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe",
+            "progress")
 
 
 class _VersionAction(argparse.Action):

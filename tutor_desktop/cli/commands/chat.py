@@ -2,8 +2,8 @@
 
 The student signs in (class -> name -> PIN), then types questions; answers
 stream as they are generated. ``/new`` starts a new conversation, ``/quit``
-ends; Ctrl+C stops an answer mid-way (it is kept, marked as stopped). Works
-line by line when standard input is a pipe, so scripts and tests can drive it.
+ends, ``/practice [topic]`` gives five practice items; Ctrl+C stops an answer
+mid-way (it is kept, marked as stopped). Works line by line when standard input is a pipe, so scripts and tests can drive it.
 """
 
 from __future__ import annotations
@@ -132,6 +132,11 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             continue
         if text in ("/quit", "/exit", "/q"):
             break
+        if text.startswith("/practice"):  # five practice items on a topic (issue 9)
+            from tutor_desktop.cli.commands.progress import practice_in_terminal
+
+            practice_in_terminal(services, session, language, text[len("/practice"):].strip())
+            continue
         if text == "/new":
             conversation_id = None
             print(tr("chat_new_conversation", language))

@@ -1,0 +1,120 @@
+"""The terminal commands, run as a teacher or IT person would run them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _tutor(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "TUTOR_LANGUAGE": "mn"}
+    return subprocess.run([sys.executable, "-m", "tutor_desktop", "--data-dir", str(data_dir),
+                           *args], input=stdin, capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+@pytest.fixture
+def classroom(services: Any, school8: Any, books: Any, progress: Any) -> Any:
+    """7A has practised; a student with a formula-like name tests CSV escaping."""
+    accounts = services.accounts
+    accounts.create_student(school8.teacher_session, school8.class_7a.id, "=HYPERLINK(1)",
+                            "9999")
+    topic = next(t for t in progress.topics(books["physics"]) if t.title.startswith("2.4"))
+    for item in progress.practice_set(school8.anu_session, topic.id):
+        progress.answer(school8.anu_session, item.id, item.answer)
+    for item in progress.practice_set(school8.temuulen_session, topic.id)[:4]:
+        progress.answer(school8.temuulen_session, item.id, "0")
+    return school8
+
+
+def test_topics_and_items_lists(services: Any, data_dir: Path, books: Any) -> None:
+    services.close()
+    topics = json.loads(_tutor(data_dir, "topics", "list", "--json").stdout)
+    assert {t["book"] for t in topics} == {"Биологи 7", "Physics 8"}
+    assert "1.2 Навч ба хлоропласт" in [t["title"] for t in topics]
+    result = _tutor(data_dir, "items", "list", "--book", "Physics 8", "--topic",
+                    "2.4 Newton's second law", "--json")
+    items = json.loads(result.stdout)
+    assert items and {i["book"] for i in items} == {"Physics 8"}
+    numeric = next(i for i in items if i["kind"] == "numeric")
+    assert "F = m a" in numeric["passage"] and numeric["page"] == 4
+    text = _tutor(data_dir, "items", "list", "--book", "Биологи 7").stdout
+    assert "Энэ үйл явцыг _____ гэнэ." in text and "→ фотосинтез" in text
+
+
+def test_progress_and_reports(services: Any, data_dir: Path, classroom: Any,
+                              tmp_path: Path) -> None:
+    services.close()
+    shown = _tutor(data_dir, "progress", "--class", "7A", "--json", "--user", "bat",
+                   "--password-stdin", stdin="teacher-pass-1\n")
+    assert shown.returncode == 0, shown.stderr
+    grid = json.loads(shown.stdout)
+    levels = {s["name"]: set(s["levels"].values()) for s in grid["students"]}
+    assert levels["Анужин"] == {"mastered"} and levels["Тэмүүлэн"] == {"beginner"}
+    assert any(h["student"] == "Тэмүүлэн" and h["reason"] == "help_many_wrong"
+               for h in grid["needs_help"])
+    one = _tutor(data_dir, "progress", "--class", "7A", "--student", "Анужин", "--user", "bat",
+                 "--password-stdin", stdin="teacher-pass-1\n")
+    assert "Эзэмшсэн" in one.stdout
+    refused = _tutor(data_dir, "progress", "--class", "7A", "--user", "dorj",
+                     "--password-stdin", stdin="teacher-pass-2\n")
+    assert refused.returncode == 2 and "эрх" in refused.stderr
+
+    out_csv = tmp_path / "7a.csv"
+    made = _tutor(data_dir, "report", "--class", "7A", "--format", "csv", "--out",
+                  str(out_csv), "--user", "bat", "--password-stdin", stdin="teacher-pass-1\n")
+    assert made.returncode == 0, made.stderr
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig"))))
+    assert {(r["student"], r["level_name"]) for r in rows} >= {("Анужин", "Эзэмшсэн")}
+    out_pdf = tmp_path / "7a.pdf"
+    made = _tutor(data_dir, "report", "--class", "7A", "--format", "pdf", "--out",
+                  str(out_pdf), "--user", "bat", "--password-stdin", stdin="teacher-pass-1\n")
+    assert made.returncode == 0, made.stderr
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(out_pdf))
+    text = document[0].get_textpage().get_text_range()
+    assert "Анужин" in text and "Тэмүүлэн" in text and "Эзэмшсэн" in text
+    document.close()
+    bad = _tutor(data_dir, "report", "--class", "7A", "--format", "xls", "--out",
+                 str(tmp_path / "x"), "--user", "bat", "--password-stdin",
+                 stdin="teacher-pass-1\n")
+    assert bad.returncode == 2 and "csv" in bad.stderr
+
+
+def test_csv_escapes_formulas_and_an_empty_class_reports(services: Any, classroom: Any,
+                                                         progress: Any, tmp_path: Path) -> None:
+    from tutor_desktop.core.progress.report import csv_report, pdf_report, safe_cell
+
+    assert [safe_cell(v) for v in ("=1+1", "+7", "-2", "@a", "Бат")] == [
+        "'=1+1", "'+7", "'-2", "'@a", "Бат"]
+    teacher = classroom.teacher_session
+    formula = next(s for s in services.accounts.list_students(classroom.class_7a.id)
+                   if s.display_name.startswith("="))
+    item = progress.items(kind="cloze")[0]
+    progress.answer(services.accounts.sign_in_student(formula.id, "9999"), item.id, "x")
+    text = csv_report(progress.class_progress(teacher, classroom.class_7a.id))
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+    empty_class = services.accounts.create_class(teacher, "7C", 7)
+    empty = progress.class_progress(teacher, empty_class.id)
+    assert empty.students == [] and csv_report(empty).count("\n") == 1
+    assert pdf_report(empty, tmp_path / "empty.pdf").stat().st_size > 0
+
+
+def test_practice_in_the_terminal_chat(services: Any, data_dir: Path, classroom: Any) -> None:
+    services.close()
+    result = _tutor(data_dir, "chat", "--class", "7A", "--student", "Тэмүүлэн",
+                    stdin="5678\n/practice 1.2 Навч\nамсар\n1\nхлорофилл\n\n\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "1/" in result.stdout and "Зөв!" in result.stdout
+    assert "Биологи 7, 2-р хуудсыг үзээрэй" in result.stdout
+    assert "зөв. Түвшин:" in result.stdout
