@@ -3,7 +3,8 @@
 The student signs in (class -> name -> PIN), then types questions; answers
 stream as they are generated. ``/new`` starts a new conversation, ``/quit``
 ends, ``/practice [topic]`` gives five practice items; Ctrl+C stops an answer
-mid-way (it is kept, marked as stopped). Works line by line when standard input is a pipe, so scripts and tests can drive it.
+mid-way (it is kept, marked as stopped). Works line by line when standard input
+is a pipe, so scripts and tests can drive it.
 """
 
 from __future__ import annotations
