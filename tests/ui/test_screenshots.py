@@ -7,10 +7,10 @@ Mongolian letter is drawn as a box even where the system has no such font.
 
 from __future__ import annotations
 
-from pathlib import Path
+import itertools
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QImage
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from ui_helpers import click, tile
 
@@ -32,13 +32,24 @@ def _boxes(root: QWidget) -> list[str]:
     return missing
 
 
-def _shot(qtbot, window, name: str) -> Path:  # type: ignore[no-untyped-def]
+def _drawn(image: QImage) -> int:
+    """How many distinct colours a 1-in-4 sample of the pixels holds (a blank screen: 1-3)."""
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 4)
+               for y in range(0, image.height(), 4)}
+    return len(colours)
+
+
+def _shot(qtbot, window, name: str) -> QImage:  # type: ignore[no-untyped-def]
     qtbot.wait(30)
     SHOTS.mkdir(exist_ok=True)
     path = SHOTS / f"{name}.png"
-    assert window.grab().save(str(path))
+    image = window.grab().toImage()
+    assert image.save(str(path))
     assert _boxes(window) == []
-    return path
+    # Really drawn: anti-aliased text and icons give many shades; an empty window a few.
+    assert image.size() == window.size() * window.devicePixelRatio()
+    assert _drawn(image) > 40, name
+    return image
 
 
 def test_screenshots_in_mongolian(qtbot, make_window, services, school) -> None:  # type: ignore[no-untyped-def]
@@ -78,5 +89,6 @@ def test_screenshots_in_mongolian(qtbot, make_window, services, school) -> None:
     shots.append(_shot(qtbot, window, "teacher_area_mn"))
     click(qtbot, window.settings_button)
     shots.append(_shot(qtbot, window, "settings_mn"))
-    for path in shots:
-        assert path.stat().st_size > 10_000
+    # Every step changed what the user sees (a page that failed to switch would repeat).
+    for before, after in itertools.pairwise(shots):
+        assert before != after
