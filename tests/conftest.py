@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,16 +18,33 @@ for _var in list(os.environ):
         del os.environ[_var]
 
 
-
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def services(data_dir: Path) -> Iterator[object]:
-    from tutor_desktop.composition import build_services
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with every migration applied, built once per session.
 
+    Each test's data folder starts from a copy of it (Anki's template trick) instead of
+    running all migrations again: the same file a first start would create, for a copy.
+    """
+    from tutor_desktop.core.storage import Database
+
+    path = tmp_path_factory.mktemp("template") / "tutor.sqlite3"
+    Database(path).close()
+    return path
+
+
+@pytest.fixture
+def services(data_dir: Path, migrated_database: Path) -> Iterator[object]:
+    from tutor_desktop.composition import build_services
+    from tutor_desktop.core.paths import resolve_paths
+
+    database = resolve_paths(data_dir).database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_database, database)
     built = build_services(data_dir)
     yield built
     built.close()
