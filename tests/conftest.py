@@ -18,6 +18,17 @@ for _var in list(os.environ):
         del os.environ[_var]
 
 
+#: scrypt at the app's real cost (N=2^17, 128 MiB) takes ~0.3-0.5 s per hash; the
+#: fixtures below create several users per test. Tests use a cheap cost unless
+#: they pass ``hash_cost=ScryptCost()`` (tests/foundation/test_sign_in_hardening.py
+#: does, with the real parameters).
+@pytest.fixture(autouse=True)
+def _cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor_desktop.core.accounts import hashing
+
+    monkeypatch.setattr(hashing, "DEFAULT_COST", hashing.ScryptCost(n=2**10))
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

@@ -8,20 +8,32 @@ as scrypt hashes. Five wrong tries lock an account for five minutes.
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from tutor_desktop.core.accounts.hashing import hash_secret, verify_secret
+from tutor_desktop.core.accounts.hashing import (
+    ScryptCost,
+    dummy_hash,
+    hash_secret,
+    needs_rehash,
+    verify_secret,
+)
 from tutor_desktop.core.accounts.models import Role, SchoolClass, StaffMember, User
 from tutor_desktop.core.accounts.session import Session
 from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.privacy.os_admin import is_os_admin
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.outbox import enqueue
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
+#: Staff locks double per repeated lock of the same (username, source) up to this,
+#: so guessing stays slow but nobody can lock a staff member out for long.
+STAFF_MAX_LOCKOUT = timedelta(minutes=30)
 TEACHER_IDLE_FACTOR = 3  # staff get three times the student idle limit
 
 
@@ -45,8 +57,12 @@ class AccountService:
         idle_minutes: float = 10,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         idle_clock: Callable[[], float] = time.monotonic,
+        hash_cost: ScryptCost | None = None,
     ) -> None:
+        """``hash_cost`` lets tests that create many users use a cheaper scrypt; the
+        app always runs with :data:`hashing.DEFAULT_COST`."""
         self.db = db
+        self.hash_cost = hash_cost
         self.idle_minutes = idle_minutes
         self._now = wall_clock
         self._idle_clock = idle_clock
@@ -81,7 +97,7 @@ class AccountService:
                 "INSERT INTO users (id, school_id, role, display_name, username, secret_hash, "
                 "language, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (admin_id, school_id, "admin", admin_name, admin_username.strip().lower(),
-                 hash_secret(password), language, now, now),
+                 hash_secret(password, self.hash_cost), language, now, now),
             )
             conn.execute(
                 "INSERT INTO settings (key, value, updated_at) VALUES ('default_language', ?, ?) "
@@ -194,7 +210,7 @@ class AccountService:
                 "INSERT INTO users (id, school_id, role, display_name, username, secret_hash, "
                 "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
                 (user_id, self.school_id(), role.value, display_name, username.strip().lower(),
-                 hash_secret(password), now, now))
+                 hash_secret(password, self.hash_cost), now, now))
             for class_id in class_ids:
                 conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (user_id, class_id))
         return self.get_user(user_id)
@@ -234,22 +250,28 @@ class AccountService:
             secret = None
         else:
             _check_pin(pin)
-            secret = hash_secret(pin)
-        now, user_id = utc_now(), new_id()
+            secret = hash_secret(pin, self.hash_cost)
         with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO users (id, school_id, role, display_name, class_id, secret_hash, "
-                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                (user_id, self.school_id(), "student", name, class_id, secret, now, now))
-            enqueue(conn, "user", user_id, {"display_name": name, "class_id": class_id,
-                                            "role": "student"})
+            user_id = self._insert_student(conn, class_id, name, secret)
         return self.get_user(user_id)
+
+    def _insert_student(self, conn: Any, class_id: str, name: str, secret: str | None) -> str:
+        now, user_id = utc_now(), new_id()
+        conn.execute(
+            "INSERT INTO users (id, school_id, role, display_name, class_id, secret_hash, "
+            "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+            (user_id, self.school_id(), "student", name, class_id, secret, now, now))
+        enqueue(conn, "user", user_id, {"display_name": name, "class_id": class_id,
+                                        "role": "student"})
+        return user_id
 
     def import_roster(self, session: Session, class_id: str, csv_text: str) -> list[User]:
         """Create students from CSV text with a ``name`` column and optional ``pin``.
 
         All rows are checked first; on any bad row nothing is created and the
         error names the line, so a teacher can fix the file and re-import.
+        PINs are hashed before the write transaction (each hash takes a
+        noticeable fraction of a second), so sign-ins are not held up meanwhile.
         """
         self._require_class(session, class_id)
         reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
@@ -265,11 +287,13 @@ class AccountService:
                 raise TutorError("roster_bad_row", line=line_no, reason="empty name")
             if pin is None and not allow_no_pin:
                 raise TutorError("roster_bad_row", line=line_no, reason="PIN required")
-            if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 6):
+            if pin is not None and not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 6):
                 raise TutorError("roster_bad_row", line=line_no, reason="PIN must be 4-6 digits")
             rows.append((name, pin))
-        with self.db.write():
-            return [self.create_student(session, class_id, name, pin) for name, pin in rows]
+        hashed = [(name, hash_secret(pin, self.hash_cost) if pin else None) for name, pin in rows]
+        with self.db.write() as conn:
+            ids = [self._insert_student(conn, class_id, name, secret) for name, secret in hashed]
+        return [self.get_user(user_id) for user_id in ids]
 
     def reset_pin(self, session: Session, student_id: str, new_pin: str | None) -> None:
         """A teacher sets a new PIN (and unlocks the account)."""
@@ -285,17 +309,37 @@ class AccountService:
             conn.execute(
                 "UPDATE users SET secret_hash = ?, failed_attempts = 0, locked_until = NULL, "
                 "updated_at = ? WHERE id = ?",
-                (hash_secret(new_pin) if new_pin else None, utc_now(), student_id))
+                (hash_secret(new_pin, self.hash_cost) if new_pin else None, utc_now(), student_id))
 
     # -- sign-in -----------------------------------------------------------
-    def sign_in_staff(self, username: str, password: str) -> Session:
+    def sign_in_staff(self, username: str, password: str, *, source: str | None = None) -> Session:
+        """Username + password, throttled per (username, source).
+
+        ``source`` is who is at the keyboard (the OS account by default): a
+        student guessing ``admin`` on the shared account locks only that
+        pairing, never the admin's own OS account, and each lock lasts at most
+        :data:`STAFF_MAX_LOCKOUT`. Unknown usernames take the same path, cost
+        one scrypt check against a dummy hash and get the same answers, so a
+        guess cannot tell whether a username exists.
+        """
+        name = username.strip().lower()
+        where = source if source is not None else local_source()
+        failures, lock = self._count_staff_attempt(name, where)
         row = self.db.query_one(
             "SELECT * FROM users WHERE username = ? AND role IN ('admin','teacher') AND active = 1",
-            (username.strip().lower(),))
-        if row is None:
-            verify_secret(password, hash_secret("timing-equaliser"))
-            raise TutorError("wrong_password", remaining=MAX_FAILED_ATTEMPTS)
-        self._check_credentials(row, password, "wrong_password")
+            (name,))
+        stored = str(row["secret_hash"] or "") if row is not None else ""
+        matched = verify_secret(password, stored or dummy_hash(self.hash_cost))
+        if row is None or not stored or not matched:
+            if lock:
+                raise TutorError("account_locked", until=_local_hhmm(lock))
+            raise TutorError("wrong_password", remaining=MAX_FAILED_ATTEMPTS - failures)
+        new_hash = self._rehash_if_needed(password, stored)
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM sign_in_throttle WHERE username = ? AND source = ?",
+                         (name, where))
+            if new_hash:
+                conn.execute("UPDATE users SET secret_hash = ? WHERE id = ?", (new_hash, row["id"]))
         return Session(User.from_row(row), self.idle_minutes * 60 * TEACHER_IDLE_FACTOR,
                        clock=self._idle_clock)
 
@@ -309,30 +353,104 @@ class AccountService:
             if not row["allow_no_pin"]:
                 raise TutorError("not_allowed")
         else:
-            self._check_credentials(row, pin or "", "wrong_pin")
+            self._check_pin_counted(student_id, pin or "")
         return Session(User.from_row(row), self.idle_minutes * 60, clock=self._idle_clock)
 
-    def _check_credentials(self, row: object, secret: str, message_id: str) -> None:
-        user_row = row  # sqlean.Row
+    def _check_pin_counted(self, user_id: str, pin: str) -> None:
+        """Count the attempt *before* the slow comparison, in one write transaction.
+
+        Reading the counter, comparing for ~0.3 s and writing it back let 30
+        parallel guesses each see "0 failures so far" and none lock. Here the
+        lock check and the increment are one ``BEGIN IMMEDIATE``: at most
+        :data:`MAX_FAILED_ATTEMPTS` guesses are ever compared, however many
+        arrive at once, and a right PIN resets the counter afterwards.
+        """
         now = self._now()
-        locked_until = user_row["locked_until"]  # type: ignore[index]
-        if locked_until and datetime.fromisoformat(locked_until) > now:
-            raise TutorError("account_locked", until=_local_hhmm(locked_until))
-        if verify_secret(secret, user_row["secret_hash"] or ""):  # type: ignore[index]
-            if user_row["failed_attempts"]:  # type: ignore[index]
-                with self.db.write() as conn:
-                    conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL "
-                                 "WHERE id = ?", (user_row["id"],))  # type: ignore[index]
-            return
-        failures = int(user_row["failed_attempts"]) + 1  # type: ignore[index]
-        lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_ATTEMPTS else None
         with self.db.write() as conn:
-            conn.execute(
-                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                (0 if lock else failures, lock, user_row["id"]))  # type: ignore[index]
+            row = conn.execute("SELECT secret_hash, failed_attempts, locked_until FROM users "
+                               "WHERE id = ?", (user_id,)).fetchone()
+            locked_until = row["locked_until"]
+            if locked_until and datetime.fromisoformat(locked_until) > now:
+                raise TutorError("account_locked", until=_local_hhmm(locked_until))
+            failures = int(row["failed_attempts"]) + 1
+            lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_ATTEMPTS else None
+            conn.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                         (0 if lock else failures, lock, user_id))
+        stored = str(row["secret_hash"] or "")
+        if verify_secret(pin, stored):
+            new_hash = self._rehash_if_needed(pin, stored)
+            with self.db.write() as conn:
+                conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, "
+                             "secret_hash = COALESCE(?, secret_hash) WHERE id = ?",
+                             (new_hash, user_id))
+            return
         if lock:
             raise TutorError("account_locked", until=_local_hhmm(lock))
-        raise TutorError(message_id, remaining=MAX_FAILED_ATTEMPTS - failures)
+        raise TutorError("wrong_pin", remaining=MAX_FAILED_ATTEMPTS - failures)
+
+    def _count_staff_attempt(self, username: str, source: str) -> tuple[int, str | None]:
+        """Check and count a staff attempt in one transaction; (failures, lock or None)."""
+        now = self._now()
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM sign_in_throttle WHERE updated_at < ? AND "
+                         "(locked_until IS NULL OR locked_until < ?)",
+                         ((now - timedelta(days=1)).isoformat(), now.isoformat()))
+            row = conn.execute("SELECT failed_attempts, locks, locked_until FROM sign_in_throttle"
+                               " WHERE username = ? AND source = ?",
+                               (username, source)).fetchone()
+            failed, locks = (int(row[0]), int(row[1])) if row else (0, 0)
+            if row and row[2] and datetime.fromisoformat(row[2]) > now:
+                raise TutorError("account_locked", until=_local_hhmm(row[2]))
+            failures = failed + 1
+            lock = None
+            if failures >= MAX_FAILED_ATTEMPTS:
+                lock = (now + min(LOCKOUT * 2**locks, STAFF_MAX_LOCKOUT)).isoformat()
+                locks += 1
+            conn.execute(
+                "INSERT INTO sign_in_throttle (username, source, failed_attempts, locks, "
+                "locked_until, updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT(username, source) "
+                "DO UPDATE SET failed_attempts = excluded.failed_attempts, locks = excluded.locks,"
+                " locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+                (username, source, 0 if lock else failures, locks, lock, now.isoformat()))
+        return failures, lock
+
+    def _rehash_if_needed(self, secret: str, stored: str) -> str | None:
+        """A fresh hash at today's cost when ``stored`` used older parameters."""
+        return hash_secret(secret, self.hash_cost) if needs_rehash(stored, self.hash_cost) else None
+
+    # -- IT recovery -------------------------------------------------------
+    def it_reset_password(self, username: str, new_password: str, *,
+                          os_admin: Callable[[], bool] = is_os_admin) -> User:
+        """IT's recovery path: set a staff password and lift every lock on it.
+
+        No sign-in is needed, so the check is the operating system's: only an
+        OS administrator (root / an elevated Administrator) may call this. Such
+        a person can already read and replace the database file, so this grants
+        nothing new -- it only spares them editing the database by hand.
+        """
+        if not os_admin():
+            raise TutorError("needs_os_admin")
+        _check_password(new_password)
+        name = username.strip().lower()
+        row = self.db.query_one(
+            "SELECT id FROM users WHERE username = ? AND role IN ('admin','teacher')", (name,))
+        if row is None:
+            raise TutorError("account_unknown")
+        new_hash = hash_secret(new_password, self.hash_cost)
+        with self.db.write() as conn:
+            conn.execute("UPDATE users SET secret_hash = ?, failed_attempts = 0, "
+                         "locked_until = NULL, active = 1, updated_at = ? WHERE id = ?",
+                         (new_hash, utc_now(), row["id"]))
+            conn.execute("DELETE FROM sign_in_throttle WHERE username = ?", (name,))
+        return self.get_user(str(row["id"]))
+
+
+def local_source() -> str:
+    """Who is at the keyboard, as far as this process can tell: the OS account."""
+    try:
+        return "os:" + getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry / no login name
+        return "os:?"
 
 
 def _local_hhmm(iso: str) -> str:

@@ -281,7 +281,23 @@ CREATE TABLE practice_assignments (
 CREATE INDEX practice_assignments_class ON practice_assignments(class_id, due_date);
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS)
+# Staff sign-in failures are counted per (username, source) -- the source is the
+# OS account at the keyboard -- so a student cannot keep ``admin`` locked for the
+# admin's own OS account, and unknown usernames are throttled exactly like known
+# ones (no answer tells them apart). ``locks`` drives the back-off.
+_SIGN_IN_THROTTLE = """
+CREATE TABLE sign_in_throttle (
+    username TEXT NOT NULL,
+    source TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locks INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (username, source)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
