@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor_desktop.core.paths import MACHINE_CONFIG_NAME, machine_config_files
+from tutor_desktop.core.privacy.urls import UnsafeUrlError, check_transport_url
 
 LANGUAGES = ("mn", "en")
 ROUTING_POLICIES = ("local-first", "remote-first", "local-only")
@@ -81,7 +82,9 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
             return int(raw)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    return str(raw)
+    if not isinstance(raw, str):
+        raise ConfigError(f"{name} must be text, got {raw!r}")
+    return raw
 
 
 def _apply(config: Config, values: dict[str, Any], source: str) -> Config:
@@ -89,16 +92,43 @@ def _apply(config: Config, values: dict[str, Any], source: str) -> Config:
     changes: dict[str, Any] = {}
     for key, raw in values.items():
         if key == "remote_providers":
-            providers = []
-            for item in raw:
-                if not isinstance(item, dict) or not {"name", "base_url", "model"} <= item.keys():
-                    raise ConfigError(f"{source}: each remote provider needs name, base_url, model")
-                allowed = {f.name for f in fields(RemoteProvider)}
-                providers.append(RemoteProvider(**{k: v for k, v in item.items() if k in allowed}))
-            changes[key] = tuple(providers)
+            changes[key] = _providers(raw, source)
         elif key in known and key != "sources":
             changes[key] = _coerce(key, raw, getattr(config, key))
     return replace(config, **changes, sources=(*config.sources, source))
+
+
+def _providers(raw: Any, source: str) -> tuple[RemoteProvider, ...]:
+    """``[[remote_providers]]`` tables, each field checked for its type (a wrong type
+    in a hand-edited file must give a clear message, not a traceback)."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{source}: remote_providers must be a list of [[remote_providers]] "
+                          f"tables, got {raw!r}")
+    providers = []
+    for item in raw:
+        if not isinstance(item, dict) or not {"name", "base_url", "model"} <= item.keys():
+            raise ConfigError(f"{source}: each remote provider needs name, base_url, model")
+        for text_field in ("name", "base_url", "model", "key_name"):
+            if text_field in item and not isinstance(item[text_field], str):
+                raise ConfigError(f"{source}: remote provider {text_field} must be text, "
+                                  f"got {item[text_field]!r}")
+        timeout = item.get("timeout_s", 30.0)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) \
+                or not 1 <= timeout <= 600:
+            raise ConfigError(f"{source}: remote provider timeout_s must be 1-600 seconds, "
+                              f"got {timeout!r}")
+        allowed = {f.name for f in fields(RemoteProvider)}
+        providers.append(RemoteProvider(**{k: v for k, v in item.items() if k in allowed}))
+    return tuple(providers)
+
+
+#: Whole-number settings and the range that makes sense for each. Out of range is an
+#: error, not a silent clamp: ``inactivity_minutes = 0`` would sign everyone out at once.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "inactivity_minutes": (1, 480),
+    "max_new_tokens": (16, 32768),
+    "n_ctx": (512, 1_048_576),
+}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -114,9 +144,16 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {config.language!r}")
     if config.routing_policy not in ROUTING_POLICIES:
         raise ConfigError(f"routing_policy must be one of {ROUTING_POLICIES}")
+    for name, (low, high) in BOUNDS.items():
+        value = getattr(config, name)
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     for provider in config.remote_providers:
-        if not provider.base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ConfigError(f"remote provider {provider.name}: only https:// URLs are allowed")
+        # The parsed host, never a prefix: "http://localhost.attacker.example" is not local.
+        try:
+            check_transport_url(provider.base_url)
+        except UnsafeUrlError as exc:
+            raise ConfigError(f"remote provider {provider.name}: {exc}") from None
     return config
 
 

@@ -11,6 +11,7 @@ TLS certificates are always verified; plain http is refused except on loopback.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -18,21 +19,21 @@ from urllib.parse import urlsplit
 import httpx
 
 from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.privacy.urls import UnsafeUrlError, check_transport_url
 from tutor_desktop.core.speech.audio import pcm_to_wav
 
 REMOTE_KEY_NAME = "remote_stt_key"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: A transcript of one utterance is a few hundred bytes; refuse to buffer more than this.
+MAX_REPLY_BYTES = 256 * 1024
 
 
 def check_remote_url(url: str) -> str:
     """The host name, or an error for an address that would send audio in the clear."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host or parts.scheme not in ("https", "http"):
-        raise TutorError("speech_remote_bad_url", url=url)
-    if parts.scheme == "http" and host not in _LOOPBACK:
-        raise TutorError("speech_remote_bad_url", url=url)
-    return host
+    try:
+        check_transport_url(url)
+    except UnsafeUrlError:
+        raise TutorError("speech_remote_bad_url", url=url) from None
+    return urlsplit(url).hostname or ""
 
 
 class RemoteRecognizer:
@@ -71,6 +72,7 @@ class RemoteEngine:
         self._language = language
         self._key = api_key
         self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+        self._total_s = 3 * timeout_s  # the whole reply, not just each read
         self._probe_timeout = httpx.Timeout(probe_timeout_s)
         self._retry_after = retry_after_s
         self._down_until = 0.0
@@ -104,8 +106,9 @@ class RemoteEngine:
     def probe(self) -> bool:
         """Is the service reachable now? Any answer below 500 counts (a GET may be a 405)."""
         try:
-            with httpx.Client(timeout=self._probe_timeout) as client:
-                status = client.get(self.url).status_code
+            with httpx.Client(timeout=self._probe_timeout) as client, \
+                    client.stream("GET", self.url) as response:
+                status = response.status_code  # the body is never read
         except httpx.TimeoutException:
             self._failed("timeout")
             return False
@@ -127,25 +130,44 @@ class RemoteEngine:
 
     def transcribe(self, pcm: bytes) -> str:
         """Send one utterance; raises ``speech_remote_failed`` with a short reason."""
+        deadline = time.monotonic() + self._total_s
         try:
-            with httpx.Client(timeout=self._timeout) as client:
-                reply = client.post(self.url, params={"lang": self._language},
-                                    content=pcm_to_wav(pcm), headers=self._headers())
+            with httpx.Client(timeout=self._timeout) as client, client.stream(
+                    "POST", self.url, params={"lang": self._language},
+                    content=pcm_to_wav(pcm), headers=self._headers()) as reply:
+                body = b"" if reply.status_code >= 400 else _read_capped(reply, deadline)
         except httpx.TimeoutException:
             raise self._failed("timeout") from None
         except httpx.HTTPError as exc:
             raise self._failed(type(exc).__name__) from None
+        except _TooLarge as exc:
+            raise self._failed(str(exc)) from None
         if reply.status_code >= 400:
             hint = " (check the key)" if reply.status_code in (401, 403) else ""
             raise self._failed(f"HTTP {reply.status_code}{hint}")
         self._down_until = 0.0
         if reply.headers.get("content-type", "").startswith("application/json"):
             try:
-                data = reply.json()
+                data = json.loads(body)
             except ValueError:
                 raise self._failed("invalid JSON") from None
             text = data.get("text", data.get("transcript")) if isinstance(data, dict) else None
             if not isinstance(text, str):
                 raise self._failed("no text in the reply")
             return text.strip()
-        return reply.text.strip()
+        return body.decode("utf-8", errors="replace").strip()
+
+
+class _TooLarge(Exception):
+    """The speech service sent more than a transcript could ever be."""
+
+
+def _read_capped(reply: httpx.Response, deadline: float) -> bytes:
+    body = bytearray()
+    for chunk in reply.iter_bytes():
+        body += chunk
+        if len(body) > MAX_REPLY_BYTES:
+            raise _TooLarge("reply too large")
+        if time.monotonic() > deadline:
+            raise _TooLarge("timeout")
+    return bytes(body)
