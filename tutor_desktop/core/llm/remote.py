@@ -1,7 +1,10 @@
 """A remote OpenAI-compatible chat model (OpenRouter or any ``/v1/chat/completions``).
 
-Streams Server-Sent Events with ``httpx-sse`` and speaks the same
-:class:`ChatBackend` protocol as the local engine, so the router can swap them.
+Streams Server-Sent Events (a small parser with bounded buffers, :func:`sse_data`)
+and speaks the same :class:`ChatBackend` protocol as the local engine, so the
+router can swap them. Every reply is bounded (:class:`ReplyLimits`): line size,
+total bytes, text events and total time, so a broken or hostile server cannot
+make the app buffer without end.
 
 Why a reader thread: httpx fixes a read timeout per request, but a tutor needs
 two different limits (the first token may take up to 30 s while the provider
@@ -33,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError
 
 from tutor_desktop.core.config import RemoteProvider
 from tutor_desktop.core.llm.backend import (
@@ -45,10 +47,11 @@ from tutor_desktop.core.llm.backend import (
     Delta,
     FinishReason,
 )
+from tutor_desktop.core.privacy.urls import check_transport_url, origin
 
 log = logging.getLogger(__name__)
 
-KeyLookup = Callable[[str], "str | None"]
+KeyLookup = Callable[..., "str | None"]
 ENV_KEY_NAME = "env"
 ENV_API_KEY = "TUTOR_REMOTE_API_KEY"
 
@@ -61,6 +64,83 @@ class RemoteTimeouts:
     first_token_s: float = 30.0
     stall_s: float = 15.0
     write_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """Upper bounds on one reply, whatever the server sends (issue 16).
+
+    Without them an endless stream, or one line with no newline, grows memory
+    until the operating system kills the app. A real SSE event is well under
+    a kilobyte and a real answer well under a megabyte.
+    """
+
+    max_line_bytes: int = 256 * 1024
+    max_total_bytes: int = 8 * 1024 * 1024
+    max_total_s: float = 300.0
+    #: text events beyond ``max_tokens`` (+ this slack) end the answer as "length".
+    token_slack: int = 64
+    #: after ``[DONE]`` read at most this much more (to hand the connection back).
+    drain_bytes: int = 16 * 1024
+
+
+class ReplyTooLarge(Exception):
+    """The server sent more than :class:`ReplyLimits` allows; the reply was cut off."""
+
+
+def read_capped(response: httpx.Response, max_bytes: int, deadline: float | None = None) -> bytes:
+    """The body of a streamed ``response``, refusing more than ``max_bytes`` or past
+    ``deadline`` (monotonic seconds) instead of buffering whatever arrives."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > max_bytes:
+            raise ReplyTooLarge(f"more than {max_bytes} bytes")
+        if deadline is not None and time.monotonic() > deadline:
+            raise ReplyTooLarge("took too long")
+    return bytes(body)
+
+
+def sse_data(chunks: Iterator[bytes], limits: ReplyLimits) -> Iterator[str]:
+    """The ``data`` of each Server-Sent Event in ``chunks``, with bounded buffers.
+
+    A minimal parser of the SSE format (``data:`` lines, a blank line ends an
+    event, ``:`` comments and other fields ignored) that never holds more than
+    ``max_line_bytes`` of one event nor reads more than ``max_total_bytes``.
+    """
+    buffer = bytearray()
+    data: list[bytes] = []
+    data_size = 0
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limits.max_total_bytes:
+            raise ReplyTooLarge(f"more than {limits.max_total_bytes} bytes")
+        buffer += chunk
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            line = bytes(buffer[start:end]).rstrip(b"\r")
+            start = end + 1
+            if not line:
+                if data:
+                    yield b"\n".join(data).decode("utf-8", errors="replace")
+                data, data_size = [], 0
+                continue
+            if line.startswith(b"data:"):
+                value = line[5:]
+                value = value[1:] if value.startswith(b" ") else value
+                data_size += len(value)
+                if data_size > limits.max_line_bytes:
+                    raise ReplyTooLarge("one event is too long")
+                data.append(value)
+        del buffer[:start]
+        if len(buffer) > limits.max_line_bytes:
+            raise ReplyTooLarge("one line is too long")
+    if data:
+        yield b"\n".join(data).decode("utf-8", errors="replace")
 
 
 # --- errors -------------------------------------------------------------------
@@ -96,23 +176,64 @@ class RemoteStreamError(BackendError):
         self.kind = kind
 
 
+class KeyBoundElsewhere(Exception):
+    """The key for this provider was stored for another origin: it is not sent."""
+
+
+#: The secret holding the origin a stored key belongs to is ``<key_name>.origin``.
+ORIGIN_SUFFIX = ".origin"
+
+
 def key_lookup(secrets: Any, environ: Mapping[str, str] | None = None) -> KeyLookup:
     """How a provider's ``key_name`` becomes its API key.
 
     The provider named ``env`` (from ``TUTOR_REMOTE_*`` for a one-off test by IT)
     reads ``TUTOR_REMOTE_API_KEY``; every other key lives in the secret store.
+
+    Each stored key is bound to one origin (``scheme://host:port``): the lookup
+    needs the URL it will be sent to and raises :class:`KeyBoundElsewhere` for
+    any other, so a config file edited to point a provider elsewhere cannot
+    make the app hand the school's key to that server. A key stored without a
+    binding (before this check existed) is bound to the first origin it is
+    used for; :func:`store_api_key` binds at once.
     """
     env = os.environ if environ is None else environ
 
-    def lookup(key_name: str) -> str | None:
+    def lookup(key_name: str, url: str | None = None) -> str | None:
         if not key_name:
             return None
         if key_name == ENV_KEY_NAME:
+            # Key and URL come from the same environment, set by the same person.
             return env.get(ENV_API_KEY) or None
         value = secrets.get(key_name)
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        if url is not None:
+            wanted = origin(url)
+            bound = secrets.get(key_name + ORIGIN_SUFFIX)
+            if bound is None:
+                _store(secrets, key_name + ORIGIN_SUFFIX, wanted)
+            elif str(bound) != wanted:
+                log.warning("API key %r is bound to another host; not sent to %s",
+                            key_name, wanted)
+                raise KeyBoundElsewhere(key_name)
+        return str(value)
 
     return lookup
+
+
+def store_api_key(secrets: Any, key_name: str, key: str, base_url: str) -> None:
+    """Save a provider's API key together with the one origin it may be sent to."""
+    _store(secrets, key_name, key)
+    _store(secrets, key_name + ORIGIN_SUFFIX, origin(check_transport_url(base_url)))
+
+
+def _store(secrets: Any, name: str, value: str) -> None:
+    setter = getattr(secrets, "set", None)
+    if callable(setter):
+        setter(name, value)
+    else:  # a plain mapping (tests, one-off scripts)
+        secrets[name] = value
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -138,8 +259,9 @@ class RemoteBackend:
 
     def __init__(self, provider: RemoteProvider, keys: KeyLookup, *,
                  timeouts: RemoteTimeouts | None = None, context_window: int = 8192,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, limits: ReplyLimits | None = None) -> None:
         self.provider = provider
+        self.limits = limits or ReplyLimits()
         self._keys = keys
         self.timeouts = timeouts or RemoteTimeouts(first_token_s=provider.timeout_s)
         self._context_window = context_window
@@ -185,6 +307,8 @@ class RemoteBackend:
         job.start()
         started = time.monotonic()
         deadline = started + self.timeouts.first_token_s
+        give_up = started + self.limits.max_total_s
+        most_events = max_tokens + self.limits.token_slack
         produced = 0
         completed = False
         try:
@@ -194,7 +318,15 @@ class RemoteBackend:
                     yield Delta(completion=Completion(
                         "cancelled", job.prompt_tokens(messages), job.completion_tokens(produced)))
                     return
-                remaining = deadline - time.monotonic()
+                now = time.monotonic()
+                if produced and (now >= give_up or produced >= most_events):
+                    # A server that ignores max_tokens, or drips forever: keep what
+                    # came, end the answer as cut off, stop reading.
+                    job.cancel()
+                    yield Delta(completion=Completion(
+                        "length", job.prompt_tokens(messages), produced))
+                    return
+                remaining = min(deadline, give_up) - now
                 if remaining <= 0:
                     job.cancel()
                     raise self._timeout_error(produced)
@@ -222,15 +354,22 @@ class RemoteBackend:
                  temperature: float = 0.2) -> tuple[str, Completion]:
         """A non-streaming request (scripts, probes); same errors as :meth:`stream`."""
         body = self._body(messages, max_tokens, temperature, stream=False)
+        headers = self._headers()
+        deadline = time.monotonic() + self.limits.max_total_s
         try:
-            response = self._client.post(self._url("/chat/completions"), json=body,
-                                         headers=self._headers(), timeout=self._httpx_timeout())
+            with self._client.stream("POST", self._url("/chat/completions"), json=body,
+                                     headers={**headers, "Accept-Encoding": "identity"},
+                                     timeout=self._httpx_timeout()) as response:
+                raw = read_capped(response, self.limits.max_total_bytes, deadline)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from None
+        except ReplyTooLarge:
+            raise RemoteUnavailable("remote_bad_answer", kind="protocol", retryable=False,
+                                    provider=self.provider.name) from None
         if response.status_code != 200:
             raise self._status_error(response)
         try:
-            data = response.json()
+            data = json.loads(raw)
             choice = data["choices"][0]
             text = str(choice["message"].get("content") or "")
             usage = data.get("usage") or {}
@@ -245,8 +384,14 @@ class RemoteBackend:
 
     def probe(self, timeout_s: float = 5.0) -> httpx.Response:
         """A cheap reachability check: ``GET <base>/models`` (no tokens spent)."""
-        return self._client.get(self._url("/models"), headers=self._headers(),
-                                timeout=httpx.Timeout(timeout_s))
+        try:
+            headers = self._headers()
+        except RemoteAuthError:
+            return httpx.Response(403)  # the key belongs to another host: nothing is sent
+        # Only the status matters: the body is never read, however large it is.
+        with self._client.stream("GET", self._url("/models"), headers=headers,
+                                 timeout=httpx.Timeout(timeout_s)) as response:
+            return httpx.Response(response.status_code, headers=response.headers)
 
     def forget_key(self) -> None:
         """Re-read the key on the next request (after a 401, or a teacher changed it)."""
@@ -266,7 +411,12 @@ class RemoteBackend:
 
     def _api_key(self) -> str | None:
         if self._key_cache is None:
-            self._key_cache = (self._keys(self.provider.key_name),)
+            try:
+                key = self._keys(self.provider.key_name, self.provider.base_url)
+            except KeyBoundElsewhere:
+                raise RemoteAuthError("remote_key_other_host", kind="auth", retryable=False,
+                                      **self._p()) from None
+            self._key_cache = (key,)
         return self._key_cache[0]
 
     def _headers(self) -> dict[str, str]:
@@ -395,14 +545,14 @@ class _StreamJob:
             with backend._client.stream(
                     "POST", backend._url("/chat/completions"), json=self.body,
                     headers={**backend._headers(), "Accept": "text/event-stream",
-                             "Cache-Control": "no-store"},
+                             "Cache-Control": "no-store", "Accept-Encoding": "identity"},
                     timeout=backend._httpx_timeout()) as response:
                 self._remember_socket(response)
                 if self._cancelled.is_set():
                     return
                 if response.status_code != 200:
-                    with contextlib.suppress(httpx.HTTPError):
-                        response.read()
+                    with contextlib.suppress(httpx.HTTPError, ReplyTooLarge):
+                        read_capped(response, 64 * 1024)
                     self._put("error", backend._status_error(response))
                     return
                 self._read_events(response)
@@ -415,18 +565,18 @@ class _StreamJob:
 
     def _read_events(self, response: httpx.Response) -> None:
         finish: str | None = None
-        done = False
+        limits = self.backend.limits
         try:
-            for event in EventSource(response).iter_sse():
+            for raw in sse_data(response.iter_bytes(), limits):
                 if self._cancelled.is_set():
                     return
-                data = event.data.strip()
-                if not data or done:
-                    continue  # after [DONE]: drain, so the connection goes back to the pool
+                data = raw.strip()
+                if not data:
+                    continue
                 if data == "[DONE]":
                     self._put("done", finish or "stop")
-                    done = True
-                    continue
+                    self._drain(response, limits.drain_bytes)
+                    return
                 chunk = json.loads(data)
                 if isinstance(chunk, dict) and chunk.get("error"):
                     self._put("error", self.backend._status_error(httpx.Response(
@@ -440,16 +590,29 @@ class _StreamJob:
                         self._put("text", text)
                     if choice.get("finish_reason"):
                         finish = str(choice["finish_reason"])
-        except (SSEError, ValueError, AttributeError, TypeError):
+        except ReplyTooLarge as exc:
+            log.warning("remote reply from %s cut off: %s", self.backend.provider.name, exc)
+            self._put("error", "protocol")
+            return
+        except (ValueError, AttributeError, TypeError):
             self._put("error", "protocol")
             return
         # The server closed without [DONE]: fine if it said why it finished, else truncated.
-        if done:
-            return
         if finish is not None:
             self._put("done", finish)
         else:
             self._put("error", httpx.RemoteProtocolError("stream ended early"))
+
+    def _drain(self, response: httpx.Response, limit: int) -> None:
+        """After ``[DONE]``: read what little is left, so a well-behaved server's
+        connection returns to the pool; a server that keeps sending is cut off
+        (leaving the ``with`` block closes the connection)."""
+        read = 0
+        with contextlib.suppress(httpx.HTTPError, OSError):
+            for chunk in response.iter_bytes():
+                read += len(chunk)
+                if read > limit or self._cancelled.is_set():
+                    return
 
     def _remember_socket(self, response: httpx.Response) -> None:
         stream = response.extensions.get("network_stream")
