@@ -1,6 +1,11 @@
 """``tutor ask``: answer one question and exit (scripts, and IT's "does the model work?" check).
 
-No student signs in and nothing is written to anyone's conversations.
+Whoever asks is signed in, as in the window (``--class C --name N`` with the
+PIN on standard input, or ``--user NAME`` for staff): the question and answer
+are stored in their conversations and count against a student's daily limit.
+IT may run it as root / Administrator without a sign-in (the "does the model
+work?" check); then nothing is stored. Either way the school's routing policy
+holds: with "local model only", ``--backend remote`` is refused.
 ``--json`` prints ``{"answer", "backend", "model", "citations", "tokens"}``.
 Exit code 0 when an answer (or a safety refusal) was given, 1 when no model
 could answer.
@@ -18,6 +23,7 @@ from tutor_desktop.cli.common import (
     open_services,
     print_grounding,
 )
+from tutor_desktop.cli.identity import add_sign_in_options, sign_in
 from tutor_desktop.core.i18n import TutorError
 
 
@@ -33,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--backend", choices=("auto", "local", "remote"), default="auto")
     parser.add_argument("--max-tokens", type=int, metavar="N",
                         help="longest answer in tokens (default: config max_new_tokens)")
+    add_sign_in_options(parser, students=True)
     parser.set_defaults(handler=handler)
 
 
@@ -47,10 +54,19 @@ def handler(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
         try:
-            reply = tutor.answer_once(
-                args.question, grade=args.grade, subject=args.subject, language=language,
-                mode=args.mode, on_delta=None if args.json else show, prefer=args.backend,
-                max_tokens=args.max_tokens)
+            actor = sign_in(services, args, staff_only=False)
+            if actor.session is None:  # IT's check: answered, not stored
+                reply = tutor.answer_once(
+                    args.question, grade=args.grade, subject=args.subject, language=language,
+                    mode=args.mode, on_delta=None if args.json else show, prefer=args.backend,
+                    max_tokens=args.max_tokens)
+            else:
+                conversation = tutor.start_conversation(
+                    actor.session, subject=args.subject, grade=args.grade, language=language,
+                    mode=args.mode)
+                reply = tutor.ask(actor.session, conversation.id, args.question,
+                                  on_delta=None if args.json else show, prefer=args.backend,
+                                  max_tokens=args.max_tokens)
         except TutorError as error:
             return fail(error, language)
         problem = (reply.error or reply.text) if reply.status == "error" else ""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.cli.common import cli_language, fail, open_services
+from tutor_desktop.cli.identity import add_sign_in_options, sign_in
 from tutor_desktop.core.i18n import TutorError, tr
 
 if TYPE_CHECKING:
@@ -40,14 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--lang", dest="language", choices=("mn", "en"))
     add.add_argument("--title")
     add.add_argument("--json", action="store_true", help="print results as JSON")
+    add_sign_in_options(add)
     add.set_defaults(handler=cmd_add)
 
     listing = actions.add_parser("list", help="list imported books")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
 
-    remove = actions.add_parser("remove", help="remove a book (by id or id prefix)")
+    remove = actions.add_parser("remove", help="remove a book (by id or its first 8 characters)")
     remove.add_argument("book_id", metavar="ID")
+    add_sign_in_options(remove)
     remove.set_defaults(handler=cmd_remove)
 
     search = actions.add_parser("search", help="search the textbooks")
@@ -64,10 +67,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     samples = actions.add_parser("import-samples",
                                  help="generate the sample textbook PDFs and import them")
     samples.add_argument("--json", action="store_true")
+    add_sign_in_options(samples)
     samples.set_defaults(handler=cmd_import_samples)
 
     resume = actions.add_parser("resume",
                                 help="finish interrupted imports / rebuild the search index")
+    add_sign_in_options(resume)
     resume.set_defaults(handler=cmd_resume)
 
 
@@ -80,6 +85,15 @@ def handler(args: argparse.Namespace) -> int:  # kept for the CLI loader's conve
 def _library(services: Services) -> Library:
     library: Library = services.extras["library"]
     return library
+
+
+def _staff_only(services: Services, args: argparse.Namespace) -> int | None:
+    """None when a teacher/admin signed in (or IT runs as OS admin), else the exit code."""
+    try:
+        sign_in(services, args, staff_only=True)
+    except TutorError as error:
+        return fail(error)
+    return None
 
 
 def _retriever(services: Services) -> HybridRetriever:
@@ -182,6 +196,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                  "title": args.title}
     services = open_services(args)
     try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
         return import_paths(_library(services), [Path(p) for p in args.paths],
                             {k: v for k, v in overrides.items() if v not in (None, "")},
                             as_json=args.json)
@@ -211,6 +227,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     services = open_services(args)
     try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
         library = _library(services)
         book = library.get(args.book_id) or library.find(args.book_id)
         if book is None:
@@ -263,6 +281,8 @@ def cmd_import_samples(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
         with tempfile.TemporaryDirectory(prefix="tutor-samples-") as folder:
             written = generate_samples(Path(folder))
             library = _library(services)
@@ -280,6 +300,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     services = open_services(args)
     language = cli_language()
     try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
         library = _library(services)
         for book in library.resume_pending(progress=TerminalProgress()):
             print(tr("library_resumed", language, title=book.title))

@@ -208,8 +208,16 @@ class Library:
         return _book(row) if row else None
 
     def find(self, prefix: str) -> Book | None:
-        """A book by id or unique id prefix (what the CLI prints is short)."""
-        rows = self.db.query(_BOOK_SQL + " WHERE t.id LIKE ? || '%'", (prefix,))
+        """A book by id or unique id prefix (what the CLI prints is short: 8 characters).
+
+        Compared as plain text, never through LIKE: ``%`` or ``_`` in what someone
+        typed must not match every book. A prefix shorter than 8 characters or
+        with characters an id never has matches nothing.
+        """
+        prefix = prefix.strip().lower()
+        if len(prefix) < 8 or not set(prefix) <= set("0123456789abcdef-"):
+            return None
+        rows = self.db.query(_BOOK_SQL + " WHERE substr(t.id, 1, ?) = ?", (len(prefix), prefix))
         return _book(rows[0]) if len(rows) == 1 else None
 
     def pending(self) -> list[Book]:

@@ -316,9 +316,10 @@ class Router:
         remote: list[Route] = list(self._routes.values())
         if prefer == "local":
             return local
-        if prefer == "remote":
-            return remote
         policy = self.policy
+        if prefer == "remote":
+            # "Local model only" is the school's privacy choice: no caller overrides it.
+            return [] if policy == "local-only" else remote
         if policy == "local-only":
             return local
         if policy == "remote-first":
@@ -329,6 +330,8 @@ class Router:
         """A routed backend for one answer (:class:`BackendProvider`)."""
         routes = self.chain(prefer)
         if not routes:
+            if prefer == "remote" and self.policy == "local-only":
+                raise BackendUnavailable("remote_blocked_by_policy")
             raise BackendUnavailable("remote_not_configured")
         return RoutedBackend(self, routes, self.policy if prefer == "auto" else prefer)
 
