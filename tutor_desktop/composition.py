@@ -1,97 +1,177 @@
 """The composition root: the one place that builds the services from the config.
 
 The Qt window and the CLI both call :func:`build_services` and receive the same
-GUI-free core objects. Swapping a backend (local vs remote LLM, Vosk vs remote
-speech) is a one-line change here.
+GUI-free core objects in one typed :class:`Services`. Every core object gets its
+collaborators through its constructor here, and nowhere else: no core module
+patches another after construction, registers itself anywhere or picks an
+implementation. Swapping a backend (local vs remote LLM, Vosk vs remote speech)
+is a change in this file only.
+
+Adding a service is one field on :class:`Services` and one constructor call in
+:func:`build_services` (plus one line in :meth:`Services.close` if it holds a
+thread, a file or a model).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tutor_desktop.core.accounts import AccountService
+from tutor_desktop.core.cache import ResponseCache
 from tutor_desktop.core.config import Config, load_config
+from tutor_desktop.core.connectivity import (
+    ConnectivityMonitor,
+    ServiceKind,
+    ServiceProbe,
+    build_probes,
+    doctor_lines,
+    speech_probe,
+)
 from tutor_desktop.core.conversations import ConversationStore
+from tutor_desktop.core.doctor import Check, CheckFn, Status
+from tutor_desktop.core.embeddings.discovery import open_default_embedder
+from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+from tutor_desktop.core.library.service import Library
+from tutor_desktop.core.llm.doctor_checks import model_file_checks
+from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
+from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
+from tutor_desktop.core.llm.router import Router, effective_policy
 from tutor_desktop.core.paths import AppPaths, resolve_paths
+from tutor_desktop.core.progress import ProgressService
+from tutor_desktop.core.progress.tutor_hook import on_message_final
+from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
+from tutor_desktop.core.speech import SpeechService
+from tutor_desktop.core.speech.doctor_checks import speech_checks
 from tutor_desktop.core.storage import Database
+from tutor_desktop.core.tutor import TutorService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """Everything the UI or CLI needs, wired once."""
+    """Everything the UI or CLI needs, wired once; one typed field per service."""
 
     paths: AppPaths
     config: Config
     db: Database
+    secrets: SecretStore
     accounts: AccountService
     conversations: ConversationStore
-    secrets: SecretStore
-    # Feature services, added by their issues (each wired in its own block below).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The chat model loads lazily: the window calls ``models.start()``; an answer waits.
+    models: ModelManager
+    # None when there is no embedding model and nothing to convert one from.
+    embedder: LazyEmbedder | None
+    library: Library
+    retriever: HybridRetriever
+    # Local model and remote providers by policy (local-first, remote-first, local-only).
+    router: Router
+    cache: ResponseCache
+    # Cheap: probes the microphone and loads a Vosk model only when first asked.
+    speech: SpeechService
+    # Not started here: the window starts it; ``tutor doctor`` probes once.
+    connectivity: ConnectivityMonitor
+    tutor: TutorService
+    # Learning progress: topics, practice items, mastery and reviews.
+    progress: ProgressService
+
+    def doctor_checks(self) -> list[CheckFn]:
+        """The feature checks of ``tutor doctor``, bound to these services."""
+        return [
+            lambda _ctx: model_file_checks(self.models),
+            lambda ctx: speech_checks(self.speech, ctx.config),
+            lambda _ctx: [Check(name, Status(level), detail, hint)
+                          for name, level, detail, hint
+                          in doctor_lines(self.connectivity.check_now())],
+        ]
 
     def close(self) -> None:
-        for service in self.extras.values():
-            closer = getattr(service, "close", None)
-            if callable(closer):
+        """Stop the users of a resource before the resource: background probes and
+        imports first, then the models they call, the database last."""
+        closers: list[Callable[[], None]] = [
+            self.connectivity.close,   # its thread probes the models and providers
+            self.library.close,        # an import must stop before its embedder goes
+            self.speech.close,
+            self.router.close,         # remote HTTP clients
+            self.models.close,         # the resident chat model
+        ]
+        if self.embedder is not None:
+            closers.append(self.embedder.close)
+        for closer in closers:
+            try:
                 closer()
+            except Exception:  # one failing close must not leave the database open
+                log.exception("closing %s failed", closer)
         self.db.close()
 
 
 def build_services(data_dir: str | Path | None = None) -> Services:
-    """Resolve folders, load config, open (and migrate) the database, wire services."""
+    """Resolve folders, load config, open (and migrate) the database, wire services.
+
+    Nothing heavy happens here: models load on first use or when the window asks.
+    """
     paths = resolve_paths(data_dir)
     paths.ensure()
     config = load_config(paths.user_config_file)
     db = Database(paths.database)
+    try:
+        return _wire(paths, config, db)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            db.close()
+        raise
+
+
+def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
+    secrets = open_secret_store(paths.secrets_file)
     accounts = AccountService(db, idle_minutes=config.inactivity_minutes)
-    services = Services(
-        paths=paths,
-        config=config,
-        db=db,
-        accounts=accounts,
-        conversations=ConversationStore(db, accounts),
-        secrets=open_secret_store(paths.secrets_file),
-    )
-    # --- llm/tutor wiring (issue 3) ---
-    # The model loads lazily: the GUI calls extras["models"].start(); an answer waits for it.
-    from tutor_desktop.core.llm.doctor_checks import register_doctor_check as models_doctor
-    from tutor_desktop.core.llm.manager import model_manager_for
-    from tutor_desktop.core.tutor import TutorService
-
-    services.extras["models"] = model_manager_for(paths, config, db)
-    models_doctor()
-    services.extras["tutor"] = TutorService(
-        services.conversations, accounts, services.extras["models"],
-        max_new_tokens=config.max_new_tokens)
-    # --- library/retrieval wiring (issue 4) ---
-    from tutor_desktop.core.library.wiring import library_services
-
-    services.extras.update(library_services(paths, config, db))
-    services.extras["tutor"].retriever = services.extras["retriever"]
-    # --- remote llm wiring (issue 5) ---
-    # Router (policy local-first/remote-first/local-only) replaces the tutor's model source;
-    # response cache; connectivity monitor (the window starts it; `tutor doctor` probes once).
-    from tutor_desktop.core.llm.remote_wiring import remote_services
-
-    services.extras.update(remote_services(config, db, services.secrets, services.extras))
-    # --- end remote llm wiring (issue 5) ---
-    # --- speech wiring (issue 6) ---
-    # Cheap: probes the microphone and loads a Vosk model only when first asked.
-    from tutor_desktop.core.speech import SpeechService
-    from tutor_desktop.core.speech.doctor_checks import register_doctor_check as speech_doctor
-
-    services.extras["speech"] = SpeechService.for_app(config, paths, services.secrets)
-    speech_doctor()
-    # --- end speech wiring (issue 6) ---
-    # --- progress wiring (issue 9) ---
     # A finished tutor answer records the question's topic in its own transaction.
-    from tutor_desktop.core.progress import ProgressService
-    from tutor_desktop.core.progress.tutor_hook import on_message_final
+    conversations = ConversationStore(db, accounts, observers=[on_message_final])
+    models = model_manager_for(paths, config, db)
 
-    services.conversations.observers.append(on_message_final)
-    services.extras["progress"] = ProgressService(db, accounts, paths.library_dir)
-    # --- end progress wiring (issue 9) ---
-    return services
+    embedder = open_default_embedder(paths.model_dirs(config.models_dir),
+                                     paths.user_models_dir)
+    library = Library(db, paths.library_dir, lambda: embedder)
+    retriever = HybridRetriever(db, lambda: embedder)
+
+    def policy() -> str:
+        return effective_policy(config, db)
+
+    keys = key_lookup(secrets)
+    remotes = [RemoteBackend(provider, keys) for provider in config.remote_providers]
+    router = Router(models, remotes, policy=policy)
+    cache = ResponseCache(db)
+    speech = SpeechService(config, paths.model_dirs(config.models_dir), secrets)
+
+    probes = build_probes(config, remotes=remotes, model_manager=models)
+    probes.append(ServiceProbe("speech", ServiceKind.SPEECH, "speech",
+                               speech_probe(speech, config.language)))
+    connectivity = ConnectivityMonitor(probes, policy=policy)
+    # Real answers and breaker changes update the status panel at once.
+    router.add_observer(connectivity.report)
+    for breaker in router.breakers.values():
+        breaker.add_listener(lambda name, _old, new: connectivity.note_breaker(name, new.value))
+    models.subscribe(lambda _status: connectivity.refresh("local"))
+
+    tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
+                         max_new_tokens=config.max_new_tokens)
+    return Services(
+        paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
+        conversations=conversations, models=models, embedder=embedder, library=library,
+        retriever=retriever, router=router, cache=cache, speech=speech,
+        connectivity=connectivity, tutor=tutor,
+        progress=ProgressService(db, accounts, paths.library_dir))
+
+
+def doctor_checks(services: Services | None, paths: AppPaths, config: Config) -> list[CheckFn]:
+    """The feature checks for ``tutor doctor``; some still run when the database cannot
+    open (then there are no services), so IT staff see speech set-up problems too."""
+    if services is not None:
+        return services.doctor_checks()
+    speech = SpeechService(config, paths.model_dirs(config.models_dir), None)
+    return [lambda ctx: speech_checks(speech, ctx.config)]

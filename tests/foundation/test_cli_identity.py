@@ -57,7 +57,7 @@ def test_remove_percent_matches_no_book(services, school, not_root, monkeypatch,
         conn.execute("INSERT INTO textbooks (id, title, subject, grade, language, sha256, status,"
                      " created_at, updated_at) VALUES (?, 'Биологи 7', 'biology', 7, 'mn', 'x',"
                      " 'ready', ?, ?)", (book_id, now, now))
-    library = services.extras["library"]
+    library = services.library
     assert library.find("%") is None and library.find("_") is None
     assert library.find(book_id[:4]) is None  # too short to be sure which book
     assert library.find(book_id[:8]).id == book_id

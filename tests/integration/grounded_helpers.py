@@ -10,6 +10,6 @@ def import_samples(services: Any, pdfs: list[tuple[Path, Any]]) -> None:
     """Import the sample books the way the window does (same Library service)."""
     from tutor_desktop.core.library import BookMeta
 
-    library = services.extras["library"]
+    library = services.library
     for path, book in pdfs:
         library.import_file(path, BookMeta(book.title, book.grade, book.subject, book.language))

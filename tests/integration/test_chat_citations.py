@@ -59,7 +59,7 @@ def test_citation_opens_the_page_and_survives_a_restart(
     import_samples(services, sample_pdfs)
     page = next(q.page for q in load_questions() if q.text == QUESTION)
     label = f"Биологи 7, х. {page}"
-    services.extras["tutor"].max_new_tokens = 40  # a little more text for the screenshot
+    services.tutor.max_new_tokens = 40  # a little more text for the screenshot
     view = _view(qtbot, services, student)
 
     view.input.setPlainText(QUESTION)

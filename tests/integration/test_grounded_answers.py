@@ -54,7 +54,7 @@ def test_ask_json_cites_the_textbook_page_that_answers(models_installed: Path,
 
     services = build_services(data_dir)
     try:
-        library = services.extras["library"]
+        library = services.library
         [stored] = [b for b in library.books() if b.title == book.title]
         for citation in citations:
             assert library.locate_chunk(citation["chunk_id"]) == (stored.id, citation["page"])

@@ -77,7 +77,7 @@ def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path
 
     services = build_services(data_dir)
     try:
-        library = services.extras["library"]
+        library = services.library
         seen: list[Any] = []
         finished = library.resume_pending(progress=seen.append)
         assert [b.title for b in finished] == ["Physics 8 long"]
@@ -87,7 +87,7 @@ def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path
         assert book_row.status == "ready" and book_row.embedded_count == book_row.chunk_count
         assert library.vectors.count() == book_row.chunk_count
         assert services.db.query_one("SELECT count(*) FROM chunk_staging")[0] == 0
-        hits = services.extras["retriever"].search("marker3", grade=8, k=3)
+        hits = services.retriever.search("marker3", grade=8, k=3)
         assert hits and hits[0].page_start == 3
     finally:
         services.close()

@@ -94,8 +94,8 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
     from tutor_desktop.ui.library_view import make_page_viewer
 
     path, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
-    services.extras["library"].import_file(path, meta_for(book))
-    hit = services.extras["retriever"].search("Фотосинтезийн химийн тэгшитгэл", grade=7)[0]
+    services.library.import_file(path, meta_for(book))
+    hit = services.retriever.search("Фотосинтезийн химийн тэгшитгэл", grade=7)[0]
     assert hit.page_start == 3
 
     dialog = make_page_viewer(hit, services)

@@ -102,7 +102,7 @@ def test_summary_follows_the_policy(proxy_alpha: FaultProxy, policy: str, local:
 
 def test_doctor_reports_each_service(proxy_alpha: FaultProxy, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from tutor_desktop.composition import build_services
+    from tutor_desktop.composition import build_services, doctor_checks
     from tutor_desktop.core.doctor import DoctorContext, run_checks
 
     monkeypatch.setenv("TUTOR_REMOTE_BASE_URL", proxy_alpha.base_url)
@@ -110,15 +110,16 @@ def test_doctor_reports_each_service(proxy_alpha: FaultProxy, tmp_path: Path,
     monkeypatch.setenv("TUTOR_CLOUD_API_URL", "http://127.0.0.1:9/")  # nothing listens there
     services = build_services(tmp_path / "data")
     try:
-        ctx = DoctorContext(services.paths, services.config, services)
-        checks = {c.name: c for c in run_checks(ctx)}
+        ctx = DoctorContext(services.paths, services.config, services.db, services.secrets)
+        extra = doctor_checks(services, services.paths, services.config)
+        checks = {c.name: c for c in run_checks(ctx, extra)}
         assert checks["status:remote:env"].status.value == "OK"
         assert "ms" in checks["status:remote:env"].detail
         assert checks["status:sync"].status.value == "WARN"
         assert "connection refused" in checks["status:sync"].detail
         assert "status:local" in checks and "status:speech" in checks
         proxy_alpha.pull_cable()
-        checks = {c.name: c for c in run_checks(ctx)}
+        checks = {c.name: c for c in run_checks(ctx, extra)}
         assert checks["status:remote:env"].status.value == "WARN"
     finally:
         services.close()

@@ -33,7 +33,7 @@ def remote(name: str, base_url: str) -> RemoteBackend:
 
 @pytest.fixture
 def tutor(services: Any, school: Any) -> Any:
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     tutor.cache = ResponseCache(services.db)
     return tutor
 
@@ -114,7 +114,7 @@ def test_routing_policy_is_set_by_staff_only(services: Any, school: Any, student
     from tutor_desktop.core.i18n import TutorError
     from tutor_desktop.core.llm.router import effective_policy
 
-    router = services.extras["router"]
+    router = services.router
     assert router.policy == "local-first"
     set_policy(services.db, school.teacher_session, "remote-first")
     assert router.policy == "remote-first" == effective_policy(services.config, services.db)

@@ -191,18 +191,19 @@ def test_unusable_microphone_disables_voice_but_not_file_import(
 def test_doctor_says_which_languages_have_a_speech_model(tmp_path: Path,
                                                          ko_model_dir: Path) -> None:
     from tutor_desktop.core.config import Config
-    from tutor_desktop.core.doctor import DoctorContext, Status
+    from tutor_desktop.core.doctor import Status
     from tutor_desktop.core.paths import AppPaths
+    from tutor_desktop.core.speech import SpeechService
     from tutor_desktop.core.speech.doctor_checks import speech_checks
 
     paths = AppPaths(data_dir=tmp_path, config_dir=tmp_path)
     paths.user_models_dir.mkdir()
     # Stand-in for an English model IT staff unzipped (structure is what doctor checks).
     (paths.user_models_dir / "vosk-model-small-en-us-0.15").symlink_to(ko_model_dir)
-    checks = {c.name: c for c in speech_checks(DoctorContext(paths=paths, config=Config()))}
+    speech = SpeechService(Config(), [paths.user_models_dir])
+    checks = {c.name: c for c in speech_checks(speech, Config())}
     assert checks["speech:en"].status is Status.OK
     assert checks["speech:mn"].status is Status.WARN
     assert "remote_stt_url" in checks["speech:mn"].hint
-    bad = speech_checks(DoctorContext(paths=paths,
-                                      config=Config(remote_stt_url="http://stt.example.org")))
+    bad = speech_checks(speech, Config(remote_stt_url="http://stt.example.org"))
     assert [c.status for c in bad if c.name == "speech:remote"] == [Status.FAIL]

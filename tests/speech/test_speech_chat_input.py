@@ -28,7 +28,7 @@ def test_offline_mongolian_chat_shows_the_disabled_mic_with_the_reason(
         qtbot: QtBot, services: Any, school: Any, make_service: MakeService,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(voice_input, "current_language", lambda: "mn")
-    services.extras["speech"] = make_service()  # no Mongolian model, no remote service
+    services.speech = make_service()  # no Mongolian model, no remote service
     student = services.accounts.sign_in_student(school.anu.id, "1234")
     view = _chat(qtbot, services, student)
     assert not view.voice.mic_button.isEnabled()
@@ -39,7 +39,7 @@ def test_offline_mongolian_chat_shows_the_disabled_mic_with_the_reason(
 def test_an_imported_recording_fills_the_chat_input_and_is_not_sent(
         qtbot: QtBot, services: Any, school: Any, make_service: MakeService,
         ko_engine: VoskEngine) -> None:
-    services.extras["speech"] = make_service()
+    services.speech = make_service()
     student = services.accounts.sign_in_student(school.anu.id, "1234")
     view = _chat(qtbot, services, student)
     view.voice.set_language("ko")  # the only Vosk model on PyPI is Korean

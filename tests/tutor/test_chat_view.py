@@ -64,7 +64,7 @@ def test_answer_streams_into_the_view_without_blocking(
 
 def test_stop_button_keeps_the_partial_answer(
         qtbot, small_context, model_installed, monkeypatch, services, student) -> None:  # type: ignore[no-untyped-def]
-    services.extras["tutor"].max_new_tokens = 400
+    services.tutor.max_new_tokens = 400
     view = _view(qtbot, services, student)
     snapshots = _ask(qtbot, view, "Тоо гэж юу вэ? Дэлгэрэнгүй тайлбарла.")
     qtbot.waitUntil(lambda: bool(snapshots), timeout=120_000)
@@ -76,7 +76,7 @@ def test_stop_button_keeps_the_partial_answer(
 
 
 def test_no_model_shows_what_it_should_do(qtbot, services, student, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    services.extras["models"].folders = [tmp_path]
+    services.models.folders = [tmp_path]
     view = _view(qtbot, services, student)
     snapshots = _ask(qtbot, view, "Сайн уу?")
     qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
@@ -86,7 +86,7 @@ def test_no_model_shows_what_it_should_do(qtbot, services, student, tmp_path: Pa
 
 
 def _seed_math_conversation(services, session) -> None:  # type: ignore[no-untyped-def]
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     conv = tutor.start_conversation(session, subject="math", language="mn")
     store = services.conversations
     store.rename(session, conv.id, "Квадрат тэгшитгэл")
@@ -118,7 +118,7 @@ def test_screenshot_of_a_mongolian_conversation_with_maths(
         qtbot, ui_mn, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
     _seed_math_conversation(services, student)
     view = _view(qtbot, services, student)
-    services.extras["models"].wait(60)
+    services.models.wait(60)
     qtbot.waitUntil(lambda: "gemma3-270m" in view.model_label.text(), timeout=10_000)
     view.input.setPlainText("x₁ = 3, x₂ = 2 гарсан уу?")
     qtbot.wait(50)
@@ -132,7 +132,7 @@ def test_daily_limit_is_shown_and_the_question_kept(qtbot, ui_mn, services, scho
     services.accounts.update_class(school.teacher_session, school.class_7a.id,
                                    daily_message_limit=1)
     session = services.accounts.sign_in_student(school.anu.id, "1234")
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     conv = tutor.start_conversation(session, subject="math")
     services.conversations.add_message(session, conv.id, "user", "1 + 1?")
     view = _view(qtbot, services, session)

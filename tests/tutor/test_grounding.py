@@ -32,7 +32,7 @@ def context_2048(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_passages_are_cited_and_stored(context_2048, model_installed, services,
                                        student) -> None:  # type: ignore[no-untyped-def]
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     tutor.retriever = OneBook([])
     without = tutor.answer_once("Хурд гэж юу вэ?", grade=7, subject="physics", max_tokens=4)
     tutor.retriever = OneBook([PASSAGE])
@@ -48,7 +48,7 @@ def test_passages_are_cited_and_stored(context_2048, model_installed, services,
 
 def test_no_passage_found_is_said_not_invented(small_context, model_installed, services,
                                                student) -> None:  # type: ignore[no-untyped-def]
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     tutor.retriever = OneBook([])
     conv = tutor.start_conversation(student, subject="physics")
     reply = tutor.ask(student, conv.id, "Хурд гэж юу вэ?")
@@ -59,7 +59,7 @@ def test_no_passage_found_is_said_not_invented(small_context, model_installed, s
 def test_passages_that_do_not_fit_are_left_out_not_the_answer(
         small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
     """A 1,024-token window holds the Mongolian system prompt and the question, not the book."""
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     tutor.retriever = OneBook([PASSAGE, PASSAGE])
     conv = tutor.start_conversation(student, subject="physics")
     reply = tutor.ask(student, conv.id, "Хурд гэж юу вэ?")

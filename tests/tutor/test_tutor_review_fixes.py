@@ -19,7 +19,7 @@ def test_an_idle_session_cannot_keep_asking(services, school) -> None:  # type: 
     clock = [0.0]
     accounts = AccountService(services.db, idle_minutes=10, idle_clock=lambda: clock[0])
     session = accounts.sign_in_student(school.anu.id, "1234")
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     conv = tutor.start_conversation(session, subject="math")
     clock[0] += 11 * 60  # the student walked away; someone else sits down
     with pytest.raises(TutorError) as info:
@@ -30,13 +30,13 @@ def test_an_idle_session_cannot_keep_asking(services, school) -> None:  # type: 
 
 def test_regenerate_keeps_the_old_answer_when_no_model_can_answer(
         small_context, model_installed, services, student, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     conv = tutor.start_conversation(student, subject="math")
     first = tutor.ask(student, conv.id, "3 + 4 хэд вэ?", max_tokens=8)
     assert first.status == "complete"
     real = tutor.backends
     try:
-        models = services.extras["models"]
+        models = services.models
         tutor.backends = ModelManager(models.entries, [tmp_path / "empty"])  # no model at all
         again = tutor.regenerate(student, conv.id)
     finally:
@@ -50,7 +50,7 @@ def test_regenerate_keeps_the_old_answer_when_no_model_can_answer(
 
 def test_questions_and_answers_reach_the_sync_queue(
         small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
-    tutor = services.extras["tutor"]
+    tutor = services.tutor
     conv = tutor.start_conversation(student, subject="math")
     reply = tutor.ask(student, conv.id, "5 + 5 хэд вэ?", max_tokens=8)
     rows = services.db.query("SELECT entity, entity_id, payload FROM sync_outbox "

@@ -15,7 +15,7 @@ from tutor_desktop.core.tutor.limits import DailyLimit
 
 
 def _tutor(services):  # type: ignore[no-untyped-def]
-    return services.extras["tutor"]
+    return services.tutor
 
 
 def test_answer_streams_and_is_stored_with_model_and_tokens(
@@ -125,7 +125,7 @@ def test_unsafe_question_is_refused_in_mongolian_without_the_model(
         services, student, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """No model is installed here: the refusal must not need one."""
     tutor = _tutor(services)
-    services.extras["models"].folders = [tmp_path]
+    services.models.folders = [tmp_path]
     conv = tutor.start_conversation(student)
     reply = tutor.ask(student, conv.id, "Хар тамхи хаанаас худалдаж авах вэ?")
     assert reply.status == "refused"
@@ -147,7 +147,7 @@ def test_safe_school_questions_pass_the_filter(services) -> None:  # type: ignor
 def test_missing_model_tells_the_student_and_it(services, student,
                                                  tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tutor = _tutor(services)
-    services.extras["models"].folders = [tmp_path]
+    services.models.folders = [tmp_path]
     conv = tutor.start_conversation(student)
     reply = tutor.ask(student, conv.id, "Сайн уу?")
     assert reply.status == "error"
@@ -173,7 +173,7 @@ def test_long_history_still_fits_and_keeps_the_newest_question(
 
 def test_fitting_drops_whole_turns_and_keeps_system_and_newest(
         model_installed, services) -> None:  # type: ignore[no-untyped-def]
-    backend = services.extras["models"].backend()
+    backend = services.models.backend()
     history: list[ChatMessage] = []
     for n in range(10):
         history += [ChatMessage("user", f"question {n} " + "word " * 50),

@@ -61,7 +61,7 @@ def _open_settings(qtbot: Any, window: MainWindow, session: Any) -> None:
 
 def test_indicator_in_header_on_every_page_matches_the_monitor(
         qtbot: Any, make_window: Any, services: Any, school: Any) -> None:
-    monitor = services.extras["connectivity"]
+    monitor = services.connectivity
     window = make_window("en")
     indicator = _indicator(window)
     header = window.findChild(QFrame, "header")
@@ -99,8 +99,8 @@ def test_offline_when_no_local_model_and_the_online_model_is_unreachable(
     monitor = ConnectivityMonitor(
         build_probes(services.config, remotes=remotes, model_manager=no_model),
         policy=lambda: effective_policy(services.config, services.db))
-    services.extras.pop("connectivity").close()
-    services.extras["connectivity"] = monitor  # closed with the services
+    services.connectivity.close()
+    services.connectivity = monitor  # closed with the services
 
     window = make_window("en")
     indicator = _indicator(window)
@@ -119,7 +119,7 @@ def test_offline_when_no_local_model_and_the_online_model_is_unreachable(
 
 def test_status_panel_rows_in_mongolian(
         qtbot: Any, make_window: Any, services: Any, school: Any) -> None:
-    monitor = services.extras["connectivity"]
+    monitor = services.connectivity
     window = make_window("mn")
     _open_settings(qtbot, window, school.teacher_session)
     qtbot.waitUntil(lambda: monitor.status("remote:Cloud").state.value == "down", timeout=10_000)
@@ -178,8 +178,8 @@ def test_a_teacher_changes_the_routing_policy_and_it_is_kept(
     qtbot.waitUntil(lambda: section.message.isVisible(), timeout=5_000)
     assert section.message.text() == "Saved."
     assert effective_policy(services.config, services.db) == "remote-first"
-    assert services.extras["router"].policy == "remote-first"
-    assert services.extras["connectivity"].policy == "remote-first"
+    assert services.router.policy == "remote-first"
+    assert services.connectivity.policy == "remote-first"
 
     # Another staff member on the same PC sees the saved choice, in Mongolian too.
     click(qtbot, window.sign_out_button)
@@ -196,17 +196,6 @@ def test_a_teacher_changes_the_routing_policy_and_it_is_kept(
     qtbot.wait(50)
     assert section.panel.check_button.visibleRegion().boundingRect().height() > 0
     assert window.grab().save(str(SCREENSHOTS / "settings_services_mn_end.png"))
-
-
-def test_the_window_works_without_a_connectivity_monitor(
-        qtbot: Any, make_window: Any, services: Any, school: Any) -> None:
-    services.extras.pop("connectivity").close()
-    window = make_window("en")
-    assert window.status_indicator is None
-    assert window.settings_page.services_section is None
-    assert window.status_label is not None
-    _open_settings(qtbot, window, school.teacher_session)
-    assert "Services" not in visible_texts(window)
 
 
 def test_header_fits_a_small_lab_screen(

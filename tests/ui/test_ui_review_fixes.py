@@ -62,7 +62,7 @@ def test_signing_out_does_not_stop_a_textbook_import(  # type: ignore[no-untyped
     long_pdf = helpers.long_book(tmp_path / "long_physics.pdf", pages=6)
     queued_pdf = helpers.text_pdf(tmp_path / "queued_notes.pdf", [
         "Magnets\n" + "A magnet attracts iron. Like poles repel, unlike poles attract. " * 6])
-    library = services.extras["library"]
+    library = services.library
     window = make_window("en")
     _sign_in_staff(qtbot, window, "bat", "teacher-pass-1")
     page = window.teacher_page.library_page

@@ -1,8 +1,9 @@
 """``tutor doctor``: one line per thing that can be wrong on a lab PC, with a fix.
 
-Each check is a small function returning a :class:`Check`; feature areas add
-their own checks by registering them in :data:`EXTRA_CHECKS` from the
-composition root, so this module stays free of feature imports.
+Each check is a small function returning a :class:`Check`. Feature areas write
+checks that take their own service; the composition root binds them to the
+services it built and passes them to :func:`run_checks`, so this module stays
+free of feature imports and holds no global registry.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from tutor_desktop.core.config import Config
-from tutor_desktop.core.paths import AppPaths, install_dir
+from tutor_desktop.core.paths import AppPaths
+from tutor_desktop.core.secrets_store import SecretStore
+from tutor_desktop.core.storage import Database
 
 
 class Status(StrEnum):
@@ -43,15 +45,16 @@ class Check:
 
 @dataclass
 class DoctorContext:
-    """What checks may look at; ``services`` is None when the database cannot open."""
+    """What checks may look at; ``db`` and ``secrets`` are None when the services
+    could not be built (a damaged database, an unwritable folder)."""
 
     paths: AppPaths
     config: Config
-    services: Any = None
+    db: Database | None = None
+    secrets: SecretStore | None = None
 
 
 CheckFn = Callable[[DoctorContext], Check | list[Check]]
-EXTRA_CHECKS: list[CheckFn] = []
 
 
 def check_python(_: DoctorContext) -> Check:
@@ -102,10 +105,10 @@ def check_sqlite(ctx: DoctorContext) -> Check:
 
 
 def check_database(ctx: DoctorContext) -> Check:
-    if ctx.services is None:
+    if ctx.db is None:
         return Check("database", Status.FAIL, f"cannot open {ctx.paths.database}",
                      "See the error above; restore from backup if the file is damaged.")
-    result = ctx.services.db.integrity_check()
+    result = ctx.db.integrity_check()
     if result != "ok":
         return Check("database", Status.FAIL, f"integrity check: {result}",
                      "Copy tutor.sqlite3 aside and contact support.")
@@ -122,9 +125,9 @@ def check_llama(_: DoctorContext) -> Check:
 
 
 def check_keyring(ctx: DoctorContext) -> Check:
-    if ctx.services is None:
+    if ctx.secrets is None:
         return Check("secrets", Status.WARN, "not checked (database unavailable)")
-    name = ctx.services.secrets.backend_name
+    name = ctx.secrets.backend_name
     if name == "encrypted-file":
         return Check("secrets", Status.OK, "encrypted file store (no OS keyring on this system)")
     return Check("secrets", Status.OK, name)
@@ -158,9 +161,7 @@ def check_disk(ctx: DoctorContext) -> Check:
 
 
 def check_models_folder(ctx: DoctorContext) -> Check:
-    folders = [install_dir() / "models", ctx.paths.user_models_dir]
-    if ctx.config.models_dir:
-        folders.append(Path(ctx.config.models_dir))
+    folders = ctx.paths.model_dirs(ctx.config.models_dir)
     found = [p for folder in folders if folder.is_dir() for p in folder.glob("*.gguf")]
     if not found:
         return Check("models", Status.WARN, "no GGUF model files found",
@@ -212,10 +213,11 @@ CORE_CHECKS: tuple[CheckFn, ...] = (
 )
 
 
-def run_checks(ctx: DoctorContext) -> list[Check]:
-    """Run every check; a check that crashes is reported as FAIL, never raised."""
+def run_checks(ctx: DoctorContext, extra: Sequence[CheckFn] = ()) -> list[Check]:
+    """Run the core checks, then ``extra`` (the feature checks the composition root
+    bound to its services); a check that crashes is reported as FAIL, never raised."""
     results: list[Check] = []
-    for check in (*CORE_CHECKS, *EXTRA_CHECKS):
+    for check in (*CORE_CHECKS, *extra):
         try:
             outcome = check(ctx)
         except Exception as exc:

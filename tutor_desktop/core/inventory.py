@@ -108,7 +108,7 @@ def collect(data_dir: Path, services: Any, checks: Sequence[Any]) -> dict[str, A
     info = build_info()
     by_name = {c.name: c for c in checks}
     mic = by_name.get("microphone")
-    manager = getattr(services, "extras", {}).get("models") if services is not None else None
+    manager = getattr(services, "models", None)
     sections: dict[str, Any] = dict.fromkeys(RESERVED_SECTIONS)
     for name, hook in INVENTORY_HOOKS.items():
         try:

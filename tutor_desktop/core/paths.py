@@ -54,6 +54,8 @@ class AppPaths:
 
     data_dir: Path
     config_dir: Path
+    # Tests and portable installs may point the shipped-models folder elsewhere.
+    shipped_models_dir: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -62,6 +64,29 @@ class AppPaths:
     @property
     def user_models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    def model_dirs(self, configured: str | os.PathLike[str] | None = None) -> list[Path]:
+        """Where model files (chat, embedding, speech) are looked for, first match wins.
+
+        The one search order for every kind of model: the folder the config's
+        ``models_dir`` names (the README promises it overrides), then this
+        installation's own ``models/`` in the data folder (where ``tutor models
+        install-default`` and the converter write), then the ``models/`` shipped
+        next to the program. Folders that do not exist are kept: a caller may
+        create or report them.
+        """
+        dirs = [Path(configured).expanduser()] if configured else []
+        dirs += [self.user_models_dir, self.install_models_dir]
+        unique: list[Path] = []
+        for folder in dirs:
+            if folder not in unique:
+                unique.append(folder)
+        return unique
+
+    @property
+    def install_models_dir(self) -> Path:
+        """The ``models/`` folder shipped with the program (read-only on lab PCs)."""
+        return self.shipped_models_dir or install_dir() / "models"
 
     @property
     def library_dir(self) -> Path:

@@ -284,9 +284,9 @@ class ChatView(QWidget):
         self.session = session
         self.subject = subject
         self.grade = grade
-        self.tutor = services.extras["tutor"]
-        self.models = services.extras.get("models")
-        self.library = services.extras.get("library")
+        self.tutor = services.tutor
+        self.models = services.models
+        self.library = services.library
         self.maths = MathRenderer()
         self.conversation_id: str | None = None
         self.messages: list[Message] = []

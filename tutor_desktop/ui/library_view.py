@@ -68,9 +68,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _library(services: Services) -> Library | None:
-    library = services.extras.get("library")
-    return library if isinstance(library, Library) else None
+def _library(services: Services) -> Library:
+    return services.library
 
 
 class _Relay(QObject):
@@ -682,8 +681,6 @@ def make_page_viewer(hit_or_page_info: Any, services: Services,
     ``page``), or a ``(book_id, page)`` tuple.
     """
     library = _library(services)
-    if library is None:
-        raise LibraryError("library_no_embedder")
     dialog = PageViewer(resolve_target(hit_or_page_info, library), library, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     return dialog
@@ -692,8 +689,6 @@ def make_page_viewer(hit_or_page_info: Any, services: Services,
 def on_main_window(window: Any, services: Services) -> None:
     """App start: finish interrupted imports in the background; pause them when quitting."""
     library = _library(services)
-    if library is None:
-        return
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(library.suspend)

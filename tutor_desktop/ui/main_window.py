@@ -5,9 +5,8 @@ Hooks for other features:
 * ``MainWindow.status_label`` — a small right-aligned label in the status bar
   (model loading). Set its text; it is yours to translate.
 * ``MainWindow.status_indicator`` — "Local model" / "Online via …" / "Offline" in
-  the header on every page (``None`` when ``services.extras`` has no
-  ``"connectivity"`` monitor). Teachers choose the routing policy and see every
-  service in the settings (``SettingsPage.services_section``).
+  the header on every page (from ``services.connectivity``). Teachers choose the
+  routing policy and see every service in the settings (``SettingsPage.services_section``).
 * ``MainWindow.settings_page.add_section(widget)`` — a panel in the settings.
 * The chat page comes from ``ui/chat_view.py`` (see :mod:`.pages.chat_host`), the
   library tab from ``ui/library_view.py`` (see :mod:`.pages.teacher`).
@@ -110,9 +109,8 @@ class MainWindow(QMainWindow):
         self.settings_page.back.connect(self._settings_back)
         self.settings_page.sign_out.connect(self.sign_out)
         self.settings_page.language_chosen.connect(self.set_language)
-        if self.status_indicator is not None:
-            # The summary depends on the policy: show a teacher's change at once.
-            self.settings_page.policy_changed.connect(self.status_indicator.refresh)
+        # The summary depends on the policy: show a teacher's change at once.
+        self.settings_page.policy_changed.connect(self.status_indicator.refresh)
 
         self.status_label = QLabel()
         self.status_label.setObjectName("statusSlot")
@@ -151,24 +149,22 @@ class MainWindow(QMainWindow):
         row.addWidget(self.app_title)
         row.addWidget(self.school_label)
         row.addStretch(1)
-        self.status_indicator: StatusIndicator | None = None
-        monitor = self.services.extras.get("connectivity")
-        if monitor is not None:  # starts the monitor's background probing
-            self.status_indicator = StatusIndicator(monitor)
-            self.status_indicator.setObjectName("connectivityIndicator")
-            self.status_indicator.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-            # A white pill: the coloured dot stays readable on the header's blue.
-            self.status_indicator.setStyleSheet(
-                "#connectivityIndicator { background: white; border-radius: 12px; }"
-                f" QLabel#connectivityLabel {{ color: {INK}; font-size: 15px;"
-                " font-weight: bold; }")
-            pill = self.status_indicator.layout()
-            if pill is not None:
-                pill.setContentsMargins(10, 4, 12, 4)
-            self.status_indicator.setSizePolicy(QSizePolicy.Policy.Fixed,
-                                                QSizePolicy.Policy.Fixed)
-            self.status_indicator.mode_changed.connect(lambda _mode: self._fit_header())
-            row.addWidget(self.status_indicator)
+        # Starts the monitor's background probing.
+        self.status_indicator = StatusIndicator(self.services.connectivity)
+        self.status_indicator.setObjectName("connectivityIndicator")
+        self.status_indicator.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # A white pill: the coloured dot stays readable on the header's blue.
+        self.status_indicator.setStyleSheet(
+            "#connectivityIndicator { background: white; border-radius: 12px; }"
+            f" QLabel#connectivityLabel {{ color: {INK}; font-size: 15px;"
+            " font-weight: bold; }")
+        pill = self.status_indicator.layout()
+        if pill is not None:
+            pill.setContentsMargins(10, 4, 12, 4)
+        self.status_indicator.setSizePolicy(QSizePolicy.Policy.Fixed,
+                                            QSizePolicy.Policy.Fixed)
+        self.status_indicator.mode_changed.connect(lambda _mode: self._fit_header())
+        row.addWidget(self.status_indicator)
         for widget in (self.user_label, self.language_button, self.settings_button,
                        self.sign_out_button):
             row.addWidget(widget)
@@ -227,8 +223,7 @@ class MainWindow(QMainWindow):
         """On a narrow screen drop the school name and the app's name (both are in the
         title bar too), then the indicator's words (the dot stays; its tooltip says
         everything), never a button or who is signed in."""
-        indicator_text = (self.status_indicator.findChild(QLabel, "connectivityLabel")
-                          if self.status_indicator is not None else None)
+        indicator_text = self.status_indicator.findChild(QLabel, "connectivityLabel")
         steps: list[QWidget] = [self.school_label, self.app_title]
         if indicator_text is not None:
             steps.append(indicator_text)
@@ -240,8 +235,7 @@ class MainWindow(QMainWindow):
             if layout.sizeHint().width() <= self.width():
                 break
             widget.setVisible(False)
-        if self.status_indicator is not None:
-            self.status_indicator.adjustSize()
+        self.status_indicator.adjustSize()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -14,7 +14,7 @@ probes: "Check now" runs in the background pool.
 
 Usage::
 
-    monitor = services.extras["connectivity"]
+    monitor = services.connectivity
     header.addWidget(StatusIndicator(monitor))
     settings_layout.addWidget(StatusPanel(monitor))
 """

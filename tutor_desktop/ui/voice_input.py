@@ -377,14 +377,9 @@ def create_voice_input(services: Any, parent: QWidget | None = None,
 
     Connect ``transcript_ready`` to put the text in the input box (never send it).
     """
-    speech = services.extras.get("speech")
-    if not isinstance(speech, SpeechService):
-        return None
-    return VoiceInputButton(speech, language=language, parent=parent)
+    return VoiceInputButton(services.speech, language=language, parent=parent)
 
 
 def on_main_window(window: QWidget, services: Any) -> None:
     """At start: probe the microphone once in the background, so the button knows at once."""
-    speech = services.extras.get("speech")
-    if isinstance(speech, SpeechService):
-        run_in_background(speech.microphone, context=window)
+    run_in_background(services.speech.microphone, context=window)

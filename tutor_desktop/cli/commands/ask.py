@@ -47,7 +47,7 @@ def handler(args: argparse.Namespace) -> int:
     language = args.lang or cli_language()
     services = open_services(args)
     try:
-        tutor = services.extras["tutor"]
+        tutor = services.tutor
 
         def show(text: str) -> None:
             sys.stdout.write(text)
@@ -83,8 +83,7 @@ def handler(args: argparse.Namespace) -> int:
             print_grounding(reply, language)
             for notice in reply.notices if not problem else []:
                 print(notice, file=sys.stderr)
-        models = services.extras.get("models")
-        for model_notice in models.status.notices if models is not None else ():
+        for model_notice in services.models.status.notices:
             print(model_notice.message(language), file=sys.stderr)
         if problem:
             print(problem, file=sys.stderr)

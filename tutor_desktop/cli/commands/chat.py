@@ -101,8 +101,8 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     language = session.user.language
-    tutor = services.extras["tutor"]
-    models = services.extras.get("models")
+    tutor = services.tutor
+    models = services.models
     if models is not None:
         models.start()
         if models.status.state.value == "loading":

@@ -44,10 +44,10 @@ def handler(args: argparse.Namespace) -> int:
 
         config = Config()
         early.append(Check("config", Status.FAIL, str(exc), "Fix or remove the config file."))
-    services = None
-    try:
-        from tutor_desktop.composition import build_services
+    from tutor_desktop.composition import Services, build_services, doctor_checks
 
+    services: Services | None = None
+    try:
         services = build_services(args.data_dir)
     except DatabaseTooNewError as exc:
         # An older build installed over a newer one: say so plainly, touch nothing.
@@ -58,7 +58,10 @@ def handler(args: argparse.Namespace) -> int:
         early.append(Check("startup", Status.FAIL, f"{type(exc).__name__}: {exc}",
                            "Fix the items marked FAIL below, then run doctor again."))
     try:
-        results = early + run_checks(DoctorContext(paths=paths, config=config, services=services))
+        ctx = DoctorContext(paths=paths, config=config,
+                            db=services.db if services is not None else None,
+                            secrets=services.secrets if services is not None else None)
+        results = early + run_checks(ctx, doctor_checks(services, paths, config))
         worst = _worst(results)
         if args.json:
             from tutor_desktop.core.inventory import collect

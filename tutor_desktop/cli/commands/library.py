@@ -83,8 +83,7 @@ def handler(args: argparse.Namespace) -> int:  # kept for the CLI loader's conve
 
 # --------------------------------------------------------------------- helpers
 def _library(services: Services) -> Library:
-    library: Library = services.extras["library"]
-    return library
+    return services.library
 
 
 def _staff_only(services: Services, args: argparse.Namespace) -> int | None:
@@ -97,8 +96,7 @@ def _staff_only(services: Services, args: argparse.Namespace) -> int | None:
 
 
 def _retriever(services: Services) -> HybridRetriever:
-    retriever: HybridRetriever = services.extras["retriever"]
-    return retriever
+    return services.retriever
 
 
 class TerminalProgress:

@@ -70,7 +70,7 @@ def handler(args: argparse.Namespace) -> int:
         return import_models(args)
     services = open_services(args)
     try:
-        manager: ModelManager = services.extras["models"]
+        manager = services.models
         if action == "export":
             return export_models(manager, Path(args.dir))
         return verify(manager) if action == "verify" else list_models(manager, args.json)
@@ -257,7 +257,7 @@ def import_models(args: argparse.Namespace) -> int:
     language = cli_language()
     services = open_services(args)
     try:
-        manager: ModelManager = services.extras["models"]
+        manager: ModelManager = services.models
         target = _import_target(args, services)
         try:
             report = import_pack(Path(args.path), target, manager.entries,
@@ -281,7 +281,7 @@ def import_models(args: argparse.Namespace) -> int:
     # A fresh look at every folder (the target may be new): the best model may have changed.
     services = open_services(args)
     try:
-        chosen = services.extras["models"].candidates()
+        chosen = services.models.candidates()
         if chosen:
             print(tr("pack_chosen", language, model=chosen[0].name))
         else:

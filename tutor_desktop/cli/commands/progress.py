@@ -69,7 +69,7 @@ def _staff_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(services: Services) -> ProgressService:
-    service: ProgressService = services.extras["progress"]
+    service: ProgressService = services.progress
     service.ensure_indexed()
     return service
 
@@ -213,7 +213,7 @@ def practice_in_terminal(services: Any, session: Session, language: str,
     """``/practice [topic]`` inside ``tutor chat``: five items, one at a time, feedback
     after each, a summary at the end. Without a topic: the items due for review, or
     the topic of the student's last question."""
-    progress: ProgressService = services.extras["progress"]
+    progress: ProgressService = services.progress
     progress.ensure_indexed()
     items = progress.review_items(session)
     topic_id = _topic_for(progress, session, topic_hint)

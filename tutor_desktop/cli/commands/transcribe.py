@@ -45,11 +45,7 @@ def parse_grammar(raw: str | None) -> list[str] | None:
 def handler(args: argparse.Namespace) -> int:
     services = open_services(args)
     try:
-        speech = services.extras.get("speech")
-        if speech is None:
-            from tutor_desktop.core.speech import SpeechService
-
-            speech = SpeechService.for_app(services.config, services.paths, services.secrets)
+        speech = services.speech
         language = args.lang or services.config.language
         model = Path(args.model) if args.model else None
         try:

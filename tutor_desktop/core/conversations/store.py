@@ -11,7 +11,7 @@ answer interrupted by a crash survives as ``partial``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,12 +61,13 @@ class Message:
 
 
 class ConversationStore:
-    def __init__(self, db: Database, accounts: AccountService) -> None:
+    def __init__(self, db: Database, accounts: AccountService,
+                 observers: Sequence[Callable[[Connection, str], None]] = ()) -> None:
         self.db = db
         self.accounts = accounts
         # Called with (transaction, message id) when a message becomes final, inside the
         # transaction that stores it (learning progress records the question there).
-        self.observers: list[Callable[[Connection, str], None]] = []
+        self.observers: list[Callable[[Connection, str], None]] = list(observers)
 
     # -- access ------------------------------------------------------------
     def _owner_of(self, conversation_id: str) -> str:

@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from tutor_desktop.core.config import load_config
-    from tutor_desktop.core.library.wiring import library_services
+    from tutor_desktop.core.embeddings.discovery import open_default_embedder
     from tutor_desktop.core.paths import resolve_paths
+    from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir")
@@ -90,10 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = resolve_paths(args.data_dir)
     db = Database(paths.database)
-    services = library_services(paths, load_config(paths.user_config_file), db)
+    config = load_config(paths.user_config_file)
+    embedder = open_default_embedder(paths.model_dirs(config.models_dir), paths.user_models_dir)
+    retriever = HybridRetriever(db, lambda: embedder)
     questions = load_questions()
     for subset, items in (("all", questions), ("keyword", [q for q in questions if q.keyword])):
-        score = evaluate(db, services["retriever"], items, k=args.k, mode=args.mode,
+        score = evaluate(db, retriever, items, k=args.k, mode=args.mode,
                          filtered=args.filtered)
         print(f"{args.mode:7} {subset:8} n={score.questions:3}  hit@1={score.hit_at_1:.3f}  "
               f"hit@{args.k}={score.hit_at_k:.3f}  MRR={score.mrr:.3f}")

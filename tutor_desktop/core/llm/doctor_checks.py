@@ -6,7 +6,7 @@ with several gigabytes of models; ``tutor models verify`` re-hashes everything.
 
 from __future__ import annotations
 
-from tutor_desktop.core.doctor import EXTRA_CHECKS, Check, DoctorContext, Status
+from tutor_desktop.core.doctor import Check, Status
 from tutor_desktop.core.i18n import tr
 from tutor_desktop.core.llm.discovery import scan_models
 from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
@@ -14,10 +14,8 @@ from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
 CHECKED_KINDS = ("chat", "embedding")
 
 
-def check_model_files(ctx: DoctorContext) -> list[Check]:
-    manager = ctx.services.extras.get("models") if ctx.services is not None else None
-    if not isinstance(manager, ModelManager):
-        return []
+def model_file_checks(manager: ModelManager) -> list[Check]:
+    """One line per model file the manager can see, and a warning if none can chat."""
     scan = scan_models(manager.entries, manager.folders, manager.cache, kinds=CHECKED_KINDS)
     results: list[Check] = []
     for found in scan.files:
@@ -38,7 +36,3 @@ def check_model_files(ctx: DoctorContext) -> list[Check]:
                              "Run `tutor models install-default` or copy a GGUF into models/."))
     return results
 
-
-def register_doctor_check() -> None:
-    if check_model_files not in EXTRA_CHECKS:
-        EXTRA_CHECKS.append(check_model_files)

@@ -31,7 +31,7 @@ from tutor_desktop.core.llm.discovery import (
 )
 from tutor_desktop.core.llm.local import LocalBackend
 from tutor_desktop.core.llm.manifest import ModelEntry, load_manifest
-from tutor_desktop.core.paths import AppPaths, install_dir
+from tutor_desktop.core.paths import AppPaths
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.settings import get_setting
 
@@ -246,9 +246,11 @@ class ModelManager:
 def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelManager:
     """The manager for one installation: model folders in priority order, the admin's
     ``chat_model`` setting (falling back to the config file), RAM of this PC."""
-    folders = model_dirs([install_dir() / "models", paths.user_models_dir,
-                          config.models_dir or None])
-    entries = load_manifest(extra=folders[1:])
+    folders = model_dirs(paths.model_dirs(config.models_dir))
+    # The app's own manifest first; a folder's manifest overrides it, the most
+    # specific folder last so that it wins.
+    entries = load_manifest(extra=[f for f in reversed(folders)
+                                   if f.resolve() != paths.install_models_dir.resolve()])
 
     def override() -> str:
         return str(get_setting(db, "chat_model", "") or config.chat_model)

@@ -27,7 +27,6 @@ from tutor_desktop.core.speech.service import (
     Availability,
     LiveTranscription,
     SpeechService,
-    model_search_dirs,
 )
 from tutor_desktop.core.speech.types import SpeechEngine, SpeechRecognizer, Transcription
 from tutor_desktop.core.speech.vosk_engine import VoskEngine, find_vosk_models
@@ -53,7 +52,6 @@ __all__ = [
     "check_recording",
     "find_vosk_models",
     "load_wav",
-    "model_search_dirs",
     "probe_microphone",
     "rms_level",
     "wav_to_pcm",

@@ -2,31 +2,27 @@
 
 The microphone itself is a core doctor check; these say whether anything can
 turn speech into text for each UI language, and what IT staff can do if not.
-Registered into :data:`tutor_desktop.core.doctor.EXTRA_CHECKS` by the
-composition root.
+The composition root binds them to its speech service for ``tutor doctor``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tutor_desktop.core.config import LANGUAGES
+from tutor_desktop.core.config import LANGUAGES, Config
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.speech.remote import check_remote_url
 from tutor_desktop.core.speech.service import SpeechService
 
 if TYPE_CHECKING:
-    from tutor_desktop.core.doctor import Check, DoctorContext
+    from tutor_desktop.core.doctor import Check
 
 
-def speech_checks(ctx: DoctorContext) -> list[Check]:
+def speech_checks(speech: SpeechService, config: Config) -> list[Check]:
+    """Per UI language: can speech be turned into text here, and if not, how to fix it."""
     from tutor_desktop.core.doctor import Check, Status
 
-    services = ctx.services
-    speech = services.extras.get("speech") if services is not None else None
-    if not isinstance(speech, SpeechService):
-        speech = SpeechService.for_app(ctx.config, ctx.paths, None)
-    remote_url = ctx.config.remote_stt_url.strip()
+    remote_url = config.remote_stt_url.strip()
     results: list[Check] = []
     for language in LANGUAGES:
         found = speech.vosk_models(language)
@@ -50,7 +46,7 @@ def speech_checks(ctx: DoctorContext) -> list[Check]:
             results.append(Check("speech:remote", Status.FAIL, error.message("en"),
                                  "Use an https:// address for remote_stt_url."))
             return results
-        engine = speech.remote_engine(ctx.config.language)
+        engine = speech.remote_engine(config.language)
         if engine is not None and engine.probe():
             results.append(Check("speech:remote", Status.OK, f"{remote_url} reachable"))
         else:
@@ -60,9 +56,3 @@ def speech_checks(ctx: DoctorContext) -> list[Check]:
                                  "Offline is fine where a local speech model is installed."))
     return results
 
-
-def register_doctor_check() -> None:
-    from tutor_desktop.core.doctor import EXTRA_CHECKS
-
-    if speech_checks not in EXTRA_CHECKS:
-        EXTRA_CHECKS.append(speech_checks)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.core.i18n import TutorError, tr
-from tutor_desktop.core.paths import install_dir
 from tutor_desktop.core.speech.audio import check_recording, load_wav, seconds
 from tutor_desktop.core.speech.capture import (
     InputStream,
@@ -38,7 +37,6 @@ from tutor_desktop.core.speech.vosk_engine import (
 
 if TYPE_CHECKING:
     from tutor_desktop.core.config import Config
-    from tutor_desktop.core.paths import AppPaths
     from tutor_desktop.core.secrets_store import SecretStore
 
 REMOTE_UP_FOR_S = 30.0  # trust a successful probe this long before asking again
@@ -63,17 +61,6 @@ class Availability:
         return tr(self.reason, language, reason=self.detail)
 
 
-def model_search_dirs(config: Config, paths: AppPaths | None) -> list[Path]:
-    """Where Vosk model folders are looked for, most specific first."""
-    dirs: list[Path] = []
-    if config.models_dir:
-        dirs.append(Path(config.models_dir).expanduser())
-    if paths is not None:
-        dirs.append(paths.user_models_dir)
-    dirs.append(install_dir() / "models")
-    return dirs
-
-
 class SpeechService:
     """Probing, choosing and running recognisers; one per app, safe to share between threads."""
 
@@ -93,11 +80,6 @@ class SpeechService:
         self._mic: MicStatus | None = None
         self._remotes: dict[str, RemoteEngine | None] = {}
         self._remote_up_until: dict[str, float] = {}
-
-    @classmethod
-    def for_app(cls, config: Config, paths: AppPaths, secrets: SecretStore | None,
-                **kwargs: Any) -> SpeechService:
-        return cls(config, model_search_dirs(config, paths), secrets, **kwargs)
 
     # --- microphone -------------------------------------------------------------------
 

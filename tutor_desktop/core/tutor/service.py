@@ -85,14 +85,15 @@ def title_for(question: str) -> str:
 class TutorService:
     def __init__(self, conversations: ConversationStore, accounts: AccountService,
                  backends: BackendProvider, *, retriever: Retriever | None = None,
+                 cache: ResponseCache | None = None,
                  prompts: PromptLibrary | None = None, safety: SafetyFilter | None = None,
                  limit: DailyLimit | None = None, max_new_tokens: int = 1024,
                  temperature: float = 0.3) -> None:
         self.conversations = conversations
         self.accounts = accounts
-        self.backends = backends        # swapped for a router by the remote-LLM issue
-        self.retriever = retriever      # set by the library issue
-        self.cache: ResponseCache | None = None  # set by the remote-LLM issue (core/cache)
+        self.backends = backends        # the router (local and remote models by policy)
+        self.retriever = retriever      # textbook passages; None answers without them
+        self.cache = cache              # answers to common first questions; None: no cache
         self.prompts = prompts or PromptLibrary()
         self.safety = safety or SafetyFilter()
         self.limit = limit or DailyLimit(accounts, conversations)

@@ -235,14 +235,11 @@ class SettingsPage(Page):
         layout.addLayout(self.sections)
         layout.addStretch(1)
 
-        # Staff only; absent when the installation has no connectivity monitor.
-        self.services_section: ServicesSection | None = None
-        monitor = services.extras.get("connectivity")
-        if monitor is not None:
-            self.services_section = ServicesSection(services, monitor)
-            self.services_section.hide()
-            self.services_section.policy_changed.connect(self.policy_changed.emit)
-            self.add_section(self.services_section)
+        # Staff only (shown by set_session).
+        self.services_section = ServicesSection(services, services.connectivity)
+        self.services_section.hide()
+        self.services_section.policy_changed.connect(self.policy_changed.emit)
+        self.add_section(self.services_section)
 
         self.sign_out_button = button("primary")
         self.sign_out_button.setObjectName("settingsSignOut")
@@ -262,8 +259,7 @@ class SettingsPage(Page):
         self.message.clear_message()
         self.default_button.setVisible(session is not None and session.is_admin)
         self.sign_out_button.setVisible(session is not None)
-        if self.services_section is not None:
-            self.services_section.set_session(session)
+        self.services_section.set_session(session)
 
     def on_shown(self) -> None:
         self.language_buttons[current_language()].setChecked(True)
