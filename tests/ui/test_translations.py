@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtGui import QRawFont
 
 from tutor_desktop.core.paths import install_dir, resources_dir
-from tutor_desktop.ui.subjects import SUBJECTS, subjects_for_grade
+from tutor_desktop.core.subjects import SUBJECTS, subjects_for_grade
 
 TRANSLATIONS = resources_dir() / "translations"
 TS = TRANSLATIONS / "tutor_mn.ts"

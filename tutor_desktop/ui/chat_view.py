@@ -56,6 +56,7 @@ from tutor_desktop.core.conversations import Message
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.manager import ModelState, ModelStatus
+from tutor_desktop.core.subjects import subject_name
 from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
 from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
 from tutor_desktop.ui.chat_worker import ChatWorker
@@ -404,7 +405,7 @@ class ChatView(QWidget):
         self.regenerate_button.setText(self.tr("Try again"))
         self.copy_button.setText(self.tr("Copy answer"))
         self.input.setPlaceholderText(self.tr("Type your question… (Enter sends)"))
-        subject = self.tutor.prompts.subject_name(self.subject, current_language())
+        subject = subject_name(self.subject, current_language())
         if self.grade is not None:
             context = self.tr("Grade %1 · %2").replace("%1", str(self.grade)).replace(
                 "%2", subject)
@@ -813,5 +814,5 @@ class ChatView(QWidget):
 
 def make_chat_page(services: Services, session: Session, subject: str, grade: int | None,
                    parent: QWidget | None = None) -> QWidget:
-    """The chat page for ``subject`` (a :mod:`tutor_desktop.ui.subjects` id) and ``grade``."""
+    """The chat page for ``subject`` (a :mod:`tutor_desktop.core.subjects` id) and ``grade``."""
     return ChatView(services, session, subject, grade, parent)

@@ -56,9 +56,9 @@ from tutor_desktop.core.library import (
 )
 from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended
 from tutor_desktop.core.retrieval import Hit
+from tutor_desktop.core.subjects import SUBJECTS, subject_by_id
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
-from tutor_desktop.ui.subjects import SUBJECTS, subject_by_id
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
 
 if TYPE_CHECKING:

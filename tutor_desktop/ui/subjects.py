@@ -1,56 +1,45 @@
-"""School subjects per grade (Mongolian general-education curriculum), Qt-free.
+"""How the window draws each subject: a glyph and a colour per subject id.
 
-Kept as plain data so the window, the CLI and tests share one list. The ``id``
-is the stable key passed to the chat page and used as the library's
-``--subject``; the names are shown in the UI language.
+The subjects themselves (ids, names, grades, aliases) are the core's one
+catalogue, :mod:`tutor_desktop.core.subjects`; this module adds only looks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Subject:
-    id: str
-    en: str
-    mn: str
-    symbol: str  # a glyph the bundled DejaVu Sans font has, drawn on the tile
-    color: str
-    first_grade: int = 1
-    last_grade: int = 12
-
-    def name(self, language: str) -> str:
-        return self.mn if language == "mn" else self.en
-
-    def taught_in(self, grade: int) -> bool:
-        return self.first_grade <= grade <= self.last_grade
-
-
-SUBJECTS: tuple[Subject, ...] = (
-    Subject("mongolian", "Mongolian language", "Монгол хэл", "Өө", "#EF6C57"),
-    Subject("math", "Mathematics", "Математик", "1+2", "#4F7CFF"),
-    Subject("environment", "Human and environment", "Хүн ба орчин", "☀", "#3DB67B", 1, 3),
-    Subject("nature", "Human and nature", "Хүн ба байгаль", "☀", "#3DB67B", 4, 5),
-    Subject("society", "Human and society", "Хүн ба нийгэм", "☺", "#F2A93B", 4, 5),
-    Subject("english", "English", "Англи хэл", "Ab", "#9B6CF0", 3, 12),
-    Subject("literature", "Literature", "Уран зохиол", "✎", "#E85D9A", 6, 12),
-    Subject("physics", "Physics", "Физик", "⚛", "#2BA3C9", 6, 12),
-    Subject("chemistry", "Chemistry", "Хими", "⚗", "#E0843A", 7, 12),
-    Subject("biology", "Biology", "Биологи", "✿", "#4CAF50", 6, 12),
-    Subject("geography", "Geography", "Газарзүй", "⊕", "#1E9E8F", 6, 12),
-    Subject("history", "History", "Түүх", "♜", "#B0703C", 6, 12),
-    Subject("social", "Social studies", "Нийгмийн ухаан", "⚖", "#7A6FD0", 6, 12),
-    Subject("informatics", "Informatics", "Мэдээлэл зүй", "⌨", "#5A6B82", 6, 12),
+from tutor_desktop.core.subjects import (
+    SUBJECTS,
+    Subject,
+    subject_by_id,
+    subjects_for_grade,
 )
 
+# id -> (a glyph the bundled DejaVu Sans font has, drawn on the tile; tile colour)
+LOOKS: dict[str, tuple[str, str]] = {
+    "mongolian": ("Өө", "#EF6C57"),
+    "math": ("1+2", "#4F7CFF"),
+    "environment": ("☀", "#3DB67B"),
+    "nature": ("☀", "#3DB67B"),
+    "society": ("☺", "#F2A93B"),
+    "english": ("Ab", "#9B6CF0"),
+    "literature": ("✎", "#E85D9A"),
+    "physics": ("⚛", "#2BA3C9"),
+    "chemistry": ("⚗", "#E0843A"),
+    "biology": ("✿", "#4CAF50"),
+    "geography": ("⊕", "#1E9E8F"),
+    "history": ("♜", "#B0703C"),
+    "social": ("⚖", "#7A6FD0"),
+    "informatics": ("⌨", "#5A6B82"),
+}
+DEFAULT_LOOK = ("✦", "#5A6B82")  # a subject added later, before it has its own look
 
-def subjects_for_grade(grade: int | None) -> list[Subject]:
-    """The subjects of ``grade`` (every subject when the grade is unknown)."""
-    if grade is None:
-        return list(SUBJECTS)
-    return [s for s in SUBJECTS if s.taught_in(grade)]
+
+def symbol(subject: Subject) -> str:
+    return LOOKS.get(subject.id, DEFAULT_LOOK)[0]
 
 
-def subject_by_id(subject_id: str) -> Subject | None:
-    return next((s for s in SUBJECTS if s.id == subject_id), None)
+def color(subject: Subject) -> str:
+    return LOOKS.get(subject.id, DEFAULT_LOOK)[1]
+
+
+__all__ = ["LOOKS", "SUBJECTS", "Subject", "color", "subject_by_id", "subjects_for_grade",
+           "symbol"]

@@ -10,7 +10,7 @@ from tutor_desktop.core.library.service import (
     PageInfo,
     RenderedPage,
 )
-from tutor_desktop.core.library.subjects import canonical_subject
+from tutor_desktop.core.subjects import canonical_subject
 
 __all__ = [
     "Book",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor_desktop.core.library.errors import LibraryError
-from tutor_desktop.core.library.subjects import canonical_subject
+from tutor_desktop.core.subjects import canonical_subject
 
 LANGUAGES = ("mn", "en")
 _FIELDS = ("title", "grade", "subject", "language")

@@ -26,10 +26,10 @@ from typing import Any
 
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
-from tutor_desktop.core.library.subjects import canonical_subject
 from tutor_desktop.core.retrieval.types import Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex
 from tutor_desktop.core.storage import Database
+from tutor_desktop.core.subjects import canonical_subject
 
 RRF_K = 60
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from tutor_desktop.core.paths import resources_dir
+from tutor_desktop.core.subjects import subject_key, subject_name
 
 LANGUAGES = ("mn", "en")
 MODES = ("socratic", "explain")
@@ -45,10 +45,6 @@ def fill(template: str, **values: object) -> str:
     return _PLACEHOLDER.sub(repl, template)
 
 
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
 class PromptLibrary:
     """Reads prompt files once and assembles system prompts and turn wrappers."""
 
@@ -68,37 +64,6 @@ class PromptLibrary:
         with path.open("rb") as handle:
             return {k: str(v) for k, v in tomllib.load(handle).items()}
 
-    @lru_cache(maxsize=1)  # noqa: B019
-    def _subjects(self) -> dict[str, dict[str, object]]:
-        path = self.folder / "subjects.toml"
-        if not path.is_file():
-            return {}
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-
-    def subject_key(self, subject: str) -> str | None:
-        """``"Математик"`` or ``"math"`` -> ``"math"`` (None when the subject is not known)."""
-        norm = _norm(subject)
-        if not norm:
-            return None
-        subjects = self._subjects()
-        if norm in subjects:
-            return norm
-        aliases = {_norm(str(alias)): key for key, spec in subjects.items()
-                   for alias in (*spec.get("aliases", ()), spec.get("en", ""),  # type: ignore[misc]
-                                 spec.get("mn", ""))}
-        if norm in aliases:
-            return aliases[norm]
-        return next((key for alias, key in aliases.items() if alias and norm.startswith(alias)),
-                    None)
-
-    def subject_name(self, subject: str, language: str) -> str:
-        """The subject as the prompt names it in ``language`` (as given when not known)."""
-        key = self.subject_key(subject)
-        if key is None:
-            return subject.strip()
-        return str(self._subjects()[key].get(language) or subject).strip()
-
     def system_prompt(self, mode: str, language: str, grade: int | None, subject: str) -> str:
         """The full system prompt for one conversation (stable across its turns)."""
         lang = language if language in LANGUAGES else "en"
@@ -111,8 +76,8 @@ class PromptLibrary:
         grade_of = (fill(words["grade_of"], grade=grade) if grade is not None
                     else words["grade_unknown"])
         parts = [fill(body, grade=grade if grade is not None else "", grade_of=grade_of,
-                      subject=self.subject_name(subject, lang) or words["subject_any"])]
-        key = self.subject_key(subject)
+                      subject=subject_name(subject, lang) or words["subject_any"])]
+        key = subject_key(subject)
         if key:
             notes = self._read(f"subject.{key}.{lang}.md")
             if notes:

@@ -2,7 +2,7 @@
 
 The tutor engineer provides ``tutor_desktop.ui.chat_view.make_chat_page(services,
 session, subject, grade, parent) -> QWidget`` (``subject`` is a
-:mod:`tutor_desktop.ui.subjects` id such as ``"math"``). If that widget has a
+:mod:`tutor_desktop.core.subjects` id such as ``"math"``). If that widget has a
 ``shutdown()`` method it is called before the widget is deleted (sign-out,
 inactivity, back to the subjects), so it can stop a running answer.
 """
@@ -18,8 +18,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.subjects import subject_by_id
 from tutor_desktop.ui.i18n import current_language
-from tutor_desktop.ui.subjects import subject_by_id
 from tutor_desktop.ui.widgets import Page, button, label
 
 if TYPE_CHECKING:

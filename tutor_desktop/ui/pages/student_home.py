@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.ui.i18n import current_language
-from tutor_desktop.ui.subjects import Subject, subjects_for_grade
+from tutor_desktop.ui.subjects import Subject, color, subjects_for_grade, symbol
 from tutor_desktop.ui.widgets import Page, TileButton, TileGrid, label, mascot
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class StudentHomePage(Page):
         self.subjects = subjects_for_grade(self.grade) if session is not None else []
         tiles: list[QPushButton] = []
         for subject in self.subjects:
-            tile = TileButton(subject.name(current_language()), subject.color, subject.symbol,
+            tile = TileButton(subject.name(current_language()), color(subject), symbol(subject),
                               vertical=True, size=QSize(180, 128))
             tile.setObjectName(f"subject:{subject.id}")
             tile.clicked.connect(lambda _=False, s=subject.id: self.subject_chosen.emit(s))
