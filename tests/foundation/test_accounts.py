@@ -62,12 +62,30 @@ def test_five_wrong_pins_lock_the_account_for_five_minutes(services, school) -> 
         accounts.sign_in_student(school.anu.id, "9999")
 
 
-def test_staff_lockout_and_wrong_password(services, school) -> None:
-    with pytest.raises(TutorError, match="Wrong name or password"):
+def test_a_wrong_staff_password_and_an_unknown_name_read_alike(services, school) -> None:
+    with pytest.raises(TutorError, match="Wrong name or password") as wrong:
         services.accounts.sign_in_staff("bat", "nope-nope")
-    with pytest.raises(TutorError, match="Wrong name or password"):
+    with pytest.raises(TutorError, match="Wrong name or password") as unknown:
         services.accounts.sign_in_staff("nobody", "whatever-1")
+    # Same message id: the screen does not tell which staff names exist.
+    assert wrong.value.message_id == unknown.value.message_id == "wrong_password"
     assert services.accounts.sign_in_staff("BAT", "teacher-pass-1").user.role is Role.TEACHER
+
+
+def test_five_wrong_staff_passwords_lock_the_account_for_five_minutes(services, school) -> None:
+    now = [datetime(2026, 11, 22, 9, 0, tzinfo=UTC)]
+    accounts = AccountService(services.db, wall_clock=lambda: now[0])
+    for _ in range(5):
+        with pytest.raises(TutorError) as info:
+            accounts.sign_in_staff("bat", "guess-guess")
+    assert info.value.message_id == "account_locked"
+    now[0] += timedelta(minutes=4)
+    with pytest.raises(TutorError) as info:  # even the right password, while locked
+        accounts.sign_in_staff("bat", "teacher-pass-1")
+    assert info.value.message_id == "account_locked"
+    assert accounts.sign_in_staff("admin", "admin-pass-1").user.role is Role.ADMIN  # others fine
+    now[0] += timedelta(minutes=1, seconds=1)
+    assert accounts.sign_in_staff("bat", "teacher-pass-1").user.role is Role.TEACHER
 
 
 def test_inactivity_signs_the_student_out(services, school) -> None:
@@ -106,8 +124,9 @@ def test_roster_csv_import_is_all_or_nothing(services, school) -> None:
 def test_teacher_resets_a_pin_and_unlocks(services, school) -> None:
     accounts = services.accounts
     for _ in range(5):
-        with pytest.raises(TutorError):
+        with pytest.raises(TutorError) as info:
             accounts.sign_in_student(school.anu.id, "0000")
+    assert info.value.message_id == "account_locked"
     accounts.reset_pin(school.teacher_session, school.anu.id, "2468")
     assert accounts.sign_in_student(school.anu.id, "2468").user.id == school.anu.id
 
