@@ -154,10 +154,16 @@ def _svg_to_image(svg: str) -> QImage | None:
 
 
 def markdown_to_html(text: str, maths: MathRenderer) -> str:
-    """One message as HTML: Qt's Markdown, with each formula replaced by its picture."""
+    """One message as HTML: Qt's Markdown, with each formula replaced by its picture.
+
+    Raw HTML in the text is shown as text, never interpreted: a model's reply (or
+    a student's question) must not be able to draw a red "system notice" or a fake
+    PIN prompt inside the chat.
+    """
     source, spans = extract_math(text)
     document = QTextDocument()
-    document.setMarkdown(source)
+    features = QTextDocument.MarkdownFeature
+    document.setMarkdown(source, features.MarkdownDialectGitHub | features.MarkdownNoHTML)
     match = _BODY.search(document.toHtml())
     body = match.group(1) if match else html.escape(text)
     for index, span in enumerate(spans):

@@ -32,8 +32,16 @@ class BookMeta:
     language: str
 
 
+#: In a plan entry, the error that makes this one file fail (a broken sidecar):
+#: :func:`validate_meta` raises it, so the importer reports it and goes on.
+PLAN_ERROR = "__error__"
+
+
 def validate_meta(values: dict[str, Any], file: Path) -> BookMeta:
     """Complete, checked metadata; the title defaults to the file name."""
+    planned_error = values.get(PLAN_ERROR)
+    if isinstance(planned_error, LibraryError):
+        raise planned_error
     name = file.name
     grade_raw = values.get("grade")
     try:
@@ -54,8 +62,15 @@ def validate_meta(values: dict[str, Any], file: Path) -> BookMeta:
     return BookMeta(title=title, grade=grade, subject=subject, language=language)
 
 
+#: Metadata is a handful of short fields; a bigger file is a mistake or an attack.
+MAX_SIDECAR_BYTES = 256 * 1024
+
+
 def _read_mapping(path: Path) -> dict[str, Any]:
     try:
+        if path.stat().st_size > MAX_SIDECAR_BYTES:
+            raise LibraryError("library_bad_metadata", file=path.name,
+                               reason=f"larger than {MAX_SIDECAR_BYTES // 1024} KiB")
         if path.suffix == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
         else:
@@ -63,6 +78,9 @@ def _read_mapping(path: Path) -> dict[str, Any]:
                 data = tomllib.load(handle)
     except (OSError, ValueError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
         raise LibraryError("library_bad_metadata", file=path.name, reason=str(exc)) from exc
+    except RecursionError:  # e.g. 100,000 nested [[[...]]]: json gives up, and so do we
+        raise LibraryError("library_bad_metadata", file=path.name,
+                           reason="nested too deeply") from None
     if not isinstance(data, dict):
         raise LibraryError("library_bad_metadata", file=path.name, reason="not a table")
     return data
@@ -109,17 +127,24 @@ def plan_imports(paths: list[Path], overrides: dict[str, Any]) -> list[tuple[Pat
     for path in paths:
         if path.is_dir():
             for pdf in sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf"):
-                defaults, entries = folder_metadata(pdf.parent)
-                merged = {**base, **defaults, **entries.get(pdf.name, {}), **sidecar_for(pdf)}
+                try:
+                    defaults, entries = folder_metadata(pdf.parent)
+                    merged = {**base, **defaults, **entries.get(pdf.name, {}),
+                              **sidecar_for(pdf)}
+                except LibraryError as error:  # this book fails; the batch goes on
+                    merged = {PLAN_ERROR: error}
                 plan.append((pdf, merged))
         else:
             merged = {**base}
-            if path.parent.is_dir():
-                defaults, entries = folder_metadata(path.parent)
-                merged.update(defaults)
-                merged.update(entries.get(path.name, {}))
-            if path.exists():
-                merged.update(sidecar_for(path))
-            merged.update(base)
+            try:
+                if path.parent.is_dir():
+                    defaults, entries = folder_metadata(path.parent)
+                    merged.update(defaults)
+                    merged.update(entries.get(path.name, {}))
+                if path.exists():
+                    merged.update(sidecar_for(path))
+                merged.update(base)
+            except LibraryError as error:
+                merged = {PLAN_ERROR: error}
             plan.append((path, merged))
     return plan

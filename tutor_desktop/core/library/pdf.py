@@ -74,11 +74,24 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
                            reason=str(exc).rstrip(". ")) from exc
 
 
+#: A school textbook has a few hundred pages; the largest reference manuals ~2,500.
+#: Beyond this a file is refused with a clear message instead of hours of work.
+MAX_PAGES = 5000
+
+
+def _check_pages(document, path: Path) -> int:  # type: ignore[no-untyped-def]
+    count = len(document)
+    if count > MAX_PAGES:
+        raise LibraryError("library_too_many_pages", file=path.name, pages=count,
+                           limit=MAX_PAGES)
+    return count
+
+
 def page_count(path: Path) -> int:
     check_file(path)
     document = _open(path)
     try:
-        return len(document)
+        return _check_pages(document, path)
     finally:
         document.close()
 
@@ -152,7 +165,7 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
     check_file(path)
     document = _open(path)
     try:
-        total = len(document)
+        total = _check_pages(document, path)
         if total == 0:
             raise LibraryError("library_corrupt", file=path.name, reason="no pages")
         raw_pages: list[list[_Line]] = []

@@ -621,7 +621,7 @@ class Library:
                 if not 1 <= page <= len(document):
                     return None
                 pdf_page = document[page - 1]
-                scale = width_px / max(1.0, pdf_page.get_width())
+                scale = render_scale(pdf_page.get_width(), pdf_page.get_height(), width_px)
                 bitmap = pdf_page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
                 rendered = RenderedPage(bitmap.width, bitmap.height, bitmap.stride,
                                         bytes(bitmap.buffer))
@@ -631,6 +631,22 @@ class Library:
                 document.close()
         except Exception:  # a damaged file must not break the viewer: text is still shown
             return None
+
+
+#: The page viewer never renders more than this many pixels (~32 MB as BGRx). An A4
+#: page at 900 px wide is ~1.2 million; a 100 x 14,400 pt page at page width would be
+#: 117 million (~930 MB with the copy) and stop a lab PC.
+MAX_RENDER_PIXELS = 8_000_000
+
+
+def render_scale(width_pt: float, height_pt: float, width_px: int) -> float:
+    """Scale to ``width_px`` wide, reduced so the image stays under the pixel cap."""
+    width_pt, height_pt = max(1.0, width_pt), max(1.0, height_pt)
+    scale = width_px / width_pt
+    if width_pt * height_pt * scale * scale > MAX_RENDER_PIXELS:
+        # 1 % below the cap: the renderer rounds both sides up to whole pixels.
+        scale = 0.99 * (MAX_RENDER_PIXELS / (width_pt * height_pt)) ** 0.5
+    return scale
 
 
 class _Retry(Exception):
