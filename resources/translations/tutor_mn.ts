@@ -635,6 +635,10 @@
         <translation>Сурагчид ПИН кодгүй нэвтэрч болно</translation>
     </message>
     <message>
+        <source>Warning: without a PIN, anyone at this computer can sign in as these students and read their conversations.</source>
+        <translation>Анхааруулга: ПИН кодгүй бол энэ компьютер дээр хэн ч эдгээр сурагчийн нэрээр нэвтэрч, тэдний яриаг уншиж чадна.</translation>
+    </message>
+    <message>
         <source>Questions per student per day</source>
         <translation>Нэг сурагчийн өдөрт асуух асуултын тоо</translation>
     </message>

@@ -6,7 +6,11 @@ Precedence, lowest first:
 2. the machine-wide ``tutor.toml`` placed next to the installed app by IT staff, then
    on Linux ``/etc/tutor-desktop/tutor.toml`` (see :func:`paths.machine_config_files`);
 3. the user config file (``config.toml`` in the config folder);
-4. environment variables ``TUTOR_*``.
+4. environment variables ``TUTOR_*``;
+5. on top of all: values IT put under ``[locked]`` in a machine-wide file. A user
+   config or a ``TUTOR_*`` variable can be written by anyone at the PC's shared
+   account; the machine-wide files only by an OS administrator, so a school can pin
+   e.g. ``routing_policy = "local-only"`` or its remote providers for good.
 
 Secrets never live here: API keys and sync tokens go to :mod:`secrets_store`.
 """
@@ -57,6 +61,9 @@ class Config:
     # Cut off a model that recites its instructions or loops (see core/llm/echo_guard.py).
     echo_guard: bool = True
     sources: tuple[str, ...] = field(default=(), compare=False)
+    #: Settings IT fixed under ``[locked]`` in a machine-wide file: no user config,
+    #: ``TUTOR_*`` variable or in-app setting may change them.
+    locked: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 _ENV = {
@@ -93,7 +100,7 @@ def _apply(config: Config, values: dict[str, Any], source: str) -> Config:
     for key, raw in values.items():
         if key == "remote_providers":
             changes[key] = _providers(raw, source)
-        elif key in known and key != "sources":
+        elif key in known and key not in ("sources", "locked"):
             changes[key] = _coerce(key, raw, getattr(config, key))
     return replace(config, **changes, sources=(*config.sources, source))
 
@@ -170,9 +177,12 @@ def load_config(
     config = Config()
     machine_files = ([machine_dir / MACHINE_CONFIG_NAME] if machine_dir is not None
                      else machine_config_files())
+    locked: dict[str, Any] = {}
     for machine_file in machine_files:
         if machine_file.is_file():
-            config = _apply(config, _read_toml(machine_file), str(machine_file))
+            values = _read_toml(machine_file)
+            locked.update(_locked_table(values.pop("locked", {}), machine_file))
+            config = _apply(config, values, str(machine_file))
     if user_config_file and user_config_file.is_file():
         config = _apply(config, _read_toml(user_config_file), str(user_config_file))
     overrides = {attr: env[var] for var, attr in _ENV.items() if env.get(var)}
@@ -186,4 +196,19 @@ def load_config(
             key_name="env",
         )
         config = replace(config, remote_providers=(single,))
+    if locked:
+        # IT's locked values go on top of every other layer, whatever those said.
+        config = _apply(config, locked, "[locked]")
+        config = replace(config, locked=frozenset(locked))
     return validate(config)
+
+
+def _locked_table(raw: Any, source: Path) -> dict[str, Any]:
+    """The ``[locked]`` table of a machine-wide file (only IT can write those)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [locked] must be a table of settings")
+    known = {f.name for f in fields(Config)} - {"sources", "locked"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{source}: [locked] names unknown settings: {', '.join(unknown)}")
+    return dict(raw)

@@ -542,9 +542,14 @@ def _language_of(messages: Sequence[ChatMessage]) -> str:
 
 # --- policy setting -------------------------------------------------------------------
 def effective_policy(config: Config, db: Any) -> str:
-    """The teacher's/admin's choice from settings, else the installation's config."""
+    """The teacher's/admin's choice from settings, else the installation's config.
+
+    A policy IT locked in the machine-wide file wins over the in-app setting.
+    """
     from tutor_desktop.core.storage.settings import get_setting
 
+    if "routing_policy" in config.locked:
+        return config.routing_policy
     value = get_setting(db, POLICY_SETTING, None)
     return value if value in ROUTING_POLICIES else config.routing_policy
 

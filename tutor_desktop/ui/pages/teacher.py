@@ -168,6 +168,14 @@ class TeacherPage(Page):
         self.settings_title = label("section", align=Qt.AlignmentFlag.AlignLeft)
         self.allow_no_pin = QCheckBox()
         self.allow_no_pin.setObjectName("allowNoPin")
+        # Without a PIN anyone at the shared PC can open these students' histories:
+        # say so wherever the choice is made (issue 16).
+        self.no_pin_warning = QLabel()
+        self.no_pin_warning.setObjectName("noPinWarning")
+        self.no_pin_warning.setWordWrap(True)
+        self.no_pin_warning.setStyleSheet("color: #9A3412;")
+        self.no_pin_warning.setVisible(False)
+        self.allow_no_pin.toggled.connect(self.no_pin_warning.setVisible)
         limit_row = QHBoxLayout()
         self.limit_label = QLabel()
         self.limit_label.setWordWrap(True)
@@ -181,6 +189,7 @@ class TeacherPage(Page):
         self.save_settings_button.clicked.connect(self.save_class_settings)
         settings.addWidget(self.settings_title)
         settings.addWidget(self.allow_no_pin)
+        settings.addWidget(self.no_pin_warning)
         settings.addLayout(limit_row)
         settings.addWidget(self.save_settings_button)
         right.addWidget(settings_card)
@@ -314,6 +323,9 @@ class TeacherPage(Page):
         self.reset_button.setText(self.tr("Reset PIN"))
         self.settings_title.setText(self.tr("Class settings"))
         self.allow_no_pin.setText(self.tr("Students may sign in without a PIN"))
+        self.no_pin_warning.setText(self.tr(
+            "Warning: without a PIN, anyone at this computer can sign in as these students "
+            "and read their conversations."))
         self.limit_label.setText(self.tr("Questions per student per day"))
         self.save_settings_button.setText(self.tr("Save settings"))
         self.new_class_title.setText(self.tr("New class"))
@@ -432,6 +444,7 @@ class TeacherPage(Page):
         if school_class is not None:
             self.allow_no_pin.setChecked(school_class.allow_no_pin)
             self.daily_limit.setValue(school_class.daily_message_limit)
+        self.no_pin_warning.setVisible(school_class is not None and self.allow_no_pin.isChecked())
         self.refresh_students()
 
     def refresh_students(self) -> None:

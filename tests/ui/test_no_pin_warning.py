@@ -1,0 +1,28 @@
+"""Teachers are told that a class without PINs is open to anyone at the PC (issue 16)."""
+
+from __future__ import annotations
+
+from ui_helpers import click
+
+
+def test_teacher_sees_a_warning_for_classes_without_pin(qtbot, make_window, services,  # type: ignore[no-untyped-def]
+                                                        school):
+    window = make_window("en")
+    page = window.sign_in_page
+    click(qtbot, page.staff_link)
+    qtbot.keyClicks(page.username, "admin")
+    qtbot.keyClicks(page.password, "admin-pass-1")
+    click(qtbot, page.staff_button)
+    qtbot.waitUntil(lambda: window.current_page() is window.teacher_page, timeout=10_000)
+    teacher = window.teacher_page
+    combo = teacher.class_combo
+    names = [combo.itemText(i) for i in range(combo.count())]
+
+    combo.setCurrentIndex(names.index("2A (grade 2)"))  # students sign in without PIN
+    qtbot.waitUntil(lambda: teacher.no_pin_warning.isVisible(), timeout=5_000)
+    assert "anyone at this computer" in teacher.no_pin_warning.text()
+
+    combo.setCurrentIndex(names.index("7A (grade 7)"))  # PINs required: no warning
+    qtbot.waitUntil(lambda: not teacher.no_pin_warning.isVisible(), timeout=5_000)
+    teacher.allow_no_pin.setChecked(True)  # the warning comes before the choice is saved
+    assert teacher.no_pin_warning.isVisible()
