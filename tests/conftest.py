@@ -18,6 +18,20 @@ for _var in list(os.environ):
         del os.environ[_var]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_program_models_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ``models/`` folder next to the program is an empty one for every test.
+
+    Otherwise "no model" and "model installed" would depend on whether ``make test`` ran
+    ``tutor models install-default`` into the checkout first. Tests that need a model link
+    one into their data folder. Set in the environment, so ``tutor`` subprocesses see it.
+    """
+    folder = tmp_path_factory.mktemp("program-models")
+    os.environ["TUTOR_SHIPPED_MODELS_DIR"] = str(folder)
+    yield folder
+    os.environ.pop("TUTOR_SHIPPED_MODELS_DIR", None)
+
+
 #: scrypt at the app's real cost (N=2^17, 128 MiB) takes ~0.3-0.5 s per hash; the
 #: fixtures below create several users per test. Tests use a cheap cost unless
 #: they pass ``hash_cost=ScryptCost()`` (tests/foundation/test_sign_in_hardening.py

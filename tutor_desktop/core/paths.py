@@ -115,12 +115,20 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
 
     When a data folder is given explicitly the config lives inside it too, so a
     test or a portable install never touches the real user's config.
+
+    ``TUTOR_SHIPPED_MODELS_DIR`` stands in for the ``models/`` folder next to the
+    program: a portable install keeps its models elsewhere, and the test suite
+    points it at an empty folder so that "no model" and "model installed" never
+    depend on what ``tutor models install-default`` left in the checkout.
     """
+    shipped_env = os.environ.get("TUTOR_SHIPPED_MODELS_DIR")
+    shipped = Path(shipped_env).expanduser().resolve() if shipped_env else None
     chosen = data_dir or os.environ.get("TUTOR_HOME")
     if chosen:
         root = Path(chosen).expanduser().resolve()
-        return AppPaths(data_dir=root, config_dir=root)
+        return AppPaths(data_dir=root, config_dir=root, shipped_models_dir=shipped)
     return AppPaths(
         data_dir=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
         config_dir=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
+        shipped_models_dir=shipped,
     )

@@ -28,7 +28,7 @@ from tutor_desktop.core.llm.discovery import ScanResult, scan_models
 from tutor_desktop.core.llm.manager import ModelManager, corrupt_notice
 from tutor_desktop.core.llm.manifest import find_entry, load_manifest
 from tutor_desktop.core.llm.model_pack import Progress, export_pack, import_pack
-from tutor_desktop.core.paths import install_dir, resolve_paths
+from tutor_desktop.core.paths import resolve_paths
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -97,7 +97,7 @@ def install_default(args: argparse.Namespace) -> int:
     if args.to:
         target_dir = Path(args.to)
     else:
-        target_dir = install_dir() / "models"
+        target_dir = resolve_paths(args.data_dir).install_models_dir
         if not _writable(target_dir):
             target_dir = resolve_paths(args.data_dir).user_models_dir
     target = target_dir / package.MODEL_NAME
@@ -234,7 +234,7 @@ def _import_target(args: argparse.Namespace, services: Services) -> Path:
     """Where imported models go: one folder every user of this PC reads, if writable."""
     if args.to:
         return Path(args.to)
-    for folder in (services.config.models_dir, install_dir() / "models"):
+    for folder in (services.config.models_dir, services.paths.install_models_dir):
         if folder and _writable(Path(folder)):
             return Path(folder)
     return services.paths.user_models_dir
