@@ -48,6 +48,7 @@ from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.speech.doctor_checks import speech_checks
 from tutor_desktop.core.storage import Database
+from tutor_desktop.core.sync.identity import check_identity
 from tutor_desktop.core.tutor import TutorService
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,9 @@ def build_services(data_dir: str | Path | None = None) -> Services:
 
 
 def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
+    # Sync (issue 10): a database copied from another PC takes a new device id here,
+    # before anything is written, so two PCs never share one sequence.
+    check_identity(db)
     secrets = open_secret_store(paths.secrets_file)
     accounts = AccountService(db, idle_minutes=config.inactivity_minutes)
     # A finished tutor answer records the question's topic in its own transaction.

@@ -15,7 +15,8 @@ import sys
 from tutor_desktop.core.storage import Database, new_id, utc_now
 db = Database(sys.argv[1])
 with db.write() as conn:
-    conn.execute("INSERT INTO schools VALUES ('s', 'School', ?, ?)", (utc_now(), utc_now()))
+    conn.execute("INSERT INTO schools (id, name, created_at, updated_at) "
+                 "VALUES ('s', 'School', ?, ?)", (utc_now(), utc_now()))
     conn.execute("INSERT INTO users (id, school_id, role, display_name, created_at, updated_at) "
                  "VALUES ('u', 's', 'student', 'Kid', ?, ?)", (utc_now(), utc_now()))
     conn.execute("INSERT INTO conversations (id, user_id, created_at, updated_at) "

@@ -54,7 +54,7 @@ def test_questions_and_answers_reach_the_sync_queue(
     conv = tutor.start_conversation(student, subject="math")
     reply = tutor.ask(student, conv.id, "5 + 5 хэд вэ?", max_tokens=8)
     rows = services.db.query("SELECT entity, entity_id, payload FROM sync_outbox "
-                             "WHERE entity = 'message' ORDER BY seq")
+                             "WHERE entity = 'messages' ORDER BY seq")
     roles = [json.loads(r["payload"])["role"] for r in rows]
     assert roles == ["user", "assistant"]
     assert rows[1]["entity_id"] == reply.message_id

@@ -27,7 +27,8 @@ from tutor_desktop.core.accounts.session import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.privacy.os_admin import is_os_admin
 from tutor_desktop.core.storage import Database, new_id, utc_now
-from tutor_desktop.core.storage.outbox import enqueue
+from tutor_desktop.core.storage.connection import Connection
+from tutor_desktop.core.sync.outbox import record_change
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -92,7 +93,8 @@ class AccountService:
         now = utc_now()
         school_id, admin_id = new_id(), new_id()
         with self.db.write() as conn:
-            conn.execute("INSERT INTO schools VALUES (?,?,?,?)", (school_id, school_name, now, now))
+            conn.execute("INSERT INTO schools (id, name, created_at, updated_at) VALUES (?,?,?,?)",
+                         (school_id, school_name, now, now))
             conn.execute(
                 "INSERT INTO users (id, school_id, role, display_name, username, secret_hash, "
                 "language, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -104,7 +106,8 @@ class AccountService:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (f'"{language}"', now),
             )
-            enqueue(conn, "school", school_id, {"name": school_name})
+            record_change(conn, "schools", school_id)
+            record_change(conn, "users", admin_id)
         return self.get_user(admin_id)
 
     # -- lookups -----------------------------------------------------------
@@ -181,10 +184,9 @@ class AccountService:
                 "INSERT INTO classes VALUES (?,?,?,?,?,?,?,?)",
                 (class_id, self.school_id(), name, grade, int(allow_no_pin), daily_message_limit,
                  now, now))
+            record_change(conn, "classes", class_id)
             if session.user.role is Role.TEACHER:
-                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)",
-                             (session.user.id, class_id))
-            enqueue(conn, "class", class_id, {"name": name, "grade": grade})
+                _link_teacher(conn, session.user.id, class_id)
         return self.get_class(class_id)
 
     def update_class(self, session: Session, class_id: str, *, allow_no_pin: bool | None = None,
@@ -198,6 +200,7 @@ class AccountService:
                 (int(current.allow_no_pin if allow_no_pin is None else allow_no_pin),
                  current.daily_message_limit if daily_message_limit is None
                  else max(0, daily_message_limit), utc_now(), class_id))
+            record_change(conn, "classes", class_id)
         return self.get_class(class_id)
 
     def create_teacher(self, session: Session, username: str, display_name: str, password: str,
@@ -211,8 +214,9 @@ class AccountService:
                 "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
                 (user_id, self.school_id(), role.value, display_name, username.strip().lower(),
                  hash_secret(password, self.hash_cost), now, now))
+            record_change(conn, "users", user_id)
             for class_id in class_ids:
-                conn.execute("INSERT INTO teacher_classes VALUES (?, ?)", (user_id, class_id))
+                _link_teacher(conn, user_id, class_id)
         return self.get_user(user_id)
 
     def list_staff(self, session: Session) -> list[StaffMember]:
@@ -234,8 +238,7 @@ class AccountService:
     def assign_teacher(self, session: Session, teacher_id: str, class_id: str) -> None:
         self._require_admin(session)
         with self.db.write() as conn:
-            conn.execute("INSERT OR IGNORE INTO teacher_classes VALUES (?, ?)",
-                         (teacher_id, class_id))
+            _link_teacher(conn, teacher_id, class_id)
 
     # -- students ----------------------------------------------------------
     def create_student(self, session: Session, class_id: str, display_name: str,
@@ -261,8 +264,7 @@ class AccountService:
             "INSERT INTO users (id, school_id, role, display_name, class_id, secret_hash, "
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
             (user_id, self.school_id(), "student", name, class_id, secret, now, now))
-        enqueue(conn, "user", user_id, {"display_name": name, "class_id": class_id,
-                                        "role": "student"})
+        record_change(conn, "users", user_id)
         return user_id
 
     def import_roster(self, session: Session, class_id: str, csv_text: str) -> list[User]:
@@ -310,6 +312,7 @@ class AccountService:
                 "UPDATE users SET secret_hash = ?, failed_attempts = 0, locked_until = NULL, "
                 "updated_at = ? WHERE id = ?",
                 (hash_secret(new_pin, self.hash_cost) if new_pin else None, utc_now(), student_id))
+            record_change(conn, "users", student_id)
 
     # -- sign-in -----------------------------------------------------------
     def sign_in_staff(self, username: str, password: str, *, source: str | None = None) -> Session:
@@ -340,6 +343,7 @@ class AccountService:
                          (name, where))
             if new_hash:
                 conn.execute("UPDATE users SET secret_hash = ? WHERE id = ?", (new_hash, row["id"]))
+                record_change(conn, "users", str(row["id"]))  # the stronger hash syncs too
         return Session(User.from_row(row), self.idle_minutes * 60 * TEACHER_IDLE_FACTOR,
                        clock=self._idle_clock)
 
@@ -383,6 +387,8 @@ class AccountService:
                 conn.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, "
                              "secret_hash = COALESCE(?, secret_hash) WHERE id = ?",
                              (new_hash, user_id))
+                if new_hash:  # the stronger hash syncs too
+                    record_change(conn, "users", user_id)
             return
         if lock:
             raise TutorError("account_locked", until=_local_hhmm(lock))
@@ -441,6 +447,7 @@ class AccountService:
             conn.execute("UPDATE users SET secret_hash = ?, failed_attempts = 0, "
                          "locked_until = NULL, active = 1, updated_at = ? WHERE id = ?",
                          (new_hash, utc_now(), row["id"]))
+            record_change(conn, "users", str(row["id"]))
             conn.execute("DELETE FROM sign_in_throttle WHERE username = ?", (name,))
         return self.get_user(str(row["id"]))
 
@@ -451,6 +458,19 @@ def local_source() -> str:
         return "os:" + getpass.getuser()
     except (KeyError, OSError):  # no passwd entry / no login name
         return "os:?"
+
+
+def _link_teacher(conn: Connection, teacher_id: str, class_id: str) -> None:
+    """Link a teacher to a class (once) and queue the link."""
+    now = utc_now()
+    cursor = conn.execute(
+        "INSERT INTO teacher_classes (id, teacher_id, class_id, created_at, updated_at) "
+        "VALUES (?,?,?,?,?) ON CONFLICT(teacher_id, class_id) DO NOTHING",
+        (new_id(), teacher_id, class_id, now, now))
+    if cursor.rowcount:
+        row = conn.execute("SELECT id FROM teacher_classes WHERE teacher_id = ? AND class_id = ?",
+                           (teacher_id, class_id)).fetchone()
+        record_change(conn, "teacher_classes", str(row[0]))
 
 
 def _local_hhmm(iso: str) -> str:

@@ -20,7 +20,7 @@ from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
-from tutor_desktop.core.storage.outbox import enqueue
+from tutor_desktop.core.sync.outbox import record_change, record_delete
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,7 @@ class ConversationStore:
             conn.execute(
                 "INSERT INTO conversations VALUES (?,?,?,?,?,?,?,?,?)",
                 (conv_id, session.user.id, title, subject, grade, language, mode, now, now))
-            enqueue(conn, "conversation", conv_id,
-                    {"user_id": session.user.id, "subject": subject, "grade": grade})
+            record_change(conn, "conversations", conv_id)
         return self.get(session, conv_id)
 
     def get(self, session: Session, conversation_id: str) -> Conversation:
@@ -116,13 +115,13 @@ class ConversationStore:
         with self.db.write() as conn:
             conn.execute("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
                          (title, utc_now(), conversation_id))
-            enqueue(conn, "conversation", conversation_id, {"title": title})
+            record_change(conn, "conversations", conversation_id)
 
     def delete(self, session: Session, conversation_id: str) -> None:
         self._require_own(session, conversation_id)
         with self.db.write() as conn:
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-            enqueue(conn, "conversation", conversation_id, {}, op="delete")
+            record_delete(conn, "conversations", conversation_id)
 
     # -- messages ----------------------------------------------------------
     def messages(self, session: Session, conversation_id: str) -> list[Message]:
@@ -148,9 +147,7 @@ class ConversationStore:
             conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
                          (now, conversation_id))
             if status != "partial":  # a streamed answer is queued when it completes
-                enqueue(conn, "message", msg_id, {
-                    "conversation_id": conversation_id, "role": role, "content": content,
-                    "status": status, "backend": backend, "model": model})
+                record_change(conn, "messages", msg_id)
                 self._notify(conn, msg_id)
         return self._message(msg_id)
 
@@ -176,11 +173,7 @@ class ConversationStore:
                             ensure_ascii=False),
                  now, message_id))
             if status and status != "partial":
-                final = self._message(message_id)
-                enqueue(conn, "message", message_id, {
-                    "conversation_id": final.conversation_id, "role": final.role,
-                    "content": final.content, "status": final.status,
-                    "backend": final.backend, "model": final.model})
+                record_change(conn, "messages", message_id)
                 self._notify(conn, message_id)
         return self._message(message_id)
 
@@ -200,7 +193,7 @@ class ConversationStore:
         self._require_own(session, current.conversation_id)
         with self.db.write() as conn:
             conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
-            enqueue(conn, "message", message_id, {}, op="delete")
+            record_delete(conn, "messages", message_id)
 
     def user_messages_since(self, user_id: str, since: datetime) -> int:
         """How many questions a student sent since ``since`` (for the daily limit)."""

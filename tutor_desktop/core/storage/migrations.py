@@ -297,7 +297,78 @@ CREATE TABLE sign_in_throttle (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE)
+# Sync (issue 10): the data contract (core/sync/contract.py, docs/SYNC.md).
+# - teacher_classes gets an id (and times) so a link and its removal can sync.
+# - schools.sync_conversation_text: 0 keeps conversation text on the PC (progress syncs).
+# - sync_outbox carries the device id, per-device sequence, clock stamp and author of
+#   each event; the old partial payloads are dropped: the first sync uploads everything.
+# - sync_state (device id, sequence, clock), sync_versions (version + tombstone per row),
+#   sync_parked (rows waiting for their parent), sync_relay (other PCs' events from USB).
+_SYNC_CONTRACT = """
+ALTER TABLE schools ADD COLUMN sync_conversation_text INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE teacher_classes_v2 (
+    id TEXT PRIMARY KEY,
+    teacher_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    class_id TEXT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (teacher_id, class_id)
+);
+INSERT INTO teacher_classes_v2 (id, teacher_id, class_id, created_at, updated_at)
+    SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
+                 substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' ||
+                 hex(randomblob(6))),
+           teacher_id, class_id,
+           strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')
+    FROM teacher_classes;
+DROP TABLE teacher_classes;
+ALTER TABLE teacher_classes_v2 RENAME TO teacher_classes;
+CREATE INDEX teacher_classes_class ON teacher_classes(class_id);
+
+ALTER TABLE sync_outbox ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE sync_outbox ADD COLUMN device_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_outbox ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+ALTER TABLE sync_outbox ADD COLUMN author TEXT NOT NULL DEFAULT '';
+DELETE FROM sync_outbox;
+CREATE INDEX sync_outbox_entity ON sync_outbox(entity, entity_id);
+
+CREATE TABLE sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE sync_versions (
+    entity TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity, row_id)
+) WITHOUT ROWID;
+
+CREATE TABLE sync_parked (
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    event TEXT NOT NULL,                 -- the whole event (JSON)
+    payload TEXT NOT NULL,               -- its row (JSON), for cascading deletes
+    parked_at TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+);
+
+CREATE TABLE sync_relay (
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
+                               _SYNC_CONTRACT)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

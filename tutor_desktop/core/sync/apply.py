@@ -1,0 +1,240 @@
+"""Applying events from other PCs: the merge rules of the contract, in one place.
+
+Called with one page of pulled events inside one write transaction, so a page
+is applied whole or not at all. Each event is compared with the version this
+PC holds for the row (:class:`Version`: clock, then device id); only a newer
+one changes anything, so applying the same page twice, or pages in another
+order, ends in the same rows (tests/sync/test_sync_merge_props.py checks this
+with hypothesis).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlean
+
+from tutor_desktop.core.storage.connection import Connection
+from tutor_desktop.core.storage.ids import utc_now
+from tutor_desktop.core.sync.contract import SYNCED_TABLES, Merge, SyncedTable, Version
+from tutor_desktop.core.sync.identity import observe
+from tutor_desktop.core.sync.outbox import Event, get_version, set_version
+
+# Recomputers of derived tables: called with the user ids whose log changed.
+Recompute = Callable[[Connection, set[str]], None]
+_RECOMPUTE: dict[str, Recompute] = {}
+
+
+def register_recompute(table_name: str, recompute: Recompute) -> None:
+    """A derived table (e.g. topic_mastery) is rebuilt from the merged log by ``recompute``."""
+    if SYNCED_TABLES[table_name].merge is not Merge.DERIVED:
+        raise ValueError(f"{table_name} is not derived")
+    _RECOMPUTE[table_name] = recompute
+
+
+@dataclass
+class ApplyResult:
+    applied: int = 0
+    ignored: int = 0      # older or equal versions, unknown tables
+    parked: int = 0       # waiting for a parent row
+    dropped: int = 0      # the parent was deleted
+    conflicts: list[str] = field(default_factory=list)  # unique-key clashes kept out
+
+    def add(self, other: ApplyResult) -> None:
+        self.applied += other.applied
+        self.ignored += other.ignored
+        self.parked += other.parked
+        self.dropped += other.dropped
+        self.conflicts += other.conflicts
+
+
+def apply_events(conn: Connection, events: Iterable[Event]) -> ApplyResult:
+    """Merge ``events`` into the local tables (inside the caller's transaction)."""
+    result = ApplyResult()
+    touched_users: set[str] = set()
+    ordered = sorted(events, key=lambda e: SYNCED_TABLES[e.entity].rank
+                     if e.entity in SYNCED_TABLES else len(SYNCED_TABLES))
+    for event in ordered:
+        outcome = _apply_one(conn, event)
+        _count(result, outcome, event)
+        if outcome == "applied" and event.row and event.entity == "learning_interactions":
+            touched_users.add(str(event.row.get("user_id", "")))
+    result.add(_retry_parked(conn, touched_users))
+    if touched_users:
+        for recompute in _RECOMPUTE.values():
+            recompute(conn, touched_users)
+    return result
+
+
+def _count(result: ApplyResult, outcome: str, event: Event) -> None:
+    if outcome == "applied":
+        result.applied += 1
+    elif outcome == "parked":
+        result.parked += 1
+    elif outcome == "dropped":
+        result.dropped += 1
+    elif outcome == "conflict":
+        result.conflicts.append(f"{event.entity} {event.row_id}")
+    else:
+        result.ignored += 1
+
+
+def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str:
+    spec = SYNCED_TABLES.get(event.entity)
+    if spec is None or spec.merge is Merge.DERIVED:
+        return "ignored"
+    incoming = event.version
+    current = get_version(conn, spec.name, event.row_id)
+    if not (incoming.beats(current) or (allow_equal and incoming == current)):
+        return "ignored"
+    observe(conn, incoming.hlc)
+    if event.op == "delete" or event.row is None:
+        conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key} = ?", (event.row_id,))
+        _unpark_if_older(conn, spec.name, event.row_id, incoming)
+        _drop_parked_children(conn, spec.name, event.row_id)
+        set_version(conn, spec.name, event.row_id, Version(incoming.hlc, incoming.device_id, True))
+        return "applied"
+    state, nulled = _parents_state(conn, spec, event.row)
+    if state == "deleted":
+        return "dropped"
+    if state == "missing":
+        _park(conn, event)
+        return "parked"
+    row = {**event.row, **{column: None for column in nulled}}
+    outcome = _upsert(conn, spec, event, row, incoming)
+    if outcome == "applied" and nulled:
+        # The optional parent (a class) is deleted here; keep the row as written, so
+        # it gets its parent back if a newer version of the parent revives it.
+        _park(conn, event)
+    return outcome
+
+
+def _upsert(conn: Connection, spec: SyncedTable, event: Event, row: dict[str, Any],
+            version: Version) -> str:
+    columns = [c for c in _columns(conn, spec.name) if c in row and c not in spec.local_columns]
+    if spec.key not in columns:
+        return "ignored"
+    values = [_sql_value(row[c]) for c in columns]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != spec.key)
+    sql = (f"INSERT INTO {spec.name} ({', '.join(columns)}) VALUES "
+           f"({', '.join('?' for _ in columns)}) ON CONFLICT({spec.key}) DO UPDATE SET {updates}")
+    conn.execute("SAVEPOINT sync_row")
+    try:
+        conn.execute(sql, values)
+    except sqlean.IntegrityError:
+        conn.execute("ROLLBACK TO sync_row")
+        conn.execute("RELEASE sync_row")
+        return "conflict"
+    conn.execute("RELEASE sync_row")
+    _unpark_if_older(conn, spec.name, event.row_id, version)
+    set_version(conn, spec.name, event.row_id, version)
+    if spec.name == "messages":  # a conversation lists by its latest message, as on its PC
+        conn.execute("UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?",
+                     (row.get("created_at") or "", row.get("conversation_id")))
+    return "applied"
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _columns(conn: Connection, table_name: str) -> tuple[str, ...]:
+    """The table's real columns: incoming column names are never trusted into SQL."""
+    return tuple(str(r[1]) for r in conn.execute(f"PRAGMA table_info({table_name})"))
+
+
+def _parents_state(conn: Connection, spec: SyncedTable,
+                   row: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """ok | missing (wait) | deleted (drop), and the optional parent columns to clear."""
+    nulled: list[str] = []
+    for parent in spec.parents:
+        value = row.get(parent.column)
+        if value is None:
+            continue
+        target = SYNCED_TABLES[parent.table]
+        if conn.execute(f"SELECT 1 FROM {target.name} WHERE {target.key} = ?",
+                        (value,)).fetchone():
+            continue
+        version = get_version(conn, target.name, str(value))
+        if version is not None and version.deleted:
+            if parent.required:
+                return "deleted", ()
+            nulled.append(parent.column)  # e.g. a student whose class was removed
+            continue
+        return "missing", ()
+    return "ok", tuple(nulled)
+
+
+def _park(conn: Connection, event: Event) -> None:
+    current = conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND entity_id = ?",
+                           (event.entity, event.row_id)).fetchone()
+    if current is not None:
+        held = Event.from_json(json.loads(current[0]))
+        if not event.version.beats(held.version):
+            return
+    conn.execute(
+        "INSERT INTO sync_parked (entity, entity_id, event, payload, parked_at) "
+        "VALUES (?,?,?,?,?) ON CONFLICT(entity, entity_id) DO UPDATE SET "
+        "event = excluded.event, payload = excluded.payload",
+        (event.entity, event.row_id, json.dumps(event.to_json(), ensure_ascii=False),
+         json.dumps(event.row, ensure_ascii=False), utc_now()))
+
+
+def _unpark_if_older(conn: Connection, entity: str, row_id: str, version: Version) -> None:
+    """A parked version older than the one just applied is obsolete; a newer one keeps
+    waiting for its parent (and wins once the parent arrives)."""
+    held = conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND entity_id = ?",
+                        (entity, row_id)).fetchone()
+    if held is not None and not Event.from_json(json.loads(held[0])).version.beats(version):
+        conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ?",
+                     (entity, row_id))
+
+
+def _drop_parked_children(conn: Connection, parent_table: str, parent_id: str) -> None:
+    for child in SYNCED_TABLES.values():
+        for parent in child.parents:
+            if parent.table == parent_table and parent.required:
+                conn.execute("DELETE FROM sync_parked WHERE entity = ? AND "
+                             "json_extract(payload, ?) = ?",
+                             (child.name, f"$.{parent.column}", parent_id))
+
+
+def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
+    """Apply parked rows whose parents have arrived, until nothing more moves."""
+    result = ApplyResult()
+    while True:
+        rows = conn.execute("SELECT entity, entity_id, event FROM sync_parked").fetchall()
+        progress = False
+        for row in sorted(rows, key=lambda r: SYNCED_TABLES[str(r[0])].rank):
+            event = Event.from_json(json.loads(row[2]))
+            spec = SYNCED_TABLES[event.entity]
+            assert event.row is not None
+            state, nulled = _parents_state(conn, spec, event.row)
+            if state == "missing":
+                continue
+            if nulled:  # apply it without its deleted optional parent, and keep it parked
+                if event.version.beats(get_version(conn, spec.name, event.row_id)):
+                    _count(result, _apply_one(conn, event), event)
+                    progress = True
+                continue
+            conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ?",
+                         (row[0], row[1]))
+            outcome = ("dropped" if state == "deleted"
+                       else _apply_one(conn, event, allow_equal=True))
+            _count(result, outcome, event)
+            if outcome == "applied" and event.entity == "learning_interactions":
+                touched_users.add(str(event.row.get("user_id", "")))
+            progress = True
+        if not progress:
+            return result
+
+
+def parked_count(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM sync_parked").fetchone()[0])
