@@ -72,7 +72,7 @@ def test_practice_recording_and_recompute_give_the_same_table(
                              "ORDER BY user_id, item_id") == cards
     # the log is queued for sync; the derived tables are not
     queued = {r["entity"] for r in services.db.query("SELECT entity FROM sync_outbox")}
-    assert "learning_interaction" in queued and "topic_mastery" not in queued
+    assert "learning_interactions" in queued and "topic_mastery" not in queued
 
 
 def test_fsrs_due_dates(services: Any, school8: Any, books: Any) -> None:
