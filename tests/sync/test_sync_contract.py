@@ -103,7 +103,8 @@ READS = {
 }
 WRITES = {
     AccountService: {"first_run_setup", "create_class", "update_class", "create_teacher",
-                     "assign_teacher", "create_student", "import_roster", "reset_pin"},
+                     "assign_teacher", "create_student", "import_roster", "reset_pin",
+                     "it_reset_password"},
     ConversationStore: {"create", "rename", "delete", "add_message", "update_message",
                         "delete_message"},
 }
@@ -143,6 +144,8 @@ def test_every_write_path_queues_the_full_row(services) -> None:
     walk("import_roster", lambda: accounts.import_roster(
         teacher_session, class_7a.id, "name,pin\nБат,1111\nДулмаа,2222\n"))
     walk("reset_pin", lambda: accounts.reset_pin(teacher_session, anu.id, "4321"))
+    walk("it_reset_password", lambda: accounts.it_reset_password(
+        "bat", "teacher-pass-2", os_admin=lambda: True))
     student = accounts.sign_in_student(anu.id, "4321")
     conv = walk("create", lambda: store.create(student, subject="math", grade=7))
     walk("rename", lambda: store.rename(student, conv.id, "Бутархай"))
