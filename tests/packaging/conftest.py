@@ -30,8 +30,8 @@ def build_bundle(work: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build; TUTOR_TEST_BUNDLE=dist/tutor reuses one (`make dist`) while iterating."""
-    reuse = os.environ.get("TUTOR_TEST_BUNDLE")
+    """A fresh build; PACKAGING_TEST_BUNDLE=dist/tutor reuses one (`make dist`) while iterating."""
+    reuse = os.environ.get("PACKAGING_TEST_BUNDLE")
     if reuse:
         return Path(reuse).resolve()
     return build_bundle(tmp_path_factory.mktemp("pyinstaller"))
