@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,6 +14,12 @@ import pytest
 # file store so no test touches a real keyring.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["TUTOR_SECRETS_BACKEND"] = "file"
+# tests/.cache may be a symlink to a cache shared by several checkouts: create its
+# target if it is missing (model_files and speech_audio write below it).
+_CACHE = Path(__file__).resolve().parent / ".cache"
+if _CACHE.is_symlink() and not _CACHE.exists():
+    with contextlib.suppress(OSError):  # e.g. a target that is itself a broken link
+        Path(os.readlink(_CACHE)).mkdir(parents=True, exist_ok=True)
 for _var in list(os.environ):
     if _var.startswith("TUTOR_") and _var not in ("TUTOR_SECRETS_BACKEND",):
         del os.environ[_var]
