@@ -35,6 +35,10 @@
         <translation>Хариултыг хуулах</translation>
     </message>
     <message>
+        <source>Practise this topic</source>
+        <translation>Энэ сэдвээр дасгал хийх</translation>
+    </message>
+    <message>
         <source>Type your question… (Enter sends)</source>
         <translation>Асуултаа бичээрэй… (Enter дарж илгээнэ)</translation>
     </message>
@@ -109,6 +113,69 @@
     <message>
         <source>The textbook page cannot be shown on this computer.</source>
         <translation>Энэ компьютер дээр сурах бичгийн хуудсыг харуулах боломжгүй.</translation>
+    </message>
+</context>
+<context>
+    <name>ClassDashboard</name>
+    <message>
+        <source>All subjects</source>
+        <translation>Бүх хичээл</translation>
+    </message>
+    <message>
+        <source>All books</source>
+        <translation>Бүх ном</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>Сурагч</translation>
+    </message>
+    <message>
+        <source>%1 (due %2): %3 of %4 done</source>
+        <translation>%1 (хугацаа %2): %4-аас %3 нь хийсэн</translation>
+    </message>
+    <message>
+        <source>Save report</source>
+        <translation>Тайлан хадгалах</translation>
+    </message>
+    <message>
+        <source>Class:</source>
+        <translation>Анги:</translation>
+    </message>
+    <message>
+        <source>Subject:</source>
+        <translation>Хичээл:</translation>
+    </message>
+    <message>
+        <source>Book:</source>
+        <translation>Ном:</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>CSV татах</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>PDF татах</translation>
+    </message>
+    <message>
+        <source>Flagged questions</source>
+        <translation>Анхаарах асуултууд</translation>
+    </message>
+    <message>
+        <source>Needs help</source>
+        <translation>Тусламж хэрэгтэй</translation>
+    </message>
+    <message>
+        <source>Asked about most</source>
+        <translation>Хамгийн их асуусан</translation>
+    </message>
+    <message>
+        <source>Assign a practice set</source>
+        <translation>Дасгал даалгах</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>Даалгах</translation>
     </message>
 </context>
 <context>
@@ -257,6 +324,41 @@
     </message>
 </context>
 <context>
+    <name>MyProgressPage</name>
+    <message>
+        <source>Practise</source>
+        <translation>Дасгал хийх</translation>
+    </message>
+    <message>
+        <source>%1 items to review today</source>
+        <translation>Өнөөдөр давтах %1 дасгал байна</translation>
+    </message>
+    <message>
+        <source>← Back</source>
+        <translation>← Буцах</translation>
+    </message>
+    <message>
+        <source>My progress</source>
+        <translation>Миний ахиц</translation>
+    </message>
+    <message>
+        <source>Review now</source>
+        <translation>Одоо давтах</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Сэдэв</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>Түвшин</translation>
+    </message>
+    <message>
+        <source>Right</source>
+        <translation>Зөв</translation>
+    </message>
+</context>
+<context>
     <name>PageViewer</name>
     <message>
         <source>◀ Previous page</source>
@@ -277,6 +379,33 @@
     <message>
         <source>The PDF file is not on this computer; showing the page&apos;s text.</source>
         <translation>PDF файл энэ компьютерт алга; хуудасны текстийг харуулж байна.</translation>
+    </message>
+</context>
+<context>
+    <name>PracticePage</name>
+    <message>
+        <source>← Back</source>
+        <translation>← Буцах</translation>
+    </message>
+    <message>
+        <source>Practise: %1</source>
+        <translation>Дасгал: %1</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>Давталт</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Шалгах</translation>
+    </message>
+    <message>
+        <source>Next →</source>
+        <translation>Дараах →</translation>
+    </message>
+    <message>
+        <source>Type your answer</source>
+        <translation>Хариултаа бичнэ үү</translation>
     </message>
 </context>
 <context>
@@ -567,6 +696,29 @@
         <source>What shall we learn today? Choose a subject.</source>
         <translation>Өнөөдөр юу сурах вэ? Хичээлээ сонгоорой.</translation>
     </message>
+    <message>
+        <source>My progress</source>
+        <translation>Миний ахиц</translation>
+    </message>
+    <message>
+        <source>%1 items to review today</source>
+        <translation>Өнөөдөр давтах %1 дасгал байна</translation>
+    </message>
+</context>
+<context>
+    <name>StudentProgressDialog</name>
+    <message>
+        <source>Topic</source>
+        <translation>Сэдэв</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>Түвшин</translation>
+    </message>
+    <message>
+        <source>Right</source>
+        <translation>Зөв</translation>
+    </message>
 </context>
 <context>
     <name>TeacherPage</name>
@@ -585,6 +737,10 @@
     <message>
         <source>Library</source>
         <translation>Номын сан</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Ахиц</translation>
     </message>
     <message>
         <source>Class</source>
@@ -777,6 +933,45 @@
     <message>
         <source>{name} now teaches {class_name}.</source>
         <translation>{name} одоо {class_name} ангид хичээл заана.</translation>
+    </message>
+</context>
+<context>
+    <name>TopicEditor</name>
+    <message>
+        <source>hidden</source>
+        <translation>нуусан</translation>
+    </message>
+    <message>
+        <source>Rename topic</source>
+        <translation>Сэдвийн нэр солих</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>Шинэ нэр:</translation>
+    </message>
+    <message>
+        <source>Topics</source>
+        <translation>Сэдвүүд</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Сэдэв</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>Хуудас</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Нэр солих</translation>
+    </message>
+    <message>
+        <source>Merge into first</source>
+        <translation>Эхнийхтэй нэгтгэх</translation>
+    </message>
+    <message>
+        <source>Hide / show</source>
+        <translation>Нуух / харуулах</translation>
     </message>
 </context>
 <context>

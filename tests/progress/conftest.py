@@ -29,6 +29,12 @@ def store_book(services: Any, path: Path, book: Any) -> str:
     pages = extract_pages(path)
     meta = BookMeta(book.title, book.grade, book.subject, book.language)
     book_id: str = library._store(path, file_sha256(path), meta, pages, chunk_pages(pages), "")
+    # Mark it done for the current embedder, so the window's library tab does not start
+    # embedding it in the background (progress needs only the passages).
+    embedder = services.extras.get("embedder")
+    with services.db.write() as conn:
+        conn.execute("UPDATE textbooks SET status = 'ready', embed_model = ? WHERE id = ?",
+                     (embedder.model_id if embedder is not None else "", book_id))
     return book_id
 
 

@@ -283,6 +283,8 @@ class _Input(QPlainTextEdit):
 class ChatView(QWidget):
     """One subject's chat for the signed-in student."""
 
+    practise_requested = Signal(str, str)   # topic id, title (learning progress, issue 9)
+
     def __init__(self, services: Services, session: Session, subject: str,
                  grade: int | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -386,6 +388,12 @@ class ChatView(QWidget):
         self.copy_button = QPushButton()
         self.copy_button.setObjectName("chatCopy")
         self.copy_button.clicked.connect(self.copy_answer)
+        self.practise_button = QPushButton()
+        self.practise_button.setObjectName("chatPractise")
+        self.practise_button.clicked.connect(self._practise_clicked)
+        self.practise_button.hide()
+        self._practise_topic: tuple[str, str] | None = None
+        actions.addWidget(self.practise_button)
         actions.addStretch(1)
         actions.addWidget(self.regenerate_button)
         actions.addWidget(self.copy_button)
@@ -410,6 +418,7 @@ class ChatView(QWidget):
         self.stop_button.setText(self.tr("Stop"))
         self.regenerate_button.setText(self.tr("Try again"))
         self.copy_button.setText(self.tr("Copy answer"))
+        self.practise_button.setText(self.tr("Practise this topic"))
         self.input.setPlaceholderText(self.tr("Type your question… (Enter sends)"))
         subject = subject_name(self.subject, current_language())
         if self.grade is not None:
@@ -603,6 +612,23 @@ class ChatView(QWidget):
         self.regenerate_button.setEnabled(not busy and has_answer)
         self.copy_button.setEnabled(not busy and has_answer)
         self.new_button.setEnabled(not busy)
+        self._practise_topic = None if busy else self._answer_topic()
+        self.practise_button.setVisible(self._practise_topic is not None)
+
+    def _answer_topic(self) -> tuple[str, str] | None:
+        """The last answer's topic, when it has practice items."""
+        progress = self.services.extras.get("progress")
+        answers = [m for m in self.messages if m.role == "assistant"]
+        if progress is None or not answers:
+            return None
+        topic = progress.topic_for_message(self.session, answers[-1].id)
+        if topic is None or not topic.item_count:
+            return None
+        return topic.id, topic.title
+
+    def _practise_clicked(self) -> None:
+        if self._practise_topic is not None:
+            self.practise_requested.emit(*self._practise_topic)
 
     # -- rendering -----------------------------------------------------------
     def _message_html(self, role: str, text: str, status: str = "complete",

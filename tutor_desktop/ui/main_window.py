@@ -45,6 +45,7 @@ from tutor_desktop.ui.pages.setup import SetupPage
 from tutor_desktop.ui.pages.sign_in import SignInPage
 from tutor_desktop.ui.pages.student_home import StudentHomePage
 from tutor_desktop.ui.pages.teacher import TeacherPage
+from tutor_desktop.ui.progress_view import MyProgressPage, PracticePage
 from tutor_desktop.ui.status_indicator import StatusIndicator
 from tutor_desktop.ui.style import INK, STYLESHEET, apply_app_style
 from tutor_desktop.ui.widgets import Page, button
@@ -99,9 +100,17 @@ class MainWindow(QMainWindow):
         self.chat_page = ChatHostPage(services)
         self.teacher_page = TeacherPage(services)
         self.settings_page = SettingsPage(services)
+        self.my_progress_page = MyProgressPage(services)
+        self.practice_page = PracticePage(services)
         for page in (self.setup_page, self.sign_in_page, self.student_home, self.chat_page,
-                     self.teacher_page, self.settings_page):
+                     self.teacher_page, self.settings_page, self.my_progress_page,
+                     self.practice_page):
             self.pages.addWidget(page)
+        self.student_home.progress_requested.connect(self.show_my_progress)
+        self.my_progress_page.back.connect(lambda: self.show_page(self.student_home))
+        self.my_progress_page.practise.connect(self.open_practice)
+        self.practice_page.done.connect(self._practice_done)
+        self.chat_page.practise.connect(self.open_practice)
         self.setup_page.completed.connect(self._setup_done)
         self.sign_in_page.signed_in.connect(self.start_session)
         self.student_home.subject_chosen.connect(self.open_subject)
@@ -276,6 +285,30 @@ class MainWindow(QMainWindow):
         self.chat_page.open(self.session, subject_id, self.student_home.grade)
         self.show_page(self.chat_page)
 
+    def show_my_progress(self) -> None:
+        if self.session is None:
+            return
+        self.my_progress_page.set_session(self.session)
+        self.show_page(self.my_progress_page)
+
+    def open_practice(self, topic_id: str, title: str) -> None:
+        """Five items on a topic ("" = the due reviews), from My progress or the chat."""
+        if self.session is None:
+            return
+        self._before_practice = self.current_page()
+        self.practice_page.start(self.session, topic_id, title)
+        self.practice_page.retranslate_ui()
+        self.show_page(self.practice_page)
+
+    def _practice_done(self) -> None:
+        target = getattr(self, "_before_practice", None)
+        if self.session is None:
+            return
+        if target is self.chat_page:
+            self.show_page(self.chat_page)
+        else:
+            self.show_my_progress()
+
     def _chat_back(self) -> None:
         self.chat_page.close_chat()
         self.show_page(self.student_home)
@@ -286,6 +319,7 @@ class MainWindow(QMainWindow):
         self.chat_page.close_chat()
         _clear_copied_answer()
         self.student_home.set_session(None)
+        self.my_progress_page.set_session(None)
         self.teacher_page.set_session(None)
         self.settings_page.set_session(None)
         self.set_language(self.default_language())

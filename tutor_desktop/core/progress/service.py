@@ -52,6 +52,7 @@ class Topic:
     hidden: bool
     merged_into: str
     item_count: int
+    source: str = "headings"        # outline | headings | pages
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "book": self.book, "subject": self.subject,
@@ -195,7 +196,7 @@ def _topic(row: Any) -> Topic:
         title=row["custom_title"] or row["title"], original_title=row["title"],
         page_start=int(row["page_start"]), page_end=int(row["page_end"]),
         hidden=bool(row["hidden"]), merged_into=row["merged_into"],
-        item_count=int(row["item_count"]))
+        item_count=int(row["item_count"]), source=row["source"])
 
 
 def _interaction(row: Any) -> Interaction:
@@ -356,6 +357,16 @@ class ProgressService:
     def _merged(self) -> dict[str, str]:
         return {r["id"]: r["merged_into"] for r in self.db.query(
             "SELECT id, merged_into FROM topics WHERE merged_into != ''")}
+
+    def topic_for_message(self, session: Session, message_id: str) -> Topic | None:
+        """The topic a tutor answer was about (for "Practise this topic" under it)."""
+        row = self.db.query_one(
+            "SELECT topic FROM learning_interactions WHERE message_id = ? AND user_id = ? "
+            "AND topic != '' LIMIT 1", (message_id, session.user.id))
+        if row is None:
+            return None
+        topic_id = self._merged().get(row["topic"], row["topic"])
+        return self.topic(topic_id)
 
     # -- items ---------------------------------------------------------------
     def items(self, book: str | None = None, topic: str | None = None, *,

@@ -47,6 +47,7 @@ class ChatHostPage(Page):
     """Emits ``back()`` when the student wants the subject list again."""
 
     back = Signal()
+    practise = Signal(str, str)     # topic id, title: "Practise this topic" under an answer
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -82,6 +83,9 @@ class ChatHostPage(Page):
             widget = label("subtitle")
             widget.setObjectName("chatMissing")
         self.content = widget
+        relay = getattr(widget, "practise_requested", None)
+        if relay is not None:
+            relay.connect(self.practise.emit)
         self.body.addWidget(widget, 1)
         self.retranslate_ui()
 

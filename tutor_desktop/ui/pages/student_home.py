@@ -11,7 +11,7 @@ from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.subjects import Subject, color, subjects_for_grade, symbol
-from tutor_desktop.ui.widgets import Page, TileButton, TileGrid, label, mascot
+from tutor_desktop.ui.widgets import Page, TileButton, TileGrid, button, label, mascot
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -21,6 +21,7 @@ class StudentHomePage(Page):
     """Emits ``subject_chosen(subject_id)``."""
 
     subject_chosen = Signal(str)
+    progress_requested = Signal()
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -36,6 +37,12 @@ class StudentHomePage(Page):
         self.class_line = label("subtitle", align=Qt.AlignmentFlag.AlignLeft)
         self.prompt = label("section")
         self.grid = TileGrid(columns=4)
+        # Learning progress (issue 9): "N items to review today" and "My progress".
+        self.due_label = label("subtitle", align=Qt.AlignmentFlag.AlignLeft)
+        self.due_label.setObjectName("homeDue")
+        self.progress_button = button("primary")
+        self.progress_button.setObjectName("homeProgress")
+        self.progress_button.clicked.connect(self.progress_requested.emit)
         hello = QHBoxLayout()
         hello.addStretch(1)
         hello.addWidget(mascot(92))
@@ -47,6 +54,10 @@ class StudentHomePage(Page):
         hello.addLayout(titles)
         hello.addStretch(1)
         layout.addLayout(hello)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.due_label, 1)
+        progress_row.addWidget(self.progress_button)
+        layout.addLayout(progress_row)
         layout.addSpacing(4)
         layout.addWidget(self.prompt)
         layout.addSpacing(4)
@@ -73,6 +84,18 @@ class StudentHomePage(Page):
         self.grid.set_tiles(tiles)
         self.retranslate_ui()
 
+    def due_count(self) -> int:
+        progress = self.services.extras.get("progress")
+        if progress is None or self.session is None:
+            return 0
+        try:
+            return int(progress.due_count(self.session))
+        except TutorError:
+            return 0
+
+    def on_shown(self) -> None:
+        self.retranslate_ui()
+
     def retranslate_ui(self) -> None:
         name = self.session.user.display_name if self.session else ""
         self.greeting.setText(self.tr("Hello, {name}!").format(name=name))
@@ -82,6 +105,10 @@ class StudentHomePage(Page):
         else:
             self.class_line.setText("")
         self.prompt.setText(self.tr("What shall we learn today? Choose a subject."))
+        self.progress_button.setText(self.tr("My progress"))
+        due = self.due_count()
+        self.due_label.setText(
+            self.tr("%1 items to review today").replace("%1", str(due)) if due else "")
         language = current_language()
         for tile, subject in zip(self.grid.tiles, self.subjects, strict=False):
             if isinstance(tile, TileButton):

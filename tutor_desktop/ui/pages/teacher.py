@@ -79,6 +79,8 @@ class TeacherPage(Page):
         self.staff: list[StaffMember] = []
         self._staff_generation = 0  # drops staff lists loaded for an earlier session
         self.library_page: QWidget | None = None
+        self.progress_page: QWidget | None = None
+        self.student_progress: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 16, 28, 12)
         self.title = label("title", align=Qt.AlignmentFlag.AlignLeft)
@@ -309,6 +311,8 @@ class TeacherPage(Page):
             self.tabs.setTabText(self.tabs.indexOf(self.teachers_tab), self.tr("Teachers"))
         if self.library_page is not None and self.tabs.indexOf(self.library_page) >= 0:
             self.tabs.setTabText(self.tabs.indexOf(self.library_page), self.tr("Library"))
+        if self.progress_page is not None and self.tabs.indexOf(self.progress_page) >= 0:
+            self.tabs.setTabText(self.tabs.indexOf(self.progress_page), self.tr("Progress"))
         self.class_label.setText(self.tr("Class"))
         self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("PIN code")])
         self.add_title.setText(self.tr("Add a student"))
@@ -380,6 +384,10 @@ class TeacherPage(Page):
             self.refresh_staff()
 
     def _set_library_tab(self, session: Session | None) -> None:
+        if self.progress_page is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self.progress_page))
+            self.progress_page.deleteLater()
+            self.progress_page = None
         if self.library_page is not None:
             shutdown = getattr(self.library_page, "shutdown", None)
             if callable(shutdown):
@@ -402,6 +410,30 @@ class TeacherPage(Page):
         if isinstance(page, QWidget):
             self.library_page = page
             self.tabs.addTab(page, "")
+            self._add_progress(session, page)
+
+    def _add_progress(self, session: Session, library_page: QWidget) -> None:
+        """Learning progress (issue 9): the class dashboard tab, and the topic editor
+        at the foot of the library tab."""
+        from tutor_desktop.ui.progress_view import make_dashboard, make_topic_editor
+
+        editor = make_topic_editor(self.services, session, library_page)
+        page_layout = library_page.layout()
+        if editor is not None and page_layout is not None:
+            page_layout.addWidget(editor)
+        dashboard = make_dashboard(self.services, session, self)
+        if dashboard is not None:
+            self.progress_page = dashboard
+            self.tabs.insertTab(1, dashboard, "")
+            dashboard.student_opened.connect(self._open_student_progress)  # type: ignore[attr-defined]
+
+    def _open_student_progress(self, user_id: str) -> None:
+        from tutor_desktop.ui.progress_view import StudentProgressDialog
+
+        if self.session is not None:
+            self.student_progress = StudentProgressDialog(self.services, self.session, user_id,
+                                                          self)
+            self.student_progress.show()
 
     def refresh_classes(self, select_id: str | None = None) -> None:
         current = select_id or self.current_class_id()

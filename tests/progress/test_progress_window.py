@@ -1,0 +1,154 @@
+"""The window: a student practises five items and sees the level change; a teacher
+opens the class dashboard and exports CSV and PDF. Screenshots in Mongolian are
+written when PROGRESS_SHOTS names a folder (for a human to look at)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
+
+SHOTS = os.environ.get("PROGRESS_SHOTS", "")
+
+
+@pytest.fixture
+def window_for(qtbot: Any, services: Any, qapp: Any) -> Iterator[Callable[[str], Any]]:
+    from tutor_desktop.ui.app import load_fonts
+    from tutor_desktop.ui.background import wait_for_background
+    from tutor_desktop.ui.i18n import ui_language
+    from tutor_desktop.ui.main_window import MainWindow
+
+    load_fonts(qapp)
+    language = ui_language()
+    windows: list[Any] = []
+
+    def build(lang: str = "en") -> Any:
+        window = MainWindow(services, language=language, idle_check_ms=60_000)
+        qtbot.addWidget(window)
+        language.set_language(lang)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield build
+    language.set_language("en")
+    for window in windows:
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+    wait_for_background()
+    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _shot(window: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        QApplication.processEvents()
+        assert window.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def _click(qtbot: Any, widget: Any) -> None:
+    assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_student_practises_five_items_and_sees_the_level_change(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    window = window_for("mn")
+    window.start_session(school8.anu_session)
+    home_button = window.findChild(QPushButton, "homeProgress")
+    assert home_button.text() == "Миний ахиц"
+    _click(qtbot, home_button)
+    page = window.my_progress_page
+    assert window.current_page() is page
+    table = page.findChild(QTableWidget, "progressTable")
+    titles = [table.item(r, 0).text() for r in range(table.rowCount()) if table.item(r, 0)]
+    assert "1.2 Навч ба хлоропласт" in titles and "2.4 Newton's second law" not in titles
+    topic = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.1"))
+    _click(qtbot, page.findChild(QPushButton, f"practise:{topic.id}"))
+    practice = window.practice_page
+    assert window.current_page() is practice and practice.counter.text() == "1 / 5"
+    for number in range(5):
+        item = practice.items[practice.index]
+        if item.choices:
+            pick = item.answer if number else next(c for c in item.choices if c != item.answer)
+            _click(qtbot, practice.findChild(QPushButton, f"choice:{pick}"))
+        else:
+            practice.answer.setText(item.answer if number else "буруу")
+            _click(qtbot, practice.check_button)
+        feedback = practice.feedback.text()
+        assert ("Зөв!" in feedback) is (number > 0)
+        assert "Биологи 7, 1-р хуудсыг үзээрэй" in feedback
+        if number == 0:
+            assert "Зөв хариулт:" in feedback
+            _shot(window, "practice_feedback_mn")
+        _click(qtbot, practice.next_button)
+    summary = practice.prompt.text()
+    assert summary.startswith("5-аас 4 зөв. Түвшин: Эзэмшсэн.") and "→ Эзэмшсэн" in summary
+    _click(qtbot, practice.back_button)
+    assert window.current_page() is page
+    assert page.level_of(topic.title) == "Эзэмшсэн"
+    due = progress.due_count(school8.anu_session)   # FSRS learning steps: minutes away
+    assert due == 5
+    assert page.findChild(QLabel, "progressDue").text() == f"Өнөөдөр давтах {due} дасгал байна"
+    _shot(window, "my_progress_mn")
+    _click(qtbot, page.back_button)
+    assert window.findChild(QLabel, "homeDue").text() == f"Өнөөдөр давтах {due} дасгал байна"
+    _shot(window, "student_home_mn")
+
+
+def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, services: Any,
+                                               school8: Any, books: Any, progress: Any,
+                                               tmp_path: Path) -> None:
+    topics = [t for t in progress.topics(books["physics"]) if t.item_count]
+    for session, right in ((school8.anu_session, True), (school8.temuulen_session, False)):
+        for topic in topics[:3]:
+            for item in progress.practice_set(session, topic.id)[:4]:
+                progress.answer(session, item.id, item.answer if right else "0")
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    assert dashboard is not None
+    teacher.tabs.setCurrentWidget(dashboard)
+    grid = dashboard.grid
+    assert grid.rowCount() == 2 and grid.columnCount() == 4
+    names = {grid.item(r, 0).text(): r for r in range(2)}
+    assert grid.item(names["Анужин"], 1).text() == "Эзэмшсэн"
+    assert grid.item(names["Тэмүүлэн"], 1).text() == "Эхлэгч"
+    help_texts = [dashboard.help_list.item(i).text() for i in range(dashboard.help_list.count())]
+    assert any(t.startswith("Тэмүүлэн — 2.") for t in help_texts)
+    assert dashboard.chart.bars and dashboard.chart.bars[0][1] == {"mastered": 1, "beginner": 1}
+    dashboard.assign_count.setValue(5)
+    _click(qtbot, dashboard.assign_button)
+    assert dashboard.assignments.count() == 1
+    assert "2-аас 0 нь хийсэн" in dashboard.assignments.item(0).text()
+    _shot(window, "dashboard_mn")
+    csv_path = dashboard.export("csv", tmp_path / "7a.csv")
+    assert "Анужин" in csv_path.read_text(encoding="utf-8-sig")
+    pdf_path = dashboard.export("pdf", tmp_path / "7a.pdf")
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf_path))
+    text = document[0].get_textpage().get_text_range()
+    assert "Анужин" in text and "Тэмүүлэн" in text and "7A анги" in text
+    if SHOTS:
+        image = document[0].render(scale=1.5).to_pil()
+        image.save(str(Path(SHOTS) / "report_pdf_page1.png"))
+    document.close()
+    # teachers rename, merge and hide topics at the foot of the library tab
+    from tutor_desktop.ui.progress_view import TopicEditor
+
+    editor = teacher.library_page.findChild(TopicEditor, "topicEditor")
+    assert editor is not None and editor.tree.topLevelItemCount() == 2
+    editor.rename(topics[0].id, "Хүч гэж юу вэ?")
+    dashboard.refresh()
+    assert dashboard.grid.horizontalHeaderItem(1).text() == "Хүч гэж юу вэ?"

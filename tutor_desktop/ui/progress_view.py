@@ -1,0 +1,899 @@
+"""Learning progress in the window: the student's "My progress" and practice screens,
+the teacher's class dashboard and topic editor.
+
+All data comes from :class:`tutor_desktop.core.progress.ProgressService`, which checks
+who may see what. The level chart is drawn with QPainter: QtCharts is only in
+PySide6-Addons (large), and one bar chart does not justify it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.i18n import tr as core_message
+from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.widgets import Page, button, label
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+    from tutor_desktop.core.progress import (
+        ClassProgress,
+        Feedback,
+        PracticeItem,
+        ProgressService,
+        StudentProgress,
+    )
+
+log = logging.getLogger(__name__)
+
+LEVEL_COLOURS = {"beginner": "#F4CCCC", "intermediate": "#FFE599", "advanced": "#B6D7A8",
+                 "mastered": "#6AA84F"}
+LEVEL_ORDER = ("beginner", "intermediate", "advanced", "mastered")
+
+
+def level_name(level: str) -> str:
+    return core_message(f"level_{level}", current_language()) if level else ""
+
+
+def progress_service(services: Services) -> ProgressService | None:
+    service: ProgressService | None = services.extras.get("progress")
+    return service
+
+
+def _level_item(level: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(level_name(level) or "—")
+    item.setData(Qt.ItemDataRole.UserRole, LEVEL_ORDER.index(level) if level else -1)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+    if level:
+        item.setBackground(QBrush(QColor(LEVEL_COLOURS[level])))
+        if level == "mastered":
+            item.setForeground(QBrush(QColor("white")))
+    return item
+
+
+class _LevelItem(QTableWidgetItem):
+    """Sorts by level, not by the level's name."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine = self.data(Qt.ItemDataRole.UserRole)
+        theirs = other.data(Qt.ItemDataRole.UserRole)
+        if isinstance(mine, int) and isinstance(theirs, int):
+            return mine < theirs
+        return super().__lt__(other)
+
+
+# ================================================================ student side
+class MyProgressPage(Page):
+    """Per subject, each topic with the student's level and a "Practise" button."""
+
+    practise = Signal(str, str)         # topic id, topic title ("" = due reviews)
+    back = Signal()
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.session: Session | None = None
+        self.rows: list[tuple[str, str]] = []      # (topic id, title) per table row
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(30, 16, 30, 16)
+        top = QHBoxLayout()
+        self.back_button = button("back")
+        self.back_button.setObjectName("progressBack")
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = label("title", align=Qt.AlignmentFlag.AlignCenter)
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        top.addSpacing(self.back_button.sizeHint().width())
+        layout.addLayout(top)
+        due_row = QHBoxLayout()
+        self.due_label = label("section")
+        self.due_label.setObjectName("progressDue")
+        self.review_button = button("primary")
+        self.review_button.setObjectName("progressReview")
+        self.review_button.clicked.connect(lambda: self.practise.emit("", ""))
+        due_row.addWidget(self.due_label, 1)
+        due_row.addWidget(self.review_button)
+        layout.addLayout(due_row)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("progressTable")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setDefaultSectionSize(46)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table, 1)
+        self.progress: StudentProgress | None = None
+        self.retranslate_ui()
+
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        if session is None or self.isVisible():
+            self.refresh()
+
+    def on_shown(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        service = progress_service(self.services)
+        for row in range(self.table.rowCount()):
+            old = self.table.cellWidget(row, 3)
+            if old is not None:
+                old.setObjectName("")       # deleted later: never found by name again
+        self.table.setRowCount(0)
+        self.rows = []
+        if self.session is None or service is None:
+            return
+        self.progress = service.my_progress(self.session)
+        levels = {t.topic_id: t for topics in self.progress.subjects.values() for t in topics}
+        grade = self._grade()
+        # every section (a topic without items says so and offers the tutor when opened)
+        topics = [t for t in service.topics()
+                  if (t.item_count > 0 or t.id in levels or t.level == 2 or t.source == "pages")
+                  and self._book_grade(t) in (grade, None)]
+        subject = ""
+        for topic in topics:
+            if topic.subject != subject:
+                subject = topic.subject
+                self._add_heading(topic.book)
+            mine = levels.get(topic.id)
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self.rows.append((topic.id, topic.title))
+            self.table.setItem(row, 0, QTableWidgetItem(topic.title))
+            self.table.setItem(row, 1, _level_item(mine.level if mine else ""))
+            answers = f"{mine.correct}/{mine.attempts}" if mine and mine.attempts else ""
+            self.table.setItem(row, 2, QTableWidgetItem(answers))
+            practise = QPushButton(self.tr("Practise"))
+            practise.setObjectName(f"practise:{topic.id}")
+            practise.clicked.connect(
+                lambda _=False, t=topic.id, n=topic.title: self.practise.emit(t, n))
+            self.table.setCellWidget(row, 3, practise)
+        self._update_due()
+
+    def _grade(self) -> int | None:
+        if self.session is None or not self.session.user.class_id:
+            return None
+        try:
+            return self.services.accounts.get_class(self.session.user.class_id).grade
+        except TutorError:
+            return None
+
+    def _book_grade(self, topic: Any) -> int | None:
+        row = self.services.db.query_one("SELECT grade FROM textbooks WHERE id = ?",
+                                         (topic.textbook_id,))
+        return int(row["grade"]) if row else None
+
+    def _add_heading(self, text: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.rows.append(("", text))
+        item = QTableWidgetItem(text)
+        font = QFont(item.font())
+        font.setBold(True)
+        item.setFont(font)
+        self.table.setItem(row, 0, item)
+        self.table.setSpan(row, 0, 1, 4)
+
+    def _update_due(self) -> None:
+        service = progress_service(self.services)
+        count = service.due_count(self.session) if service and self.session else 0
+        self.due_label.setText(self.tr("%1 items to review today").replace("%1", str(count)))
+        self.review_button.setVisible(count > 0)
+
+    def level_of(self, title: str) -> str:
+        for row, (_topic, name) in enumerate(self.rows):
+            if name == title:
+                item = self.table.item(row, 1)
+                return item.text() if item else ""
+        return ""
+
+    def retranslate_ui(self) -> None:
+        self.back_button.setText(self.tr("← Back"))
+        self.title.setText(self.tr("My progress"))
+        self.review_button.setText(self.tr("Review now"))
+        self.table.setHorizontalHeaderLabels([self.tr("Topic"), self.tr("Level"),
+                                              self.tr("Right"), ""])
+        if self.session is not None:
+            self._update_due()
+
+
+class PracticePage(Page):
+    """Practice items one at a time, feedback at once, a summary at the end."""
+
+    done = Signal()
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.session: Session | None = None
+        self.items: list[PracticeItem] = []
+        self.index = 0
+        self.right = 0
+        self.first_level = ""
+        self.last: Feedback | None = None
+        self.started = time.monotonic()
+        self.topic_title = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(60, 20, 60, 20)
+        top = QHBoxLayout()
+        self.back_button = button("back")
+        self.back_button.setObjectName("practiceBack")
+        self.back_button.clicked.connect(self.done.emit)
+        self.title = label("section", align=Qt.AlignmentFlag.AlignCenter)
+        self.counter = label("subtitle")
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.counter)
+        layout.addLayout(top)
+        layout.addSpacing(10)
+        self.prompt = label("practicePrompt")
+        self.prompt.setObjectName("practicePrompt")
+        self.prompt.setStyleSheet("font-size: 22px;")
+        layout.addWidget(self.prompt)
+        self.choices_box = QVBoxLayout()
+        layout.addLayout(self.choices_box)
+        answer_row = QHBoxLayout()
+        self.answer = QLineEdit()
+        self.answer.setObjectName("practiceAnswer")
+        self.answer.setMinimumHeight(44)
+        self.answer.returnPressed.connect(lambda: self.check())
+        self.check_button = button("primary")
+        self.check_button.setObjectName("practiceCheck")
+        self.check_button.clicked.connect(lambda: self.check())
+        answer_row.addWidget(self.answer, 1)
+        answer_row.addWidget(self.check_button)
+        layout.addLayout(answer_row)
+        self.feedback = QLabel()
+        self.feedback.setObjectName("practiceFeedback")
+        self.feedback.setWordWrap(True)
+        self.feedback.setTextFormat(Qt.TextFormat.RichText)
+        self.feedback.linkActivated.connect(self.open_source)
+        self.feedback.setStyleSheet("font-size: 19px; padding: 10px; border-radius: 8px;")
+        layout.addWidget(self.feedback)
+        self.next_button = button("primary")
+        self.next_button.setObjectName("practiceNext")
+        self.next_button.clicked.connect(self.next_item)
+        layout.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.choice_buttons: list[QPushButton] = []
+        self.viewer: QWidget | None = None
+        self.retranslate_ui()
+
+    def start(self, session: Session, topic_id: str, title: str) -> None:
+        """Five items on a topic ("" = the student's due reviews)."""
+        self.session = session
+        service = progress_service(self.services)
+        self.topic_title = title
+        if service is None:
+            self.items = []
+        elif topic_id:
+            self.items = service.practice_set(session, topic_id)
+        else:
+            self.items = service.review_items(session)
+        self.index = self.right = 0
+        self.first_level = ""
+        self.last = None
+        self._show_item()
+
+    def _show_item(self) -> None:
+        for old in self.choice_buttons:
+            old.setObjectName("")
+            old.hide()
+            self.choices_box.removeWidget(old)
+            old.deleteLater()
+        self.choice_buttons = []
+        self.feedback.setText("")
+        self.feedback.setStyleSheet("font-size: 19px; padding: 10px;")
+        self.next_button.hide()
+        if not self.items:
+            self.prompt.setText(core_message("practice_no_items", current_language()))
+            self.answer.hide()
+            self.check_button.hide()
+            self.counter.setText("")
+            return
+        if self.index >= len(self.items):
+            self._show_summary()
+            return
+        item = self.items[self.index]
+        self.counter.setText(f"{self.index + 1} / {len(self.items)}")
+        self.prompt.setText(item.prompt)
+        self.answer.clear()
+        choice = bool(item.choices)
+        self.answer.setVisible(not choice)
+        self.check_button.setVisible(not choice)
+        for text in item.choices:
+            option = QPushButton(text)
+            option.setObjectName(f"choice:{text}")
+            option.setMinimumHeight(42)
+            option.clicked.connect(lambda _=False, t=text: self.check(t))
+            self.choices_box.addWidget(option)
+            option.show()
+            self.choice_buttons.append(option)
+        self.started = time.monotonic()
+        if not choice:
+            self.answer.setFocus()
+
+    def check(self, given: str | None = None) -> None:
+        if self.session is None or self.index >= len(self.items) or self.last_checked():
+            return
+        service = progress_service(self.services)
+        if service is None:
+            return
+        text = self.answer.text() if given is None else given
+        item = self.items[self.index]
+        try:
+            feedback = service.answer(self.session, item.id, text,
+                                      duration_ms=int((time.monotonic() - self.started) * 1000))
+        except TutorError as error:
+            self.feedback.setText(html.escape(error.message(current_language())))
+            return
+        self.last = feedback
+        if not self.first_level:
+            self.first_level = feedback.level_before
+        self.right += feedback.verdict.correct
+        language = current_language()
+        if feedback.verdict.correct:
+            message = core_message("practice_right", language)
+            colour = "#D9EAD3"
+        else:
+            key = "practice_wrong_unit" if feedback.verdict.reason == "unit" else "practice_wrong"
+            message = core_message(key, language, answer=feedback.verdict.expected)
+            colour = "#F4CCCC"
+        link = core_message("practice_see_page", language, book=item.book, page=item.page)
+        self.feedback.setText(f"<b>{html.escape(message)}</b><br>"
+                              f"<a href='page:{item.textbook_id}:{item.page}'>"
+                              f"{html.escape(link)}</a>")
+        self.feedback.setStyleSheet(f"font-size: 19px; padding: 10px; border-radius: 8px;"
+                                    f" background: {colour};")
+        for option in self.choice_buttons:
+            option.setEnabled(False)
+            if option.text() == item.answer:
+                option.setStyleSheet("background: #B6D7A8; font-weight: bold;")
+        self.check_button.setEnabled(False)
+        self.next_button.show()
+
+    def last_checked(self) -> bool:
+        return self.next_button.isVisible() or (not self.check_button.isEnabled() and \
+            not self.choice_buttons)
+
+    def next_item(self) -> None:
+        self.index += 1
+        self.check_button.setEnabled(True)
+        self._show_item()
+
+    def _show_summary(self) -> None:
+        language = current_language()
+        level = self.last.level_after if self.last else "beginner"
+        before = level_name(self.first_level or "beginner")
+        text = core_message("practice_summary", language, right=self.right,
+                            total=len(self.items), level=level_name(level))
+        if self.first_level and self.first_level != level:
+            text += f"  ({before} → {level_name(level)})"
+        self.counter.setText("")
+        self.prompt.setText(text)
+        self.answer.hide()
+        self.check_button.hide()
+        self.feedback.setText("")
+        self.feedback.setStyleSheet("")
+
+    def open_source(self, link: str) -> None:
+        """The textbook page behind the feedback (the library's page viewer)."""
+        _scheme, book_id, page = link.split(":")
+        try:
+            from tutor_desktop.ui.library_view import PageTarget, make_page_viewer
+
+            viewer: QWidget = make_page_viewer(PageTarget(book_id, int(page)), self.services,
+                                               self)
+        except (ImportError, TutorError):
+            return
+        self.viewer = viewer
+        viewer.show()
+
+    def retranslate_ui(self) -> None:
+        self.back_button.setText(self.tr("← Back"))
+        self.title.setText(self.tr("Practise: %1").replace("%1", self.topic_title)
+                           if self.topic_title else self.tr("Review"))
+        self.check_button.setText(self.tr("Check"))
+        self.next_button.setText(self.tr("Next →"))
+        self.answer.setPlaceholderText(self.tr("Type your answer"))
+
+
+# ================================================================ teacher side
+class LevelChart(QWidget):
+    """Stacked bars: how many students are at each level, per topic."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("levelChart")
+        self.setMinimumHeight(170)
+        self.bars: list[tuple[str, dict[str, int]]] = []
+
+    def set_data(self, bars: list[tuple[str, dict[str, int]]]) -> None:
+        self.bars = bars
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.bars:
+            painter.end()
+            return
+        margin, legend_h, label_h = 8.0, 18.0, 30.0
+        width = self.width() - 2 * margin
+        height = self.height() - legend_h - label_h - 2 * margin
+        slot = width / len(self.bars)
+        bar_w = min(42.0, slot * 0.7)
+        most = max(sum(counts.values()) for _t, counts in self.bars) or 1
+        font = painter.font()
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        for index, (title, counts) in enumerate(self.bars):
+            x = margin + index * slot + (slot - bar_w) / 2
+            y = margin + legend_h + height
+            for level in LEVEL_ORDER:
+                n = counts.get(level, 0)
+                if not n:
+                    continue
+                h = height * n / most
+                y -= h
+                painter.fillRect(QRectF(x, y, bar_w, h), QColor(LEVEL_COLOURS[level]))
+            painter.setPen(QColor("#333"))
+            painter.drawText(QRectF(margin + index * slot, margin + legend_h + height + 2, slot,
+                                    label_h), int(Qt.AlignmentFlag.AlignHCenter
+                                                  | Qt.TextFlag.TextWordWrap), title[:22])
+        x = margin
+        for level in LEVEL_ORDER:
+            painter.fillRect(QRectF(x, margin, 12, 12), QColor(LEVEL_COLOURS[level]))
+            painter.setPen(QColor("#333"))
+            painter.drawText(QRectF(x + 15, margin - 2, 90, 16),
+                             int(Qt.AlignmentFlag.AlignLeft), level_name(level))
+            x += 105
+        painter.end()
+
+
+class ClassDashboard(QWidget):
+    """The teacher's class view: grid, who needs help, most asked topics, a chart,
+    practice sets and exports."""
+
+    student_opened = Signal(str)
+
+    def __init__(self, services: Services, session: Session | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("classDashboard")
+        self.services = services
+        self.session = session
+        self.data: ClassProgress | None = None
+        root = QVBoxLayout(self)
+        filters = QHBoxLayout()
+        self.class_combo = QComboBox()
+        self.class_combo.setObjectName("dashboardClass")
+        self.subject_combo = QComboBox()
+        self.subject_combo.setObjectName("dashboardSubject")
+        self.book_combo = QComboBox()
+        self.book_combo.setObjectName("dashboardBook")
+        self.csv_button = QPushButton()
+        self.csv_button.setObjectName("dashboardCsv")
+        self.pdf_button = QPushButton()
+        self.pdf_button.setObjectName("dashboardPdf")
+        self.flagged_button = QPushButton()
+        self.flagged_button.setObjectName("dashboardFlagged")
+        self.flagged_button.hide()          # shown when the safety feature is installed
+        self.class_label, self.subject_label, self.book_label = QLabel(), QLabel(), QLabel()
+        widgets: list[QWidget] = [self.class_label, self.class_combo, self.subject_label,
+                                  self.subject_combo, self.book_label, self.book_combo]
+        for widget in widgets:
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        for push in (self.flagged_button, self.csv_button, self.pdf_button):
+            filters.addWidget(push)
+        root.addLayout(filters)
+        body = QHBoxLayout()
+        self.grid = QTableWidget(0, 0)
+        self.grid.setObjectName("dashboardGrid")
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid.setSortingEnabled(True)
+        self.grid.cellDoubleClicked.connect(self._open_student)
+        body.addWidget(self.grid, 3)
+        side = QVBoxLayout()
+        self.help_title = label("section")
+        self.help_list = QListWidget()
+        self.help_list.setObjectName("dashboardHelp")
+        self.help_list.setWordWrap(True)
+        self.asked_title = label("section")
+        self.asked_list = QListWidget()
+        self.asked_list.setObjectName("dashboardAsked")
+        self.asked_list.setMaximumHeight(110)
+        side_widgets: list[QWidget] = [self.help_title, self.help_list, self.asked_title,
+                                       self.asked_list]
+        for part in side_widgets:
+            side.addWidget(part)
+        body.addLayout(side, 2)
+        root.addLayout(body, 1)
+        lower = QHBoxLayout()
+        self.chart = LevelChart()
+        lower.addWidget(self.chart, 3)
+        assign = QFrame()
+        assign.setObjectName("dashboardAssign")
+        form = QGridLayout(assign)
+        self.assign_title = label("section")
+        self.assign_topic = QComboBox()
+        self.assign_topic.setObjectName("assignTopic")
+        self.assign_count = QSpinBox()
+        self.assign_count.setRange(1, 20)
+        self.assign_count.setValue(5)
+        self.assign_due = QDateEdit(QDate.currentDate().addDays(7))
+        self.assign_due.setCalendarPopup(True)
+        self.assign_button = QPushButton()
+        self.assign_button.setObjectName("assignButton")
+        self.assign_button.clicked.connect(self.assign_selected)
+        self.assignments = QListWidget()
+        self.assignments.setObjectName("dashboardAssignments")
+        self.assignments.setWordWrap(True)
+        form.addWidget(self.assign_title, 0, 0, 1, 2)
+        form.addWidget(self.assign_topic, 1, 0, 1, 2)
+        form.addWidget(self.assign_count, 2, 0)
+        form.addWidget(self.assign_due, 2, 1)
+        form.addWidget(self.assign_button, 3, 0, 1, 2)
+        form.addWidget(self.assignments, 4, 0, 1, 2)
+        lower.addWidget(assign, 2)
+        root.addLayout(lower)
+        self.class_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.subject_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.book_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.csv_button.clicked.connect(lambda: self._export("csv"))
+        self.pdf_button.clicked.connect(lambda: self._export("pdf"))
+        self.retranslate_ui()
+        self.reload_filters()
+
+    # -- data ------------------------------------------------------------------
+    def reload_filters(self) -> None:
+        service = progress_service(self.services)
+        for combo in (self.class_combo, self.subject_combo, self.book_combo):
+            combo.blockSignals(True)
+            combo.clear()
+        if self.session is not None:
+            for school_class in self.services.accounts.classes_for(self.session):
+                self.class_combo.addItem(school_class.name, school_class.id)
+        self.subject_combo.addItem(self.tr("All subjects"), "")
+        self.book_combo.addItem(self.tr("All books"), "")
+        if service is not None:
+            topics = service.topics()
+            for subject in sorted({t.subject for t in topics}):
+                self.subject_combo.addItem(subject, subject)
+            for book_id, title in sorted({(t.textbook_id, t.book) for t in topics},
+                                         key=lambda pair: pair[1]):
+                self.book_combo.addItem(title, book_id)
+        for combo in (self.class_combo, self.subject_combo, self.book_combo):
+            combo.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        service = progress_service(self.services)
+        class_id = self.class_combo.currentData()
+        if service is None or self.session is None or not class_id:
+            self.data = None
+            self.grid.setRowCount(0)
+            return
+        self.data = service.class_progress(self.session, class_id,
+                                           subject=self.subject_combo.currentData() or None,
+                                           book=self.book_combo.currentData() or None)
+        self._fill_grid()
+        self._fill_lists()
+        self._fill_assignments()
+
+    def _fill_grid(self) -> None:
+        data = self.data
+        assert data is not None
+        self.grid.setSortingEnabled(False)
+        self.grid.clear()
+        self.grid.setRowCount(len(data.students))
+        self.grid.setColumnCount(len(data.topics) + 1)
+        self.grid.setHorizontalHeaderLabels([self.tr("Student")] +
+                                            [t.title for t in data.topics])
+        for row, student in enumerate(data.students):
+            name = QTableWidgetItem(student.display_name)
+            name.setData(Qt.ItemDataRole.UserRole + 1, student.id)
+            self.grid.setItem(row, 0, name)
+            for column, topic in enumerate(data.topics, 1):
+                level = data.level(student.id, topic.id)
+                source = _level_item(level)
+                item = _LevelItem(source.text())
+                item.setData(Qt.ItemDataRole.UserRole, source.data(Qt.ItemDataRole.UserRole))
+                item.setBackground(source.background())
+                item.setForeground(source.foreground())
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                cell = data.cells.get((student.id, topic.id))
+                if cell is not None:
+                    item.setToolTip(core_message(cell.reason, current_language()))
+                self.grid.setItem(row, column, item)
+        self.grid.resizeColumnsToContents()
+        for column in range(1, self.grid.columnCount()):
+            self.grid.setColumnWidth(column, min(130, self.grid.columnWidth(column)))
+            header_item = self.grid.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(header_item.text())
+        self.grid.setSortingEnabled(True)
+        self.assign_topic.clear()
+        service = progress_service(self.services)
+        if service is not None:
+            for topic in service.topics(self.book_combo.currentData() or None):
+                if topic.item_count:
+                    self.assign_topic.addItem(f"{topic.title} ({topic.book})", topic.id)
+        self.chart.set_data([(t.title, self._counts(t.id)) for t in data.topics])
+
+    def _counts(self, topic_id: str) -> dict[str, int]:
+        assert self.data is not None
+        counts: dict[str, int] = {}
+        for student in self.data.students:
+            level = self.data.level(student.id, topic_id)
+            if level:
+                counts[level] = counts.get(level, 0) + 1
+        return counts
+
+    def _fill_lists(self) -> None:
+        assert self.data is not None
+        language = current_language()
+        self.help_list.clear()
+        for need in self.data.needs_help:
+            reason = core_message(need.reason, language, **need.detail)
+            where = f" — {need.topic}" if need.topic else ""
+            self.help_list.addItem(f"{need.student}{where}: {reason}")
+        self.asked_list.clear()
+        for asked, count in self.data.most_asked:
+            self.asked_list.addItem(f"{asked.title}: {count}")
+
+    def _fill_assignments(self) -> None:
+        service = progress_service(self.services)
+        class_id = self.class_combo.currentData()
+        self.assignments.clear()
+        if service is None or self.session is None or not class_id or self.data is None:
+            return
+        names = {s.id: s.display_name for s in self.data.students}
+        for assignment in service.assignments(self.session, class_id):
+            finished = sum(1 for n in assignment.done.values() if n >= assignment.item_count)
+            self.assignments.addItem(self.tr("%1 (due %2): %3 of %4 done")
+                                     .replace("%1", assignment.title)
+                                     .replace("%2", assignment.due_date)
+                                     .replace("%3", str(finished))
+                                     .replace("%4", str(len(names))))
+
+    def assign_selected(self) -> None:
+        service = progress_service(self.services)
+        class_id = self.class_combo.currentData()
+        topic_id = self.assign_topic.currentData()
+        if service is None or self.session is None or not class_id or not topic_id:
+            return
+        title = self.assign_topic.currentText().rsplit(" (", 1)[0]
+        service.assign(self.session, class_id, title, [topic_id], self.assign_count.value(),
+                       self.assign_due.date().toString("yyyy-MM-dd"))
+        self._fill_assignments()
+
+    def _open_student(self, row: int, _column: int) -> None:
+        item = self.grid.item(row, 0)
+        if item is not None:
+            self.student_opened.emit(str(item.data(Qt.ItemDataRole.UserRole + 1)))
+
+    # -- exports -----------------------------------------------------------------
+    def _export(self, fmt: str) -> None:
+        name = (self.class_combo.currentText() or "class") + f".{fmt}"
+        path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save report"), name,
+                                                    f"*.{fmt}")
+        if path:
+            self.export(fmt, Path(path))
+
+    def export(self, fmt: str, path: Path) -> Path | None:
+        from tutor_desktop.core.progress.report import pdf_report, write_csv
+
+        if self.data is None:
+            return None
+        language = current_language()
+        return (write_csv(self.data, path, language) if fmt == "csv"
+                else pdf_report(self.data, path, language))
+
+    def retranslate_ui(self) -> None:
+        self.class_label.setText(self.tr("Class:"))
+        self.subject_label.setText(self.tr("Subject:"))
+        self.book_label.setText(self.tr("Book:"))
+        self.csv_button.setText(self.tr("Export CSV"))
+        self.pdf_button.setText(self.tr("Export PDF"))
+        self.flagged_button.setText(self.tr("Flagged questions"))
+        self.help_title.setText(self.tr("Needs help"))
+        self.asked_title.setText(self.tr("Asked about most"))
+        self.assign_title.setText(self.tr("Assign a practice set"))
+        self.assign_button.setText(self.tr("Assign"))
+
+    def changeEvent(self, event: Any) -> None:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+            if self.data is not None:
+                self._fill_grid()
+                self._fill_lists()
+        super().changeEvent(event)
+
+
+class TopicEditor(QWidget):
+    """Teachers rename, merge and hide the topics found in the books (library tab)."""
+
+    def __init__(self, services: Services, session: Session | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("topicEditor")
+        self.services = services
+        self.session = session
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        self.title = label("section")
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("topicTree")
+        self.tree.setColumnCount(3)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setMaximumHeight(220)
+        row = QHBoxLayout()
+        self.rename_button = QPushButton()
+        self.rename_button.clicked.connect(self._rename_clicked)
+        self.merge_button = QPushButton()
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.hide_button = QPushButton()
+        self.hide_button.clicked.connect(self.toggle_hidden)
+        for widget in (self.rename_button, self.merge_button, self.hide_button):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tree)
+        layout.addLayout(row)
+        self.retranslate_ui()
+        self.refresh()
+
+    def refresh(self) -> None:
+        service = progress_service(self.services)
+        self.tree.clear()
+        if service is None:
+            return
+        books: dict[str, QTreeWidgetItem] = {}
+        for topic in service.topics(include_hidden=True):
+            if topic.merged_into:
+                continue
+            parent = books.get(topic.textbook_id)
+            if parent is None:
+                parent = books[topic.textbook_id] = QTreeWidgetItem(self.tree, [topic.book])
+                parent.setExpanded(True)
+            hidden = self.tr("hidden") if topic.hidden else ""
+            item = QTreeWidgetItem(parent, ["  " * (topic.level - 1) + topic.title,
+                                            f"{topic.page_start}–{topic.page_end}", hidden])
+            item.setData(0, Qt.ItemDataRole.UserRole, topic.id)
+
+    def selected_ids(self) -> list[str]:
+        return [str(i.data(0, Qt.ItemDataRole.UserRole)) for i in self.tree.selectedItems()
+                if i.data(0, Qt.ItemDataRole.UserRole)]
+
+    def _rename_clicked(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        text, ok = QInputDialog.getText(self, self.tr("Rename topic"), self.tr("New name:"),
+                                        text=self.tree.selectedItems()[0].text(0).strip())
+        if ok and text.strip():
+            self.rename(ids[0], text)
+
+    def rename(self, topic_id: str, title: str) -> None:
+        service = progress_service(self.services)
+        if service is not None and self.session is not None:
+            service.rename_topic(self.session, topic_id, title)
+            self.refresh()
+
+    def merge_selected(self) -> None:
+        """Fold every other selected topic into the first selected one."""
+        service = progress_service(self.services)
+        ids = self.selected_ids()
+        if service is None or self.session is None or len(ids) < 2:
+            return
+        for other in ids[1:]:
+            service.merge_topics(self.session, other, ids[0])
+        self.refresh()
+
+    def toggle_hidden(self) -> None:
+        service = progress_service(self.services)
+        if service is None or self.session is None:
+            return
+        for topic_id in self.selected_ids():
+            topic = service.topic(topic_id)
+            if topic is not None:
+                service.hide_topic(self.session, topic_id, not topic.hidden)
+        self.refresh()
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(self.tr("Topics"))
+        self.tree.setHeaderLabels([self.tr("Topic"), self.tr("Pages"), ""])
+        self.rename_button.setText(self.tr("Rename"))
+        self.merge_button.setText(self.tr("Merge into first"))
+        self.hide_button.setText(self.tr("Hide / show"))
+
+    def changeEvent(self, event: Any) -> None:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+            self.refresh()
+        super().changeEvent(event)
+
+
+def make_dashboard(services: Services, session: Session | None,
+                   parent: QWidget | None = None) -> QWidget | None:
+    """The teacher's Progress tab (None when progress is not wired)."""
+    if progress_service(services) is None:
+        return None
+    return ClassDashboard(services, session, parent)
+
+
+def make_topic_editor(services: Services, session: Session | None,
+                      parent: QWidget | None = None) -> QWidget | None:
+    if progress_service(services) is None:
+        return None
+    return TopicEditor(services, session, parent)
+
+
+class StudentProgressDialog(QWidget):
+    """One student's topics and levels, read-only (a teacher's double-click in the grid)."""
+
+    def __init__(self, services: Services, session: Session, user_id: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("studentProgress")
+        service = progress_service(services)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, 3)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setHorizontalHeaderLabels([self.tr("Topic"), self.tr("Level"),
+                                              self.tr("Right")])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if service is not None:
+            data = service.student_progress(session, user_id)
+            self.setWindowTitle(data.user.display_name)
+            for levels in data.subjects.values():
+                for level in levels:
+                    row = self.table.rowCount()
+                    self.table.insertRow(row)
+                    self.table.setItem(row, 0, QTableWidgetItem(level.title))
+                    self.table.setItem(row, 1, _level_item(level.level))
+                    self.table.setItem(row, 2, QTableWidgetItem(
+                        f"{level.correct}/{level.attempts}"))
+        layout.addWidget(self.table)
+        self.resize(560, 420)
