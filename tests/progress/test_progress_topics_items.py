@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conftest import store_book
+from progress_helpers import store_book
 
 
 def _topics(services: Any, book_id: str) -> list[Any]:

@@ -617,7 +617,7 @@ class ChatView(QWidget):
 
     def _answer_topic(self) -> tuple[str, str] | None:
         """The last answer's topic, when it has practice items."""
-        progress = self.services.extras.get("progress")
+        progress = getattr(self.services, "progress", None)
         answers = [m for m in self.messages if m.role == "assistant"]
         if progress is None or not answers:
             return None

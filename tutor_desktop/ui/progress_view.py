@@ -67,7 +67,7 @@ def level_name(level: str) -> str:
 
 
 def progress_service(services: Services) -> ProgressService | None:
-    service: ProgressService | None = services.extras.get("progress")
+    service: ProgressService | None = getattr(services, "progress", None)
     return service
 
 

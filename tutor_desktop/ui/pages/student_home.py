@@ -85,7 +85,7 @@ class StudentHomePage(Page):
         self.retranslate_ui()
 
     def due_count(self) -> int:
-        progress = self.services.extras.get("progress")
+        progress = getattr(self.services, "progress", None)
         if progress is None or self.session is None:
             return 0
         try:
