@@ -51,6 +51,7 @@ bench: $(VENV)/.dev-stamp
 	$(BIN)/python bench/stt_bench.py
 	$(BIN)/python bench/remote_bench.py
 	$(BIN)/python bench/bundle_bench.py
+	$(BIN)/python bench/progress_bench.py
 
 # From a clean checkout: the bundle (no tests, no weights, no dev tools: the spec
 # excludes them and tests/packaging checks), then the Debian package built from it.

@@ -938,6 +938,10 @@
 <context>
     <name>TopicEditor</name>
     <message>
+        <source>Edit answer</source>
+        <translation>Хариултыг засах</translation>
+    </message>
+    <message>
         <source>hidden</source>
         <translation>нуусан</translation>
     </message>

@@ -152,3 +152,17 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     editor.rename(topics[0].id, "Хүч гэж юу вэ?")
     dashboard.refresh()
     assert dashboard.grid.horizontalHeaderItem(1).text() == "Хүч гэж юу вэ?"
+    # ... and review the items of a topic: unticking one disables it for students
+    section = next(i for i in range(editor.tree.topLevelItemCount())
+                   if editor.tree.topLevelItem(i).text(0) == "Physics 8")
+    book_item = editor.tree.topLevelItem(section)
+    target = next(book_item.child(i) for i in range(book_item.childCount())
+                  if book_item.child(i).data(0, Qt.ItemDataRole.UserRole) == topics[0].id)
+    editor.tree.setCurrentItem(target)
+    assert editor.items.count() == len(progress.items(topic=topics[0].id))
+    first = editor.items.item(0)
+    first.setCheckState(Qt.CheckState.Unchecked)
+    disabled = str(first.data(Qt.ItemDataRole.UserRole))
+    assert disabled not in [i.id for i in progress.items(topic=topics[0].id)]
+    assert disabled not in [i.id for i in progress.practice_set(school8.anu_session,
+                                                                topics[0].id, size=50)]

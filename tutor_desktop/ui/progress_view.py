@@ -779,8 +779,52 @@ class TopicEditor(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.tree)
         layout.addLayout(row)
+        # The selected topic's practice items: untick to disable, double-click to edit.
+        self.items = QListWidget()
+        self.items.setObjectName("topicItems")
+        self.items.setWordWrap(True)
+        self.items.setMaximumHeight(160)
+        self.items.itemChanged.connect(self._item_toggled)
+        self.items.itemDoubleClicked.connect(self._edit_item)
+        layout.addWidget(self.items)
+        self.tree.itemSelectionChanged.connect(self.show_items)
         self.retranslate_ui()
         self.refresh()
+
+    def show_items(self) -> None:
+        from PySide6.QtWidgets import QListWidgetItem
+
+        service = progress_service(self.services)
+        ids = self.selected_ids()
+        self.items.blockSignals(True)
+        self.items.clear()
+        if service is not None and len(ids) == 1:
+            for practice in service.items(topic=ids[0], include_disabled=True):
+                entry = QListWidgetItem(f"[{practice.kind}] {practice.prompt}  →  "
+                                        f"{practice.answer}  (p. {practice.page})")
+                entry.setData(Qt.ItemDataRole.UserRole, practice.id)
+                entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                entry.setCheckState(Qt.CheckState.Checked if practice.enabled
+                                    else Qt.CheckState.Unchecked)
+                self.items.addItem(entry)
+        self.items.blockSignals(False)
+
+    def _item_toggled(self, entry: Any) -> None:
+        service = progress_service(self.services)
+        if service is not None and self.session is not None:
+            service.set_item_enabled(self.session, str(entry.data(Qt.ItemDataRole.UserRole)),
+                                     entry.checkState() == Qt.CheckState.Checked)
+
+    def _edit_item(self, entry: Any) -> None:
+        service = progress_service(self.services)
+        if service is None or self.session is None:
+            return
+        item = service.item(str(entry.data(Qt.ItemDataRole.UserRole)))
+        answer, ok = QInputDialog.getText(self, self.tr("Edit answer"), item.prompt,
+                                          text=item.answer)
+        if ok and answer.strip():
+            service.edit_item(self.session, item.id, answer=answer.strip())
+            self.show_items()
 
     def refresh(self) -> None:
         service = progress_service(self.services)

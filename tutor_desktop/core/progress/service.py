@@ -296,16 +296,25 @@ class ProgressService:
         self.accounts = accounts
         self.library_dir = library_dir
         self._now = clock
+        self._indexed = False
 
     # -- books ---------------------------------------------------------------
     def ensure_indexed(self) -> int:
         """Give books imported before this feature their topics and items."""
         from tutor_desktop.core.progress.indexing import backfill
 
+        self._indexed = True
         return backfill(self.db, self.library_dir or Path("."))
+
+    def _ensure_once(self) -> None:
+        """The first look at topics in this process backfills older books (the window
+        has no separate start-up step for it)."""
+        if not self._indexed and self.library_dir is not None:
+            self.ensure_indexed()
 
     # -- topics --------------------------------------------------------------
     def topics(self, book: str | None = None, *, include_hidden: bool = False) -> list[Topic]:
+        self._ensure_once()
         sql, params = _TOPIC_SQL, []
         if book:
             sql += " WHERE (t.id = ? OR t.title = ? OR t.id LIKE ? || '%')"
@@ -371,6 +380,7 @@ class ProgressService:
     # -- items ---------------------------------------------------------------
     def items(self, book: str | None = None, topic: str | None = None, *,
               include_disabled: bool = False, kind: str | None = None) -> list[PracticeItem]:
+        self._ensure_once()
         where, params = [], []
         if book:
             where.append("(t.id = ? OR t.title = ? OR t.id LIKE ? || '%')")
