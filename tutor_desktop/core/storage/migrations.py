@@ -367,8 +367,34 @@ CREATE TABLE sync_relay (
 );
 """
 
+# Safety (issue 15): cases the class's teachers must see (synced to staff only), and the
+# per-minute fair-use limits of each class (no row = the defaults, 30 questions and 10
+# recordings a minute). A deleted conversation keeps its case: the note is the teacher's.
+_SAFETY = """
+CREATE TABLE safety_events (
+    id TEXT PRIMARY KEY,
+    student_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    class_id TEXT REFERENCES classes(id) ON DELETE SET NULL,
+    category TEXT NOT NULL,
+    message TEXT NOT NULL,
+    conversation_id TEXT REFERENCES conversations(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX safety_events_class ON safety_events(class_id, acknowledged_at, created_at);
+
+CREATE TABLE class_fair_use (
+    class_id TEXT PRIMARY KEY REFERENCES classes(id) ON DELETE CASCADE,
+    questions_per_minute INTEGER NOT NULL DEFAULT 30,
+    recordings_per_minute INTEGER NOT NULL DEFAULT 10,
+    updated_at TEXT NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
-                               _SYNC_CONTRACT)
+                               _SYNC_CONTRACT, _SAFETY)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,16 +1,13 @@
-"""Tutoring: prompts, safety, the daily limit, context fitting and the tutor service."""
+"""Tutoring: prompts, the daily limit, context fitting and the tutor service (safety: core/safety)."""
 
 from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
 from tutor_desktop.core.tutor.prompts import PromptLibrary
-from tutor_desktop.core.tutor.safety import SafetyFilter, SafetyVerdict
 from tutor_desktop.core.tutor.service import TutorReply, TutorService, title_for
 
 __all__ = [
     "DailyLimit",
     "DailyUsage",
     "PromptLibrary",
-    "SafetyFilter",
-    "SafetyVerdict",
     "TutorReply",
     "TutorService",
     "title_for",

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tutor_desktop.core.accounts import AccountService, Session
@@ -35,7 +35,7 @@ from tutor_desktop.core.retrieval.types import Hit, Retriever
 from tutor_desktop.core.tutor.context import fit_conversation, prompt_budget, topic_line
 from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
 from tutor_desktop.core.tutor.prompts import PromptLibrary, fill
-from tutor_desktop.core.tutor.safety import SafetyFilter
+from tutor_desktop.core.safety import SafetyGuard
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,9 @@ class TutorReply:
     # The cited passages with their words (same order as ``citations``), so the student
     # sees the textbook's own text even when the model answers poorly.
     passages: list[dict[str, Any]] = field(default_factory=list)
+    # Set when the safety check answered instead of the model, or replaced its text
+    # ({"category", "score", "source", "distress"}).
+    safety: dict[str, Any] | None = None
 
 
 def passage_record(hit: Hit) -> dict[str, Any]:
@@ -86,7 +89,7 @@ class TutorService:
     def __init__(self, conversations: ConversationStore, accounts: AccountService,
                  backends: BackendProvider, *, retriever: Retriever | None = None,
                  cache: ResponseCache | None = None,
-                 prompts: PromptLibrary | None = None, safety: SafetyFilter | None = None,
+                 prompts: PromptLibrary | None = None, safety: SafetyGuard | None = None,
                  limit: DailyLimit | None = None, max_new_tokens: int = 1024,
                  temperature: float = 0.3) -> None:
         self.conversations = conversations
@@ -95,7 +98,7 @@ class TutorService:
         self.retriever = retriever      # textbook passages; None answers without them
         self.cache = cache              # answers to common first questions; None: no cache
         self.prompts = prompts or PromptLibrary()
-        self.safety = safety or SafetyFilter()
+        self.safety = safety or SafetyGuard()  # patterns only until composition wires it
         self.limit = limit or DailyLimit(accounts, conversations)
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
@@ -129,6 +132,7 @@ class TutorService:
             raise TutorError("question_too_long")
         conv = self.conversations.get(session, conversation_id)
         self.limit.check(session)
+        self.safety.before_question(session)  # per-minute fair use (RateLimited)
         asked = self.conversations.add_message(session, conv.id, "user", question)
         if not conv.title:
             self.conversations.rename(session, conv.id, title_for(question))
@@ -158,7 +162,8 @@ class TutorService:
         history = _as_chat(messages[:last_user])
         # A new answer, never the cached one again (and not counted as another ask).
         reply = self._answer(session, conv, history, messages[last_user].content, on_delta,
-                             stop_event, prefer, max_tokens, on_sources, use_cache=False)
+                             stop_event, prefer, max_tokens, on_sources, use_cache=False,
+                             record_safety=False)
         if reply.status == "error" and any(m.content for m in old_answers):
             # Keep the answer the student had rather than replace it with an error.
             if reply.message_id:
@@ -180,7 +185,8 @@ class TutorService:
             text = verdict.reply(language)
             if on_delta:
                 on_delta(text)
-            return TutorReply(text, "refused", backend=SAFETY_BACKEND, finish_reason="stop")
+            return TutorReply(text, "refused", backend=SAFETY_BACKEND, finish_reason="stop",
+                              safety=verdict.as_dict())
         try:
             backend = self.backends.backend(prefer)
         except BackendUnavailable as exc:
@@ -204,17 +210,20 @@ class TutorService:
                 question: str, on_delta: DeltaCallback | None,
                 stop_event: threading.Event | None, prefer: str,
                 max_tokens: int | None, on_sources: SourcesCallback | None = None,
-                use_cache: bool = True) -> TutorReply:
+                use_cache: bool = True, record_safety: bool = True) -> TutorReply:
         language = conv.language
         verdict = self.safety.check(question)
         if verdict is not None:
             text = verdict.reply(language)
             stored = self.conversations.add_message(session, conv.id, "assistant", text,
                                                     backend=SAFETY_BACKEND)
+            if record_safety:
+                self.safety.record(session, verdict, question, conv.id)  # the teacher is told
             if on_delta:
                 on_delta(text)
             return TutorReply(text, "refused", backend=SAFETY_BACKEND, finish_reason="stop",
-                              conversation_id=conv.id, message_id=stored.id)
+                              conversation_id=conv.id, message_id=stored.id,
+                              safety=verdict.as_dict())
         try:
             backend = self.backends.backend(prefer)
         except BackendUnavailable as exc:
@@ -371,8 +380,13 @@ class TutorService:
             if completion.notice_id:
                 reply.notices.append(tr(completion.notice_id, language,
                                         **completion.notice_params))
+        unsafe = self.safety.check_answer(reply.text)
+        if unsafe is not None:  # the model's own text is never shown when it is unsafe
+            reply.text, reply.status = tr("safety_answer_replaced", language), "refused"
+            reply.backend, reply.safety = SAFETY_BACKEND, unsafe.as_dict()
+            completion = replace(completion or Completion("stop", 0, 0), backend=SAFETY_BACKEND)
         if save:
-            save(reply.text, reply.status, completion)
+            save(reply.text, "complete" if unsafe else reply.status, completion)
 
 
 def _as_chat(messages: Sequence[Message]) -> list[ChatMessage]:
