@@ -23,6 +23,10 @@ if _CACHE.is_symlink() and not _CACHE.exists():
 for _var in list(os.environ):
     if _var.startswith("TUTOR_") and _var not in ("TUTOR_SECRETS_BACKEND",):
         del os.environ[_var]
+# The safety check of services built by composition runs on its patterns: loading the
+# e5 model in every test that asks a question costs a second each. tests/safety runs the
+# full check (patterns + the real e5 embedder) explicitly, and its CLI tests opt back in.
+os.environ["TUTOR_SAFETY_EMBEDDINGS"] = "0"
 
 
 @pytest.fixture(scope="session", autouse=True)

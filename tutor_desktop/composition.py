@@ -44,6 +44,9 @@ from tutor_desktop.core.paths import AppPaths, resolve_paths
 from tutor_desktop.core.progress import ProgressService
 from tutor_desktop.core.progress.tutor_hook import on_message_final
 from tutor_desktop.core.retrieval.hybrid import HybridRetriever
+from tutor_desktop.core.safety import SafetyGuard
+from tutor_desktop.core.safety.doctor_checks import safety_check
+from tutor_desktop.core.safety.wiring import safety_guard
 from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.speech.doctor_checks import speech_checks
@@ -77,6 +80,8 @@ class Services:
     speech: SpeechService
     # Not started here: the window starts it; ``tutor doctor`` probes once.
     connectivity: ConnectivityMonitor
+    # Child safety: patterns + the e5 embedder, the teacher's cases, per-minute fair use.
+    safety: SafetyGuard
     tutor: TutorService
     # Learning progress: topics, practice items, mastery and reviews.
     progress: ProgressService
@@ -89,6 +94,7 @@ class Services:
             lambda _ctx: [Check(name, Status(level), detail, hint)
                           for name, level, detail, hint
                           in doctor_lines(self.connectivity.check_now())],
+            lambda ctx: safety_check(self.safety, ctx.config.language),
         ]
 
     def close(self) -> None:
@@ -162,13 +168,14 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         breaker.add_listener(lambda name, _old, new: connectivity.note_breaker(name, new.value))
     models.subscribe(lambda _status: connectivity.refresh("local"))
 
+    safety = safety_guard(paths.data_dir, db, accounts, embedder)
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
-                         max_new_tokens=config.max_new_tokens)
+                         safety=safety, max_new_tokens=config.max_new_tokens)
     return Services(
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
         retriever=retriever, router=router, cache=cache, speech=speech,
-        connectivity=connectivity, tutor=tutor,
+        connectivity=connectivity, safety=safety, tutor=tutor,
         progress=ProgressService(db, accounts, paths.library_dir))
 
 

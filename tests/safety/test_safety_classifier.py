@@ -122,3 +122,20 @@ def test_a_failing_embedder_degrades_to_patterns(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["kms fr", "i wanna die tbh", "amidrahiig husehgui baina"])
 def test_informal_spellings_are_caught(tuned_classifier: SafetyClassifier, text: str) -> None:
     assert tuned_classifier.check(text).category == "self_harm"
+
+
+def test_shipped_vectors_match_the_examples_and_the_embedder(e5_embedder: Any) -> None:
+    """A fresh install embeds nothing but the student's message at start-up."""
+    import numpy as np
+
+    from tutor_desktop.core.safety.classifier import vector_file_name
+    from tutor_desktop.core.safety.examples import data_dir
+
+    examples = load_examples()
+    name = vector_file_name(e5_embedder.model_id, [e.text for e in examples])
+    shipped = data_dir() / "vectors" / name
+    assert shipped.is_file(), "examples changed: run python bench/safety_bench.py --write-vectors"
+    vectors = np.load(shipped)
+    for index in (0, len(examples) // 2, len(examples) - 1):
+        live = e5_embedder.embed_query(examples[index].text)
+        assert float(vectors[index] @ live) > 0.999

@@ -95,6 +95,7 @@ class SafetyClassifier:
         self.examples = list(examples) if examples is not None else load_examples(folder)
         self.embedder = embedder
         self.cache_dir = cache_dir
+        self.shipped_dir = folder / "vectors"
         self._space: _Space | None = None
         self._failed = ""
         self._lock = threading.Lock()
@@ -171,19 +172,18 @@ class SafetyClassifier:
         return space
 
     def _vectors(self, embedder: Embedder, texts: list[str]) -> Matrix:
-        digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
-        path = None
-        if self.cache_dir is not None:
-            safe_id = "".join(ch if ch.isalnum() or ch in "-_." else "_"
-                              for ch in embedder.model_id)
-            path = Path(self.cache_dir) / f"safety-{safe_id}-{digest}.npy"
-            if path.is_file():
+        name = vector_file_name(embedder.model_id, texts)
+        path = Path(self.cache_dir) / name if self.cache_dir is not None else None
+        # The app ships the vectors of its own examples for its default model, so even
+        # the first start of a fresh install embeds nothing but the student's message.
+        for candidate in (path, self.shipped_dir / name):
+            if candidate is not None and candidate.is_file():
                 try:
-                    cached: Matrix = np.load(path).astype(np.float32)
-                    if cached.shape[0] == len(texts):
+                    cached: Matrix = np.load(candidate).astype(np.float32)
+                    if cached.shape == (len(texts), embedder.dim):
                         return cached
                 except (OSError, ValueError):
-                    log.warning("unreadable safety vector cache %s; rebuilding", path)
+                    log.warning("unreadable safety vectors %s; rebuilding", candidate)
         vectors = np.vstack([embedder.embed_query(t) for t in texts]).astype(np.float32)
         if path is not None:
             try:
@@ -194,6 +194,13 @@ class SafetyClassifier:
             except OSError:
                 log.warning("could not cache safety vectors in %s", path)
         return vectors
+
+
+def vector_file_name(model_id: str, texts: Sequence[str]) -> str:
+    """Keyed by the model and the exact example texts: a change to either rebuilds."""
+    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    safe_id = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in model_id)
+    return f"safety-{safe_id}-{digest}.npy"
 
 
 def _top_mean(sims: npt.NDArray[np.float32], k: int = TOP_K) -> float:

@@ -1,4 +1,4 @@
-"""Tutoring: prompts, the daily limit, context fitting and the tutor service (safety: core/safety)."""
+"""Tutoring: prompts, the daily limit, context fitting, the tutor service (safety: core/safety)."""
 
 from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
 from tutor_desktop.core.tutor.prompts import PromptLibrary

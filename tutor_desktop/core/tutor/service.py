@@ -32,10 +32,10 @@ from tutor_desktop.core.llm.backend import (
     Completion,
 )
 from tutor_desktop.core.retrieval.types import Hit, Retriever
+from tutor_desktop.core.safety import SafetyGuard
 from tutor_desktop.core.tutor.context import fit_conversation, prompt_budget, topic_line
 from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
 from tutor_desktop.core.tutor.prompts import PromptLibrary, fill
-from tutor_desktop.core.safety import SafetyGuard
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class TutorService:
         self.retriever = retriever      # textbook passages; None answers without them
         self.cache = cache              # answers to common first questions; None: no cache
         self.prompts = prompts or PromptLibrary()
-        self.safety = safety or SafetyGuard()  # patterns only until composition wires it
+        self.safety = safety or SafetyGuard()  # patterns only when built without one
         self.limit = limit or DailyLimit(accounts, conversations)
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
