@@ -110,8 +110,9 @@ def test_a_distress_case_reaches_its_class_teacher_only(
     assert events.list_for(school.teacher_session) == []
     assert len(events.list_for(school.teacher_session, include_acknowledged=True)) == 1
     # Synced like other records (to staff), never cached as an answer.
-    outbox = services.db.query("SELECT payload FROM sync_outbox WHERE entity = 'safety_event'")
-    assert len(outbox) == 2 and all('"audience": "school_staff"' in r[0] for r in outbox)
+    outbox = services.db.query("SELECT payload FROM sync_outbox WHERE entity = 'safety_events'")
+    assert len(outbox) == 2 and '"acknowledged_by":null' in outbox[0][0]
+    assert f'"acknowledged_by":"{school.teacher.id}"' in outbox[1][0]
     cached = services.db.query("SELECT count(*) FROM response_cache")[0][0]
     assert cached == 0
 
@@ -123,6 +124,8 @@ def test_questions_per_minute_are_limited_with_a_countdown(
     fair_use.set_limits(school.teacher_session, school.class_7a.id, questions_per_minute=3)
     with pytest.raises(TutorError):
         fair_use.set_limits(student, school.class_7a.id, questions_per_minute=99)
+    assert services.db.query("SELECT count(*) FROM sync_outbox WHERE entity = 'class_fair_use'"
+                             )[0][0] == 1, "a class setting syncs"
     tutor = _tutor(services, tuned_classifier, scripted, fair_use)
     conv = tutor.start_conversation(student, language="mn")
     for n in range(3):

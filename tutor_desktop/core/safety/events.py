@@ -17,10 +17,9 @@ from tutor_desktop.core.accounts.models import Role
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.ids import new_id, utc_now
-from tutor_desktop.core.storage.outbox import enqueue
+from tutor_desktop.core.sync.outbox import record_change
 
-ENTITY = "safety_event"
-AUDIENCE = "school_staff"   # the sync service must deliver these to staff only
+TABLE = "safety_events"
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,7 @@ class SafetyEventStore:
                 "conversation_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
                 (event_id, user.id, user.class_id, category, message, conversation_id, now,
                  now))
-            enqueue(conn, ENTITY, event_id, {
-                "student_id": user.id, "class_id": user.class_id, "category": category,
-                "message": message, "conversation_id": conversation_id, "created_at": now,
-                "acknowledged_at": None, "acknowledged_by": None, "audience": AUDIENCE})
+            record_change(conn, TABLE, event_id)
         return self.get(event_id)
 
     def get(self, event_id: str) -> SafetyEvent:
@@ -125,10 +121,5 @@ class SafetyEventStore:
         with self.db.write() as conn:
             conn.execute("UPDATE safety_events SET acknowledged_at = ?, acknowledged_by = ?, "
                          "updated_at = ? WHERE id = ?", (now, session.user.id, now, event_id))
-            enqueue(conn, ENTITY, event_id, {
-                "student_id": event.student_id, "class_id": event.class_id,
-                "category": event.category, "message": event.message,
-                "conversation_id": event.conversation_id, "created_at": event.created_at,
-                "acknowledged_at": now, "acknowledged_by": session.user.id,
-                "audience": AUDIENCE})
+            record_change(conn, TABLE, event_id)
         return self.get(event_id)

@@ -25,6 +25,7 @@ from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.ids import utc_now
+from tutor_desktop.core.sync.outbox import record_change
 
 DEFAULT_QUESTIONS_PER_MINUTE = 30
 DEFAULT_RECORDINGS_PER_MINUTE = 10
@@ -94,6 +95,7 @@ class FairUse:
                 "recordings_per_minute = excluded.recordings_per_minute, "
                 "updated_at = excluded.updated_at",
                 (class_id, questions, recordings, utc_now()))
+            record_change(conn, "class_fair_use", class_id)
         return self.limits(class_id)
 
     # -- questions ------------------------------------------------------------

@@ -86,6 +86,14 @@ SYNCED_TABLES: dict[str, SyncedTable] = {t.name: t for t in (
                 parents=(Parent("class_id", "classes"),)),
     SyncedTable("topic_mastery", Merge.DERIVED, owner="recomputed from learning_interactions",
                 parents=(Parent("user_id", "users"),)),
+    # Safety (issue 15): a case for the class's teachers (school staff only, never students;
+    # kept even when conversation text stays on the PC: the teacher must act on it), and the
+    # class's per-minute fair-use limits.
+    SyncedTable("safety_events", Merge.LWW,
+                owner="the tutor (created); the class's teacher or an admin (acknowledged)",
+                parents=(Parent("student_id", "users"), Parent("class_id", "classes", False))),
+    SyncedTable("class_fair_use", Merge.LWW, owner="admin or the class's teacher",
+                parents=(Parent("class_id", "classes"),), key="class_id"),
 )}
 
 TABLE_ORDER: tuple[str, ...] = tuple(SYNCED_TABLES)
