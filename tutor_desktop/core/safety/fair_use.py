@@ -90,11 +90,12 @@ class FairUse:
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO class_fair_use (class_id, questions_per_minute, "
-                "recordings_per_minute, updated_at) VALUES (?,?,?,?) ON CONFLICT(class_id) "
+                "recordings_per_minute, created_at, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(class_id) "
                 "DO UPDATE SET questions_per_minute = excluded.questions_per_minute, "
                 "recordings_per_minute = excluded.recordings_per_minute, "
                 "updated_at = excluded.updated_at",
-                (class_id, questions, recordings, utc_now()))
+                (class_id, questions, recordings, utc_now(), utc_now()))
             record_change(conn, "class_fair_use", class_id)
         return self.limits(class_id)
 

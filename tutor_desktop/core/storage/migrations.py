@@ -389,6 +389,7 @@ CREATE TABLE class_fair_use (
     class_id TEXT PRIMARY KEY REFERENCES classes(id) ON DELETE CASCADE,
     questions_per_minute INTEGER NOT NULL DEFAULT 30,
     recordings_per_minute INTEGER NOT NULL DEFAULT 10,
+    created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 """
