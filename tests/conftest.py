@@ -20,6 +20,9 @@ _CACHE = Path(__file__).resolve().parent / ".cache"
 if _CACHE.is_symlink() and not _CACHE.exists():
     with contextlib.suppress(OSError):  # e.g. a target that is itself a broken link
         Path(os.readlink(_CACHE)).mkdir(parents=True, exist_ok=True)
+# With the file store forced, a usable OS keyring would still be asked to hold the file's
+# key: on a developer's desktop no test may touch the real keyring.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 for _var in list(os.environ):
     if _var.startswith("TUTOR_") and _var not in ("TUTOR_SECRETS_BACKEND",):
         del os.environ[_var]

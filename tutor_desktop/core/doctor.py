@@ -146,6 +146,19 @@ def check_data_dir(ctx: DoctorContext) -> Check:
     return Check("data-folder", Status.OK, f"{folder} writable")
 
 
+def check_data_privacy(ctx: DoctorContext) -> Check:
+    """Other OS accounts must not read the students' data (issue 16)."""
+    from tutor_desktop.core.privacy.permissions import exposed
+
+    folder = ctx.paths.data_dir
+    problems = exposed([folder, ctx.paths.database, ctx.paths.secrets_file])
+    if problems:
+        return Check("data-privacy", Status.WARN, "; ".join(problems),
+                     f"Other accounts on this PC can copy students' conversations. Run "
+                     f"'chmod 700 {folder}' (or start the app once: it tightens the folder).")
+    return Check("data-privacy", Status.OK, f"{folder} is private to this OS account")
+
+
 def check_disk(ctx: DoctorContext) -> Check:
     folder = ctx.paths.data_dir
     probe = folder if folder.exists() else folder.parent
@@ -208,7 +221,8 @@ def check_remote(ctx: DoctorContext) -> list[Check]:
 
 
 CORE_CHECKS: tuple[CheckFn, ...] = (
-    check_python, check_qt, check_sqlite, check_data_dir, check_database, check_disk,
+    check_python, check_qt, check_sqlite, check_data_dir, check_data_privacy, check_database,
+    check_disk,
     check_llama, check_models_folder, check_microphone, check_keyring, check_remote,
 )
 

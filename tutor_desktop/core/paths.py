@@ -105,8 +105,15 @@ class AppPaths:
         return self.data_dir / "secrets.enc"
 
     def ensure(self) -> None:
-        """Create the folders; raises OSError if the location is not writable."""
-        for folder in (self.data_dir, self.user_models_dir, self.library_dir, self.logs_dir):
+        """Create the folders; raises OSError if the location is not writable.
+
+        The data folder is private to this OS account (0700 on POSIX): it holds
+        every student's conversations and the PIN hashes.
+        """
+        from tutor_desktop.core.privacy.permissions import make_private_dir
+
+        make_private_dir(self.data_dir)
+        for folder in (self.user_models_dir, self.library_dir, self.logs_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
 

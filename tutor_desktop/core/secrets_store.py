@@ -16,12 +16,14 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet
 
 SERVICE = "tutor-desktop"
+#: Keyring entry holding the encrypted file's key when IT forces the file store.
+FILE_KEY_ENTRY = "secrets-file-key"
 log = logging.getLogger(__name__)
 
 
@@ -64,21 +66,42 @@ class EncryptedFileStore:
 
     backend_name = "encrypted-file"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key_keyring: object | None = None) -> None:
+        """``key_keyring``: a usable OS keyring to hold the file's key. A key file
+        next to the secrets protects nothing from whoever can read the folder, so
+        where a keyring exists (IT forced the file store) the key lives there and
+        an old key file is moved into it."""
         self.path = path
         self.key_path = path.with_suffix(".key")
+        self._key_keyring = key_keyring
+
+    def _key_material(self) -> bytes:
+        if self._key_keyring is not None:
+            ring: Any = self._key_keyring
+            stored = ring.get_password(SERVICE, FILE_KEY_ENTRY)
+            if stored is None:
+                material = (self.key_path.read_bytes() if self.key_path.exists()
+                            else secrets.token_bytes(32))
+                ring.set_password(SERVICE, FILE_KEY_ENTRY,
+                                  base64.b64encode(material).decode("ascii"))
+                stored = ring.get_password(SERVICE, FILE_KEY_ENTRY)
+            if stored is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    self.key_path.unlink()  # only once the keyring really holds it
+                return base64.b64decode(stored)
+        if not self.key_path.exists():
+            self.key_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+        return self.key_path.read_bytes()
 
     def _fernet(self) -> Fernet:
         from cryptography.fernet import Fernet
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-        if not self.key_path.exists():
-            self.key_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-        material = self.key_path.read_bytes()
+        material = self._key_material()
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_machine_id(),
                    info=b"tutor-desktop secrets v1").derive(material)
         return Fernet(base64.urlsafe_b64encode(key))
@@ -146,8 +169,29 @@ def _usable_keyring() -> object | None:
 
 
 def open_secret_store(fallback_file: Path, *, prefer_keyring: bool = True) -> SecretStore:
-    if prefer_keyring and os.environ.get("TUTOR_SECRETS_BACKEND") != "file":
-        backend = _usable_keyring()
-        if backend is not None:
-            return KeyringStore(backend)
-    return EncryptedFileStore(fallback_file)
+    """The OS keyring where a usable one exists, else the encrypted file.
+
+    Secrets an earlier start left in the encrypted file (before a keyring was
+    available) move into the keyring, and the file and its key are deleted, so
+    nothing readable stays in the data folder.
+    """
+    backend = _usable_keyring()
+    if backend is not None and prefer_keyring \
+            and os.environ.get("TUTOR_SECRETS_BACKEND") != "file":
+        store = KeyringStore(backend)
+        _move_file_secrets(fallback_file, store)
+        return store
+    return EncryptedFileStore(fallback_file, key_keyring=backend)
+
+
+def _move_file_secrets(fallback_file: Path, store: KeyringStore) -> None:
+    if not fallback_file.exists():
+        return
+    old = EncryptedFileStore(fallback_file)
+    for name, value in old._load().items():
+        if store.get(name) is None:
+            store.set(name, value)
+    for leftover in (fallback_file, old.key_path):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    log.info("secrets moved from %s into the OS keyring", fallback_file.name)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlean
 
 from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.privacy.permissions import make_private_file
 from tutor_desktop.core.storage.connection import Connection, open_connection
 from tutor_desktop.core.storage.migrations import migrate
 
@@ -38,6 +39,9 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        # 0600 before SQLite opens it: its -wal and -shm files copy this mode.
+        if str(path) != ":memory:" and self.path.parent.is_dir():
+            make_private_file(self.path)
         self._write_lock = threading.RLock()
         self._writer: Connection = open_connection(self.path)
         self._local = threading.local()
