@@ -29,7 +29,7 @@ def _blank_pdf(path: Path, sizes: list[tuple[float, float]]) -> Path:
 
 
 def _stored_book(services, pdf: Path) -> str:  # type: ignore[no-untyped-def]
-    library = services.extras["library"]
+    library = services.library
     library.library_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, library.library_dir / pdf.name)
     book_id, now = new_id(), utc_now()
@@ -42,7 +42,7 @@ def _stored_book(services, pdf: Path) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_very_tall_page_renders_within_the_pixel_cap(services, tmp_path: Path) -> None:
-    library = services.extras["library"]
+    library = services.library
     tall = _stored_book(services, _blank_pdf(tmp_path / "tall.pdf", [(100, 14_400)]))
     tracemalloc.start()
     try:
