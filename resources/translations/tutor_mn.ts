@@ -438,6 +438,10 @@
         <source>If the first choice cannot answer, the other one does. With &quot;Local model only&quot;, questions never leave this computer.</source>
         <translation>Эхний сонголт хариулж чадахгүй бол нөгөө нь хариулна. &quot;Зөвхөн дотоод загвар&quot; сонгосон үед асуултууд энэ компьютерээс гарахгүй.</translation>
     </message>
+    <message>
+        <source>IT has fixed this setting for this computer; it cannot be changed here.</source>
+        <translation>Энэ тохиргоог МТ-ийн ажилтан энэ компьютерт тогтоосон тул энд өөрчлөх боломжгүй.</translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>

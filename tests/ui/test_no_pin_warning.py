@@ -1,4 +1,5 @@
-"""Teachers are told that a class without PINs is open to anyone at the PC (issue 16)."""
+"""Teachers are told that a class without PINs is open to anyone at the PC, and that IT
+locked the routing policy (issue 16)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,20 @@ def test_teacher_sees_a_warning_for_classes_without_pin(qtbot, make_window, serv
     qtbot.waitUntil(lambda: not teacher.no_pin_warning.isVisible(), timeout=5_000)
     teacher.allow_no_pin.setChecked(True)  # the warning comes before the choice is saved
     assert teacher.no_pin_warning.isVisible()
+
+
+def test_a_policy_locked_by_it_is_shown_not_offered(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ui_helpers import click as press
+
+    services.config = replace(services.config, routing_policy="local-only",
+                              locked=frozenset({"routing_policy"}))
+    window = make_window("en")
+    window.start_session(school.teacher_session)
+    press(qtbot, window.settings_button)
+    section = window.settings_page.services_section
+    assert section.policy_combo.currentData() == "local-only"
+    assert not section.policy_combo.isEnabled()
+    assert section.policy_locked.isVisible()
+    assert "IT has fixed this setting" in section.policy_locked.text()

@@ -71,6 +71,12 @@ class ServicesSection(QWidget):
         layout.addLayout(row)
         self.policy_hint = label("hint")
         layout.addWidget(self.policy_hint)
+        # IT may lock the policy in the machine-wide tutor.toml ([locked]): then it is
+        # shown, not offered (issue 16).
+        self.policy_locked = label("hint")
+        self.policy_locked.setObjectName("policyLocked")
+        layout.addWidget(self.policy_locked)
+        self.policy_locked.setVisible(self._locked())
         self.message = MessageLabel()
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
 
@@ -102,6 +108,10 @@ class ServicesSection(QWidget):
         current = effective_policy(self.services.config, self.services.db)
         index = self.policy_combo.findData(current)
         self.policy_combo.setCurrentIndex(max(0, index))
+        self.policy_combo.setEnabled(not self._locked())
+
+    def _locked(self) -> bool:
+        return "routing_policy" in self.services.config.locked
 
     def set_session(self, session: Session | None) -> None:
         self.session = session
@@ -124,12 +134,11 @@ class ServicesSection(QWidget):
                           on_error=self._failed, context=self)
 
     def _saved(self, policy: str) -> None:
-        self.policy_combo.setEnabled(True)
+        self.policy_combo.setEnabled(not self._locked())
         self.message.show_text(lambda: self.tr("Saved."), success=True)
         self.policy_changed.emit(policy)
 
     def _failed(self, error: BaseException) -> None:
-        self.policy_combo.setEnabled(True)
         self.show_policy()
         self.message.show_error(error)
 
@@ -163,6 +172,8 @@ class ServicesSection(QWidget):
         self.policy_hint.setText(self.tr(
             "If the first choice cannot answer, the other one does. "
             "With \"Local model only\", questions never leave this computer."))
+        self.policy_locked.setText(self.tr(
+            "IT has fixed this setting for this computer; it cannot be changed here."))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
