@@ -173,7 +173,7 @@ def test_a_slow_drip_ends_at_the_total_time_limit(serve) -> None:
     backend.close()
 
 
-def test_the_reader_stops_after_done(serve) -> None:
+def test_the_reader_stops_after_done(serve, caplog) -> None:
     def done_then_more(server: RawServer, conn: socket.socket) -> None:
         server.send(conn, SSE_HEAD + _event("4") + b"data: [DONE]\n\n")
         while True:
@@ -187,6 +187,7 @@ def test_the_reader_stops_after_done(serve) -> None:
     before = server.sent
     time.sleep(0.5)
     assert server.sent == before  # nobody is reading any more
+    assert "failed" not in caplog.text  # stopped on purpose, not by an error
     backend.close()
 
 

@@ -566,8 +566,9 @@ class _StreamJob:
     def _read_events(self, response: httpx.Response) -> None:
         finish: str | None = None
         limits = self.backend.limits
+        chunks = response.iter_bytes()  # one iterator: the drain below continues it
         try:
-            for raw in sse_data(response.iter_bytes(), limits):
+            for raw in sse_data(chunks, limits):
                 if self._cancelled.is_set():
                     return
                 data = raw.strip()
@@ -575,7 +576,7 @@ class _StreamJob:
                     continue
                 if data == "[DONE]":
                     self._put("done", finish or "stop")
-                    self._drain(response, limits.drain_bytes)
+                    self._drain(chunks, limits.drain_bytes)
                     return
                 chunk = json.loads(data)
                 if isinstance(chunk, dict) and chunk.get("error"):
@@ -603,13 +604,13 @@ class _StreamJob:
         else:
             self._put("error", httpx.RemoteProtocolError("stream ended early"))
 
-    def _drain(self, response: httpx.Response, limit: int) -> None:
+    def _drain(self, chunks: Iterator[bytes], limit: int) -> None:
         """After ``[DONE]``: read what little is left, so a well-behaved server's
         connection returns to the pool; a server that keeps sending is cut off
         (leaving the ``with`` block closes the connection)."""
         read = 0
         with contextlib.suppress(httpx.HTTPError, OSError):
-            for chunk in response.iter_bytes():
+            for chunk in chunks:
                 read += len(chunk)
                 if read > limit or self._cancelled.is_set():
                     return
