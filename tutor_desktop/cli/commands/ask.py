@@ -6,7 +6,9 @@ are stored in their conversations and count against a student's daily limit.
 IT may run it as root / Administrator without a sign-in (the "does the model
 work?" check); then nothing is stored. Either way the school's routing policy
 holds: with "local model only", ``--backend remote`` is refused.
-``--json`` prints ``{"answer", "backend", "model", "citations", "tokens"}``.
+``--json`` prints ``{"answer", "backend", "model", "citations", "tokens"}``, plus
+``"safety": {"category", "score", "source", "distress"}`` (and ``"backend": "safety"``)
+when the safety check answered instead of the model or replaced its text.
 Exit code 0 when an answer (or a safety refusal) was given, 1 when no model
 could answer.
 """
@@ -75,6 +77,8 @@ def handler(args: argparse.Namespace) -> int:
                    "citations": reply.citations,
                    "tokens": {"prompt": reply.prompt_tokens,
                               "completion": reply.completion_tokens}}
+            if reply.safety is not None:  # the safety check answered (or replaced the text)
+                out["safety"] = reply.safety
             if problem:
                 out["error"] = problem
             print(json.dumps(out, ensure_ascii=False))

@@ -13,6 +13,7 @@ import argparse
 import queue
 import sys
 import threading
+import time
 from typing import Any
 
 from tutor_desktop.cli.common import (
@@ -22,6 +23,8 @@ from tutor_desktop.cli.common import (
     terminal_sign_in,
 )
 from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.core.safety import RateLimited
+from tutor_desktop.core.safety.fair_use import countdown_text
 
 _DONE = object()
 
@@ -150,6 +153,9 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             reply = _stream_answer(lambda on_delta, stop, q=text, c=conv_id: tutor.ask(
                 session, c, q, on_delta=on_delta, stop_event=stop,
                 max_tokens=args.max_tokens))
+        except RateLimited as limited:  # fair use: count down, then take questions again
+            wait_out(limited.seconds, language, interactive)
+            continue
         except TutorError as error:
             print(error.message(language))
             continue
@@ -161,3 +167,20 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(notice, file=sys.stderr)
     print(tr("chat_goodbye", language))
     return 0
+
+
+def wait_out(seconds: int, language: str, interactive: bool,
+             sleep: Any = time.sleep) -> None:
+    """«Бага хүлээнэ үү (N секунд)» counting down in place, then "you can ask again".
+
+    Input typed meanwhile waits in the terminal and is read afterwards."""
+    for left in range(seconds, 0, -1):
+        line = countdown_text(left, language)
+        if interactive:
+            print(f"\r{line}   ", end="", flush=True)
+        elif left == seconds or left % 10 == 0:
+            print(line, flush=True)
+        sleep(1)
+    if interactive:
+        print()
+    print(tr("rate_limit_over", language), flush=True)
