@@ -723,6 +723,10 @@
         <source>Right</source>
         <translation>Зөв</translation>
     </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Ярилцлагууд</translation>
+    </message>
 </context>
 <context>
     <name>TeacherPage</name>

@@ -132,6 +132,16 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     assert dashboard.assignments.count() == 1
     assert "2-аас 0 нь хийсэн" in dashboard.assignments.item(0).text()
     _shot(window, "dashboard_mn")
+    # a double-click on a student opens their progress and conversations, read-only
+    conv = services.conversations.create(school8.anu_session, subject="physics", grade=7)
+    services.conversations.add_message(school8.anu_session, conv.id, "user", "Хүч гэж юу вэ?")
+    dashboard.grid.cellDoubleClicked.emit(names["Анужин"], 1)
+    dialog = teacher.student_progress
+    assert dialog is not None and dialog.windowTitle() == "Анужин"
+    assert dialog.table.rowCount() == 3 and dialog.table.item(0, 1).text() == "Эзэмшсэн"
+    dialog.conversations.setCurrentRow(0)
+    assert "Хүч гэж юу вэ?" in dialog.transcript.text()
+    dialog.close()
     csv_path = dashboard.export("csv", tmp_path / "7a.csv")
     assert "Анужин" in csv_path.read_text(encoding="utf-8-sig")
     pdf_path = dashboard.export("pdf", tmp_path / "7a.pdf")

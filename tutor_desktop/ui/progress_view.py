@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -792,8 +793,6 @@ class TopicEditor(QWidget):
         self.refresh()
 
     def show_items(self) -> None:
-        from PySide6.QtWidgets import QListWidgetItem
-
         service = progress_service(self.services)
         ids = self.selected_ids()
         self.items.blockSignals(True)
@@ -940,4 +939,32 @@ class StudentProgressDialog(QWidget):
                     self.table.setItem(row, 2, QTableWidgetItem(
                         f"{level.correct}/{level.attempts}"))
         layout.addWidget(self.table)
-        self.resize(560, 420)
+        # Their conversations, read-only (the store checks the teacher may read them).
+        self.conversations = QListWidget()
+        self.conversations.setObjectName("studentConversations")
+        self.transcript = QLabel()
+        self.transcript.setObjectName("studentTranscript")
+        self.transcript.setWordWrap(True)
+        self.transcript.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.services = services
+        self.session = session
+        self.heading = label("section")
+        self.heading.setText(self.tr("Conversations"))
+        layout.addWidget(self.heading)
+        layout.addWidget(self.conversations)
+        layout.addWidget(self.transcript)
+        for conversation in services.conversations.list_for(session, user_id):
+            entry = QListWidgetItem(f"{conversation.updated_at[:10]}  {conversation.title}")
+            entry.setData(Qt.ItemDataRole.UserRole, conversation.id)
+            self.conversations.addItem(entry)
+        self.conversations.currentItemChanged.connect(self._show_conversation)
+        self.resize(640, 620)
+
+    def _show_conversation(self, entry: QListWidgetItem | None, _old: object = None) -> None:
+        if entry is None:
+            return
+        messages = self.services.conversations.messages(
+            self.session, str(entry.data(Qt.ItemDataRole.UserRole)))
+        self.transcript.setText("\n\n".join(
+            f"{'❓' if m.role == 'user' else '💬'} {m.content}" for m in messages
+            if m.role in ("user", "assistant"))[:4000])
