@@ -139,12 +139,24 @@ def _with_context(sentences: list[str], index: int, blanked: str, term: str) -> 
     return blanked
 
 
+_NOISE = re.compile(r"[\\`´ˆ^{}_~|<>]|^\s*\d")
+MAX_SENTENCE_CHARS = 300
+
+
+def _clean_sentence(sentence: str) -> bool:
+    """Prose, not a code listing, a formula fragment or a heading run into the text
+    (real PDFs are full of those: "4.7.1 Вебд …", "\\width", "Th`anh")."""
+    return len(sentence) <= MAX_SENTENCE_CHARS and _NOISE.search(sentence) is None
+
+
 def definitions(text: str) -> list[_Definition]:
     """Definition sentences in a passage, each with its term and a blanked prompt."""
     found: list[_Definition] = []
     sentences = [_clean(s) for s in split_sentences(_clean(text))]
     synonyms = synonym_pairs(text)
     for index, sentence in enumerate(sentences):
+        if not _clean_sentence(sentence):
+            continue
         definition = _match_definition(sentence)
         if definition is None:
             continue
