@@ -164,3 +164,15 @@ def test_backfill_indexes_books_imported_before(services, books, progress):  # t
     assert len(progress.topics(books["biology"])) == 6
     assert progress.items(book=books["physics"], kind="numeric")
     assert progress.ensure_indexed() == 0
+
+
+def test_noise_from_real_pdfs_makes_no_items():  # type: ignore[no-untyped-def]
+    from tutor_desktop.core.progress.items import Passage, generate
+
+    noisy = Passage("c1", "t1", "t1", 3,
+                    "4.7.1 Вебд зориулсан PDF баримтууд Th`anh хэмээх хүний программ. "
+                    "Уг тушаалын \\width, текст хэмээх хувьсагч. "
+                    "Хэрэв дээрхийн алийг ч ашигладаггүй бол OS X-д зориулж бэлтгэсэн MacTeX "
+                    "хэмээх LaTeX тархцыг татаж авах хэрэгтэй.")
+    items = generate("sha", "mn", [noisy])
+    assert [(i.kind, i.answer) for i in items] == [("cloze", "MacTeX")]
