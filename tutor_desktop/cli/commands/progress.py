@@ -14,7 +14,6 @@ the core allows them to see. Topics and items are textbook content, not private:
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -63,9 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _staff_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", help="teacher or admin username (asked if missing)")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from standard input")
+    from tutor_desktop.cli.identity import add_sign_in_options
+
+    add_sign_in_options(parser)
 
 
 def _progress(services: Services) -> ProgressService:
@@ -75,15 +74,15 @@ def _progress(services: Services) -> ProgressService:
 
 
 def _sign_in(services: Services, args: argparse.Namespace) -> Session:
-    username = args.user
-    if not username:
-        print("User / Хэрэглэгч: ", end="", flush=True, file=sys.stderr)
-        username = sys.stdin.readline().strip()
-    if args.password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password / Нууц үг: ")
-    return services.accounts.sign_in_staff(username, password)
+    """A teacher or admin (the shared terminal sign-in). IT running as an OS administrator
+    still names a staff account here: progress is per person, and privacy is checked
+    against who is asking."""
+    from tutor_desktop.cli.identity import sign_in
+
+    actor = sign_in(services, args, staff_only=True)
+    if actor.session is None:
+        raise TutorError("progress_staff_only")
+    return actor.session
 
 
 def _class_id(services: Services, name: str) -> str:
