@@ -185,3 +185,18 @@ def test_it_resets_a_staff_password_with_os_admin_rights_only(tmp_path: Path) ->
             accounts.sign_in_staff("admin", "first-password")
     finally:
         db.close()
+
+
+def test_changing_user_variables_does_not_buy_fresh_guesses(services, school,
+                                                            monkeypatch) -> None:
+    """The throttling source is the process's real OS account, not $USER/$LOGNAME."""
+    for attempt in range(5):
+        monkeypatch.setenv("USER", f"someone-{attempt}")
+        monkeypatch.setenv("LOGNAME", f"someone-{attempt}")
+        monkeypatch.setenv("USERNAME", f"someone-{attempt}")
+        with pytest.raises(TutorError):
+            services.accounts.sign_in_staff("admin", "guess-guess")
+    monkeypatch.setenv("USER", "yet-another")
+    with pytest.raises(TutorError) as info:
+        services.accounts.sign_in_staff("admin", "admin-pass-1")
+    assert info.value.message_id == "account_locked"

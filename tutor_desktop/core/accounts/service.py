@@ -2,14 +2,16 @@
 
 Students sign in with class -> name -> PIN (or no PIN where the teacher allows
 it); teachers and admins with a username and password. Secrets are stored only
-as scrypt hashes. Five wrong tries lock an account for five minutes.
+as scrypt hashes. Five wrong tries lock a student for five minutes; staff are
+throttled per (username, OS account) with a back-off capped at 30 minutes, and
+IT can always reset a staff password with OS-administrator rights.
 """
 
 from __future__ import annotations
 
 import csv
-import getpass
 import io
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -453,11 +455,20 @@ class AccountService:
 
 
 def local_source() -> str:
-    """Who is at the keyboard, as far as this process can tell: the OS account."""
+    """Who is at the keyboard, as far as this process can tell: the OS account.
+
+    From the process's real identity, never from ``USER``/``LOGNAME``/``USERNAME``
+    (``getpass.getuser`` reads those first): changing a variable must not buy a
+    fresh set of guesses.
+    """
     try:
-        return "os:" + getpass.getuser()
+        if os.name == "posix":
+            import pwd
+
+            return f"os:{pwd.getpwuid(os.geteuid()).pw_name}"
+        return "os:" + os.getlogin()  # Windows: GetUserNameW, not the environment
     except (KeyError, OSError):  # no passwd entry / no login name
-        return "os:?"
+        return f"uid:{os.geteuid()}" if hasattr(os, "geteuid") else "os:?"
 
 
 def _link_teacher(conn: Connection, teacher_id: str, class_id: str) -> None:
