@@ -35,7 +35,8 @@ class CardState:
     card_json: str
 
 
-def _scheduler() -> Any:
+def new_scheduler() -> Any:
+    """One FSRS scheduler (no fuzzing); reuse it for many replays, it keeps no card state."""
     from fsrs import Scheduler
 
     return Scheduler(enable_fuzzing=False)
@@ -51,11 +52,11 @@ def rating_for(answer: Answer) -> Any:
     return Rating.Good
 
 
-def replay(item_id: str, answers: Iterable[Answer]) -> CardState:
+def replay(item_id: str, answers: Iterable[Answer], scheduler: Any = None) -> CardState:
     """The card of one student x item after all their answers, in log order."""
     from fsrs import Card
 
-    scheduler = _scheduler()
+    scheduler = scheduler or new_scheduler()
     ordered = sorted(answers, key=lambda a: (a.created_at, a.id))
     card = Card(card_id=1)
     for answer in ordered:

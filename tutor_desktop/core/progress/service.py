@@ -644,9 +644,24 @@ class ProgressService:
     # -- recompute -----------------------------------------------------------
     def recompute_all(self) -> int:
         """Rebuild topic_mastery and review_cards from the log; returns mastery rows."""
+        rows = self.recompute_mastery()
+        self.recompute_cards()
+        return rows
+
+    def recompute_mastery(self) -> int:
+        """Rebuild topic_mastery from the log (the sync service does this after a merge)."""
         rows = self.db.query("SELECT id, user_id, subject, topic, kind, correct, created_at, "
                              "grade FROM learning_interactions")
         table = mastery_of(_interaction(r) for r in rows)
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM topic_mastery")
+            _write_mastery(conn, table.values())
+        return len(table)
+
+    def recompute_cards(self) -> int:
+        """Rebuild every FSRS card by replaying the practice answers; returns cards."""
+        from tutor_desktop.core.progress.review import new_scheduler
+
         answers: dict[tuple[str, str], list[Answer]] = {}
         for r in self.db.query("SELECT id, user_id, item_id, correct, duration_ms, created_at "
                                "FROM learning_interactions WHERE kind = 'quiz' "
@@ -654,18 +669,16 @@ class ProgressService:
             answers.setdefault((r["user_id"], r["item_id"]), []).append(
                 Answer(r["id"], r["item_id"], bool(r["correct"]), r["duration_ms"],
                        r["created_at"]))
-        with self.db.write() as conn:
-            conn.execute("DELETE FROM topic_mastery")
-            _write_mastery(conn, table.values())
-            conn.execute("DELETE FROM review_cards")
-            now = utc_now()
-            conn.executemany(
-                "INSERT INTO review_cards (user_id, item_id, due, card, updated_at) "
-                "VALUES (?,?,?,?,?)",
-                [(user, state.item_id, state.due, state.card_json, now)
+        scheduler = new_scheduler()
+        now = utc_now()
+        cards = [(user, state.item_id, state.due, state.card_json, now)
                  for (user, item), group in answers.items()
-                 for state in [replay(item, group)]])
-        return len(table)
+                 for state in [replay(item, group, scheduler)]]
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM review_cards")
+            conn.executemany("INSERT INTO review_cards (user_id, item_id, due, card, "
+                             "updated_at) VALUES (?,?,?,?,?)", cards)
+        return len(cards)
 
 
 def _mastery_row(row: Any) -> Mastery:
