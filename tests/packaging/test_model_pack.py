@@ -140,3 +140,43 @@ def test_cli_import_names_what_it_skipped_and_picks_the_model(mixed_pack: Path,
     # The hash was remembered: the next start does not re-read the file.
     cache = json.loads((data / "model_checksums.json").read_text())
     assert str((lab_models / GEMMA).resolve()) in cache
+
+
+def _vosk_folder(root: Path, name: str = "vosk-model-small-en-us-0.15") -> Path:
+    """The layout of an unpacked Vosk model (contents are not checked on import)."""
+    folder = root / name
+    for rel, size in (("am/final.mdl", 300_000), ("conf/model.conf", 200),
+                      ("graph/HCLr.fst", 100_000)):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(os.urandom(size))
+    return folder
+
+
+def test_speech_model_folders_are_copied_whole_and_other_folders_named(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    source = _vosk_folder(pack)
+    (pack / "holiday-photos").mkdir()
+    (pack / "holiday-photos" / "a.jpg").write_bytes(b"jpeg")
+    target = tmp_path / "models"
+    # An earlier copy stopped after one file: it is kept and the rest copied.
+    partial = target / "vosk-model-small-en-us-0.15.part" / "am"
+    partial.mkdir(parents=True)
+    (partial / "final.mdl").write_bytes((source / "am" / "final.mdl").read_bytes())
+    report = import_pack(pack, target, load_manifest())
+    outcomes = {item.name: (item.outcome, item.resumed_from) for item in report.items}
+    assert outcomes == {"vosk-model-small-en-us-0.15": ("imported", 300_000),
+                        "holiday-photos": ("unknown", 0)}
+    assert sorted(p.name for p in target.iterdir()) == ["vosk-model-small-en-us-0.15"]
+    for rel in ("am/final.mdl", "conf/model.conf", "graph/HCLr.fst"):
+        assert (target / source.name / rel).read_bytes() == (source / rel).read_bytes()
+
+    # A zip of just that folder: the folder is kept as it is, not flattened.
+    archive = tmp_path / "vosk.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in source.rglob("*"):
+            if path.is_file():
+                bundle.write(path, path.relative_to(pack).as_posix())
+    again = import_pack(archive, tmp_path / "pc2", load_manifest())
+    assert [(i.name, i.outcome) for i in again.items] == [
+        ("vosk-model-small-en-us-0.15", "imported")]
+    assert (tmp_path / "pc2" / source.name / "am" / "final.mdl").is_file()

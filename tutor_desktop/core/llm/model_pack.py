@@ -113,9 +113,11 @@ class _ZipSource(_Source):
         except (zipfile.BadZipFile, OSError) as exc:
             raise PackError("pack_unreadable", path=str(path), reason=str(exc)) from exc
         names = [i.filename for i in self.zip.infolist() if not i.is_dir()]
-        # A zip of a folder holds "tutor-models/x.gguf": strip one shared top folder.
+        # A zip of a pack folder holds "tutor-models/x.gguf": strip that one top folder
+        # (but not a zip of a single speech-model folder, "vosk-model-…/am/…").
         tops = {PurePosixPath(n).parts[0] for n in names}
-        nested = len(tops) == 1 and all("/" in n for n in names)
+        nested = len(tops) == 1 and all("/" in n for n in names) and any(
+            n.count("/") == 1 and n.endswith((".gguf", MANIFEST_NAME)) for n in names)
         self.prefix = f"{tops.pop()}/" if nested else ""
 
     def members(self) -> dict[str, int]:
