@@ -359,6 +359,49 @@
     </message>
 </context>
 <context>
+    <name>NeedsAttentionPage</name>
+    <message>
+        <source>Marked as seen.</source>
+        <translation>Харсан гэж тэмдэглэлээ.</translation>
+    </message>
+    <message>
+        <source>Messages in which a student of your classes may be in danger or distress. The student was answered with care and the child helpline 108. Talk to the student soon, then mark the case as seen.</source>
+        <translation>Таны ангийн сурагч аюулд орсон эсвэл хэцүү байдалд байж болзошгүйг харуулсан мессежүүд. Сурагчид анхааралтай хариулж, Хүүхдийн тусламжийн 108 утсыг санал болгосон. Сурагчтай удахгүй ярилцаад, харсан гэж тэмдэглээрэй.</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Цаг</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>Сурагч</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>Анги</translation>
+    </message>
+    <message>
+        <source>Concern</source>
+        <translation>Асуудал</translation>
+    </message>
+    <message>
+        <source>What the student wrote</source>
+        <translation>Сурагчийн бичсэн зүйл</translation>
+    </message>
+    <message>
+        <source>Nothing needs your attention.</source>
+        <translation>Одоогоор анхаарал шаардсан зүйл алга.</translation>
+    </message>
+    <message>
+        <source>Show cases already seen</source>
+        <translation>Харсан тохиолдлуудыг бас харуулах</translation>
+    </message>
+    <message>
+        <source>Mark as seen</source>
+        <translation>Харсан гэж тэмдэглэх</translation>
+    </message>
+</context>
+<context>
     <name>PageViewer</name>
     <message>
         <source>◀ Previous page</source>
@@ -807,6 +850,14 @@
         <translation>Нэг сурагчийн өдөрт асуух асуултын тоо</translation>
     </message>
     <message>
+        <source>Questions per student per minute</source>
+        <translation>Нэг сурагчийн минутад асуух асуултын тоо</translation>
+    </message>
+    <message>
+        <source>Voice recordings per student per minute</source>
+        <translation>Нэг сурагчийн минутад хийх дуу бичлэгийн тоо</translation>
+    </message>
+    <message>
         <source>Save settings</source>
         <translation>Тохиргоог хадгалах</translation>
     </message>
@@ -865,6 +916,10 @@
     <message>
         <source>{name} (grade {grade})</source>
         <translation>{name} ({grade}-р анги)</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Анхаарал шаардсан</translation>
     </message>
     <message>
         <source>No PIN</source>

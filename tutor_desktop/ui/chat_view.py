@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QImage,
@@ -56,6 +56,8 @@ from tutor_desktop.core.conversations import Message
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.manager import ModelState, ModelStatus
+from tutor_desktop.core.safety import RateLimited
+from tutor_desktop.core.safety.fair_use import countdown_text
 from tutor_desktop.core.subjects import subject_name
 from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
 from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
@@ -310,6 +312,10 @@ class ChatView(QWidget):
         self.streaming_sources: list[dict[str, Any]] | None = None
         self._expanded: set[str] = set()
         self.page_viewer: QDialog | None = None
+        self._cooldown_left = 0
+        self._cooldown_timer = QTimer(self)
+        self._cooldown_timer.setInterval(1000)
+        self._cooldown_timer.timeout.connect(self._cooldown_tick)
         self._build()
         self._status_bridge = _StatusBridge()
         self._status_bridge.changed.connect(self._show_model_status)
@@ -374,9 +380,11 @@ class ChatView(QWidget):
         row.addWidget(self.input, 1)
         # Voice questions: the transcript lands in the input box to be corrected,
         # never sent blind. None when speech is not wired (the window still works).
-        self.voice = create_voice_input(self.services, self)
+        self.voice = create_voice_input(self.services, self,
+                                        before_recording=self._count_recording)
         if self.voice is not None:
             self.voice.transcript_ready.connect(self._insert_transcript)
+            self.voice.rate_limited.connect(self.start_cooldown)
             row.addWidget(self.voice)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
@@ -406,6 +414,10 @@ class ChatView(QWidget):
         self.input.setPlainText(f"{current} {text}".strip() if current else text)
         self.input.moveCursor(QTextCursor.MoveOperation.End)
         self.input.setFocus()
+
+    def _count_recording(self) -> None:
+        """Voice questions are limited per minute too (fair use); raises RateLimited."""
+        self.services.safety.before_recording(self.session)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -498,7 +510,7 @@ class ChatView(QWidget):
 
     def send(self) -> None:
         question = self.input.toPlainText().strip()
-        if not question or self.busy:
+        if not question or self.busy or self.cooling_down:
             return
         self.session.touch()
         try:
@@ -578,7 +590,9 @@ class ChatView(QWidget):
         if question and not any(m.role == "user" and m.content == question
                                 for m in self.messages[-2:]):
             self.input.setPlainText(question)  # not stored (e.g. daily limit): keep it
-        if isinstance(error, TutorError):
+        if isinstance(error, RateLimited):  # fair use: a countdown that unlocks by itself
+            self.start_cooldown(error.seconds)
+        elif isinstance(error, TutorError):
             self.show_notice(error.message(current_language()))
         else:
             log.error("the tutor failed", exc_info=error)
@@ -604,8 +618,36 @@ class ChatView(QWidget):
             QGuiApplication.clipboard().setText(_copied_answer)
             self.show_notice(self.tr("The answer was copied."))
 
+    # -- fair use --------------------------------------------------------------
+    @property
+    def cooling_down(self) -> bool:
+        return self._cooldown_left > 0
+
+    def start_cooldown(self, seconds: int) -> None:
+        """«Бага хүлээнэ үү (N секунд)» under the chat, counting down; Send and the
+        microphone come back by themselves (the typed question stays in the box)."""
+        self._cooldown_left = max(1, int(seconds))
+        self._cooldown_timer.start()
+        self._show_cooldown()
+
+    def _cooldown_tick(self) -> None:
+        self._cooldown_left -= 1
+        if self._cooldown_left <= 0:
+            self._cooldown_timer.stop()
+            self.show_notice(core_message("rate_limit_over", current_language()))
+            self._update_buttons()
+            return
+        self._show_cooldown()
+
+    def _show_cooldown(self) -> None:
+        self.show_notice(countdown_text(self._cooldown_left, current_language()))
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         busy = self.busy
+        self.send_button.setEnabled(not self.cooling_down)
+        if self.voice is not None:
+            self.voice.setEnabled(not self.cooling_down)
         self.send_button.setVisible(not busy)
         self.stop_button.setVisible(busy)
         has_answer = any(m.role == "assistant" for m in self.messages)

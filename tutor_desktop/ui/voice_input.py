@@ -14,7 +14,7 @@ UI language, from the core's message ids.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.speech import MAX_SECONDS, Availability, LiveTranscription, SpeechService
 from tutor_desktop.core.speech.types import Transcription
 from tutor_desktop.ui.background import run_in_background
@@ -77,11 +78,15 @@ class VoiceInputButton(QWidget):
 
     transcript_ready = Signal(str)
     availability_changed = Signal(bool)
+    rate_limited = Signal(int)   # seconds until the next recording is allowed (fair use)
 
     def __init__(self, speech: SpeechService, language: str | None = None,
-                 grammar: Sequence[str] | None = None, parent: QWidget | None = None) -> None:
+                 grammar: Sequence[str] | None = None, parent: QWidget | None = None,
+                 before_recording: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self._speech = speech
+        # Raises RateLimited past the per-minute recordings of the student's class.
+        self._before_recording = before_recording
         self._follow_ui = language is None  # speech language = UI language unless given
         self._language = language or current_language()
         self._grammar = list(grammar) if grammar else None
@@ -250,6 +255,13 @@ class VoiceInputButton(QWidget):
         if self._live is not None or not self.mic_available or self._busy:
             return
         try:
+            if self._before_recording is not None:
+                self._before_recording()
+        except RateLimited as limited:
+            self._show_hint(limited.message_id, **limited.params)
+            self.rate_limited.emit(limited.seconds)
+            return
+        try:
             live = self._speech.live(self._language, self._grammar,
                                      on_partial=self._bridge.partial.emit,
                                      on_limit=self._bridge.limit.emit)
@@ -372,12 +384,15 @@ class VoiceInputButton(QWidget):
 
 
 def create_voice_input(services: Any, parent: QWidget | None = None,
-                       language: str | None = None) -> VoiceInputButton | None:
+                       language: str | None = None,
+                       before_recording: Callable[[], None] | None = None
+                       ) -> VoiceInputButton | None:
     """The mic widget for the chat view, or None if speech is not wired.
 
     Connect ``transcript_ready`` to put the text in the input box (never send it).
     """
-    return VoiceInputButton(services.speech, language=language, parent=parent)
+    return VoiceInputButton(services.speech, language=language, parent=parent,
+                            before_recording=before_recording)
 
 
 def on_main_window(window: QWidget, services: Any) -> None:

@@ -16,7 +16,7 @@ from tutor_desktop.core.i18n import tr
 from tutor_desktop.core.safety.classifier import SafetyClassifier, SafetyResult
 from tutor_desktop.core.safety.events import SafetyEventStore
 from tutor_desktop.core.safety.examples import DISTRESS
-from tutor_desktop.core.safety.fair_use import FairUse
+from tutor_desktop.core.safety.fair_use import FairUse, FairUseLimits
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,23 @@ class SafetyGuard:
         """Raise :class:`RateLimited` when the student asked too often this minute."""
         if self.fair_use is not None:
             self.fair_use.check_question(session)
+
+    def before_recording(self, session: Session) -> None:
+        """Count one voice recording; raise :class:`RateLimited` past the class's limit."""
+        if self.fair_use is not None:
+            self.fair_use.start_recording(session)
+
+    def fair_use_limits(self, class_id: str | None) -> FairUseLimits:
+        return self.fair_use.limits(class_id) if self.fair_use else FairUseLimits()
+
+    def set_fair_use_limits(self, session: Session, class_id: str, *,
+                            questions_per_minute: int | None = None,
+                            recordings_per_minute: int | None = None) -> FairUseLimits:
+        if self.fair_use is None:
+            return FairUseLimits()
+        return self.fair_use.set_limits(session, class_id,
+                                        questions_per_minute=questions_per_minute,
+                                        recordings_per_minute=recordings_per_minute)
 
     def record(self, session: Session, verdict: SafetyVerdict, message: str,
                conversation_id: str | None) -> None:

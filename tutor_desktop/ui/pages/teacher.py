@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Role, SchoolClass, Session, StaffMember, User
 from tutor_desktop.ui.background import run_in_background
+from tutor_desktop.ui.safety_view import NeedsAttentionPage, make_attention_page
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class TeacherPage(Page):
         self.library_page: QWidget | None = None
         self.progress_page: QWidget | None = None
         self.student_progress: QWidget | None = None
+        self.attention_page: NeedsAttentionPage | None = None
+        self.attention_count = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 16, 28, 12)
         self.title = label("title", align=Qt.AlignmentFlag.AlignLeft)
@@ -186,6 +189,22 @@ class TeacherPage(Page):
         self.daily_limit.setRange(0, 1000)
         limit_row.addWidget(self.limit_label, 1)
         limit_row.addWidget(self.daily_limit)
+        # Fair use (issue 15): per student and minute; past it a countdown, then it unlocks.
+        self.per_minute_rows: list[QLabel] = []
+        self.questions_per_minute = QSpinBox()
+        self.questions_per_minute.setObjectName("questionsPerMinute")
+        self.recordings_per_minute = QSpinBox()
+        self.recordings_per_minute.setObjectName("recordingsPerMinute")
+        minute_rows: list[QHBoxLayout] = []
+        for spin in (self.questions_per_minute, self.recordings_per_minute):
+            spin.setRange(0, 600)
+            caption = QLabel()
+            caption.setWordWrap(True)
+            self.per_minute_rows.append(caption)
+            minute_row = QHBoxLayout()
+            minute_row.addWidget(caption, 1)
+            minute_row.addWidget(spin)
+            minute_rows.append(minute_row)
         self.save_settings_button = button()
         self.save_settings_button.setObjectName("saveClassSettings")
         self.save_settings_button.clicked.connect(self.save_class_settings)
@@ -193,6 +212,8 @@ class TeacherPage(Page):
         settings.addWidget(self.allow_no_pin)
         settings.addWidget(self.no_pin_warning)
         settings.addLayout(limit_row)
+        for minute_row in minute_rows:
+            settings.addLayout(minute_row)
         settings.addWidget(self.save_settings_button)
         right.addWidget(settings_card)
         # New class
@@ -331,6 +352,9 @@ class TeacherPage(Page):
             "Warning: without a PIN, anyone at this computer can sign in as these students "
             "and read their conversations."))
         self.limit_label.setText(self.tr("Questions per student per day"))
+        self.per_minute_rows[0].setText(self.tr("Questions per student per minute"))
+        self.per_minute_rows[1].setText(self.tr("Voice recordings per student per minute"))
+        self._attention_title()
         self.save_settings_button.setText(self.tr("Save settings"))
         self.new_class_title.setText(self.tr("New class"))
         self.new_class_name.setPlaceholderText(self.tr("Class name, e.g. 7A"))
@@ -378,6 +402,7 @@ class TeacherPage(Page):
         elif (session is None or not session.is_admin) and teachers_index >= 0:
             self.tabs.removeTab(teachers_index)
         self._set_library_tab(session)
+        self._set_attention_tab(session)
         self.refresh_classes()
         self.retranslate_ui()
         if session is not None and session.is_admin:
@@ -427,6 +452,34 @@ class TeacherPage(Page):
             self.tabs.insertTab(1, dashboard, "")
             dashboard.student_opened.connect(self._open_student_progress)  # type: ignore[attr-defined]
 
+    def _set_attention_tab(self, session: Session | None) -> None:
+        """Safety (issue 15): the "Needs attention" list first, with its count."""
+        if self.attention_page is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self.attention_page))
+            self.attention_page.deleteLater()
+            self.attention_page = None
+        if session is None:
+            return
+        self.attention_page = make_attention_page(self.services, session, self)
+        if self.attention_page is not None:
+            self.tabs.insertTab(0, self.attention_page, "")
+            self.attention_page.count_changed.connect(self._attention_counted)
+            self._attention_counted(len(self.attention_page.events))
+            if self.attention_count:  # open cases come first when a teacher signs in
+                self.tabs.setCurrentWidget(self.attention_page)
+
+    def _attention_counted(self, count: int) -> None:
+        self.attention_count = count
+        self._attention_title()
+
+    def _attention_title(self) -> None:
+        if self.attention_page is None or self.tabs.indexOf(self.attention_page) < 0:
+            return
+        title = self.tr("Needs attention")
+        if self.attention_count:
+            title = f"{title} ({self.attention_count})"
+        self.tabs.setTabText(self.tabs.indexOf(self.attention_page), title)
+
     def _open_student_progress(self, user_id: str) -> None:
         from tutor_desktop.ui.progress_view import StudentProgressDialog
 
@@ -471,11 +524,15 @@ class TeacherPage(Page):
         school_class = self.current_class()
         has_class = school_class is not None
         for widget in (self.add_button, self.import_button, self.reset_button,
-                       self.save_settings_button, self.allow_no_pin, self.daily_limit):
+                       self.save_settings_button, self.allow_no_pin, self.daily_limit,
+                       self.questions_per_minute, self.recordings_per_minute):
             widget.setEnabled(has_class)
         if school_class is not None:
             self.allow_no_pin.setChecked(school_class.allow_no_pin)
             self.daily_limit.setValue(school_class.daily_message_limit)
+            limits = self.services.safety.fair_use_limits(school_class.id)
+            self.questions_per_minute.setValue(limits.questions_per_minute)
+            self.recordings_per_minute.setValue(limits.recordings_per_minute)
         self.no_pin_warning.setVisible(school_class is not None and self.allow_no_pin.isChecked())
         self.refresh_students()
 
@@ -660,10 +717,23 @@ class TeacherPage(Page):
             self.message.show_text(lambda: self.tr("Settings saved."), success=True)
 
         # Widgets and the session are read here, on the GUI thread, never by the worker.
-        self._run(functools.partial(self.services.accounts.update_class,
+        self._run(functools.partial(self._save_class_settings,
                                     allow_no_pin=self.allow_no_pin.isChecked(),
-                                    daily_message_limit=self.daily_limit.value()),
+                                    daily_message_limit=self.daily_limit.value(),
+                                    questions=self.questions_per_minute.value(),
+                                    recordings=self.recordings_per_minute.value()),
                   self.session, class_id, done=done, buttons=(self.save_settings_button,))
+
+    def _save_class_settings(self, session: Session, class_id: str, *, allow_no_pin: bool,
+                             daily_message_limit: int, questions: int,
+                             recordings: int) -> SchoolClass:
+        """Worker thread: the class settings and its per-minute fair-use limits."""
+        updated = self.services.accounts.update_class(
+            session, class_id, allow_no_pin=allow_no_pin,
+            daily_message_limit=daily_message_limit)
+        self.services.safety.set_fair_use_limits(session, class_id, questions_per_minute=questions,
+                                                 recordings_per_minute=recordings)
+        return updated
 
     def create_class(self) -> None:
         name = self.new_class_name.text().strip()
