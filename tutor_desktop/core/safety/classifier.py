@@ -89,12 +89,14 @@ class SafetyClassifier:
 
     def __init__(self, embedder: Embedder | None = None, *, cache_dir: Path | None = None,
                  examples: Sequence[Example] | None = None,
-                 patterns: PatternSet | None = None, folder: Path | None = None) -> None:
+                 patterns: PatternSet | None = None, folder: Path | None = None,
+                 off_reason: str = "") -> None:
         folder = folder or data_dir()
         self.patterns = patterns or PatternSet(folder / "patterns.toml")
         self.examples = list(examples) if examples is not None else load_examples(folder)
         self.embedder = embedder
         self.cache_dir = cache_dir
+        self.off_reason = off_reason   # why there is no embedder, for `tutor doctor`
         self.shipped_dir = folder / "vectors"
         self._space: _Space | None = None
         self._failed = ""
@@ -109,7 +111,7 @@ class SafetyClassifier:
     @property
     def status(self) -> str:
         if self.embedder is None:
-            return "patterns only: no embedding model"
+            return f"patterns only: {self.off_reason or 'no embedding model'}"
         if self._failed:
             return f"patterns only: the embedding model failed ({self._failed})"
         return f"patterns + embeddings ({self.embedder.model_id})"

@@ -20,8 +20,10 @@ ENV_EMBEDDINGS = "TUTOR_SAFETY_EMBEDDINGS"
 def safety_guard(data_dir: Path, db: Database, accounts: AccountService,
                  embedder: Embedder | None) -> SafetyGuard:
     """The classifier (example vectors cached in ``<data>/safety``), events and fair use."""
+    off_reason = ""
     if os.environ.get(ENV_EMBEDDINGS, "1").strip() == "0":
-        embedder = None
-    classifier = SafetyClassifier(embedder, cache_dir=Path(data_dir) / "safety")
+        embedder, off_reason = None, f"turned off ({ENV_EMBEDDINGS}=0)"
+    classifier = SafetyClassifier(embedder, cache_dir=Path(data_dir) / "safety",
+                                  off_reason=off_reason)
     return SafetyGuard(classifier, events=SafetyEventStore(db, accounts),
                        fair_use=FairUse(db, accounts))
