@@ -35,7 +35,7 @@ run: deps $(VENV)/.run-stamp
 	$(BIN)/tutor gui
 
 lint: $(VENV)/.dev-stamp
-	$(BIN)/ruff check tutor_desktop tests bench installers
+	$(BIN)/ruff check tutor_desktop tutor_cloud tests bench installers
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

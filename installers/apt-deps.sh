@@ -18,6 +18,9 @@ PACKAGES=(
   cmake build-essential
   # Packaging tests: the Windows installer script compiles with makensis (dpkg-deb is in dpkg)
   nsis
+  # The sync service's tests run a real PostgreSQL (initdb + pg_ctl in a temp folder, as the
+  # postgres user when the tests run as root); runuser is in util-linux
+  postgresql
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -35,6 +35,7 @@ from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.doctor import Check, CheckFn, Status
 from tutor_desktop.core.embeddings.discovery import open_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
 from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
@@ -42,6 +43,7 @@ from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
 from tutor_desktop.core.llm.router import Router, effective_policy
 from tutor_desktop.core.paths import AppPaths, resolve_paths
 from tutor_desktop.core.progress import ProgressService
+from tutor_desktop.core.progress.sync_queue import recompute_for_users
 from tutor_desktop.core.progress.tutor_hook import on_message_final
 from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 from tutor_desktop.core.safety import SafetyGuard
@@ -51,7 +53,10 @@ from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.speech.doctor_checks import speech_checks
 from tutor_desktop.core.storage import Database
+from tutor_desktop.core.sync.apply import register_recompute
+from tutor_desktop.core.sync.client import SyncClient, SyncWorker
 from tutor_desktop.core.sync.identity import check_identity
+from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
 from tutor_desktop.core.tutor import TutorService
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,9 @@ class Services:
     tutor: TutorService
     # Learning progress: topics, practice items, mastery and reviews.
     progress: ProgressService
+    # Sync with the school hub or the cloud; the window starts ``sync_worker``.
+    sync: SyncClient
+    sync_worker: SyncWorker
 
     def doctor_checks(self) -> list[CheckFn]:
         """The feature checks of ``tutor doctor``, bound to these services."""
@@ -95,12 +103,14 @@ class Services:
                           for name, level, detail, hint
                           in doctor_lines(self.connectivity.check_now())],
             lambda ctx: safety_check(self.safety, ctx.config.language),
+            lambda _ctx: sync_doctor_check(self.sync.status()),
         ]
 
     def close(self) -> None:
         """Stop the users of a resource before the resource: background probes and
         imports first, then the models they call, the database last."""
         closers: list[Callable[[], None]] = [
+            self.sync_worker.close,    # a sync in flight finishes its transaction first
             self.connectivity.close,   # its thread probes the models and providers
             self.library.close,        # an import must stop before its embedder goes
             self.speech.close,
@@ -171,12 +181,18 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     safety = safety_guard(paths.data_dir, db, accounts, embedder)
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
                          safety=safety, max_new_tokens=config.max_new_tokens)
+    # Mastery and review cards are recomputed from the merged log when sync brings
+    # another PC's interactions (they are derived, never merged).
+    register_recompute("topic_mastery", recompute_for_users)
+    INVENTORY_HOOKS["sync"] = lambda services: services.sync.status()
+    sync = SyncClient(db, secrets)
     return Services(
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
         retriever=retriever, router=router, cache=cache, speech=speech,
         connectivity=connectivity, safety=safety, tutor=tutor,
-        progress=ProgressService(db, accounts, paths.library_dir))
+        progress=ProgressService(db, accounts, paths.library_dir),
+        sync=sync, sync_worker=SyncWorker(sync))
 
 
 def doctor_checks(services: Services | None, paths: AppPaths, config: Config) -> list[CheckFn]:

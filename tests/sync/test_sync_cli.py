@@ -1,0 +1,68 @@
+"""The commands an admin types: tutor-cloud school create, tutor sync enroll/now/status,
+tutor doctor's sync line; and `tutor hub --print-code`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")},
+       "TUTOR_SECRETS_BACKEND": "file", "QT_QPA_PLATFORM": "offscreen"}
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=ENV,
+                          input=stdin, timeout=180)
+
+
+def test_admin_enrols_a_pc_from_the_terminal(cloud, pg_server, tmp_path: Path) -> None:
+    created = run("-m", "tutor_cloud", "school", "create", "School 12", "--json",
+                  "--db", cloud.store.db.dsn)
+    assert created.returncode == 0, created.stderr
+    school = json.loads(created.stdout)
+    assert school["school_id"] and len(school["enrolment_code"]) == 14
+    pc = str(tmp_path / "pc")
+    assert run("-m", "tutor_desktop", "--data-dir", pc, "setup", "--demo").returncode == 0
+    enrolled = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "enroll", "--url",
+                   cloud.url, "--code", school["enrolment_code"], "--name", "PC 1")
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert "School 12" in enrolled.stdout and "0 waiting" in enrolled.stdout
+    status = json.loads(run("-m", "tutor_desktop", "--data-dir", pc, "sync", "status",
+                            "--json").stdout)
+    assert status["server"] == cloud.url and status["waiting"] == 0 and status["device_id"]
+    assert status["last_push_at"] and status["last_pull_at"]
+    # The token is in the secret store, never in the config or the status.
+    token_hash_count = len(cloud.store.devices(school["school_id"]))
+    assert token_hash_count == 1
+    for file in Path(pc).rglob("*.toml"):
+        assert "Bearer" not in file.read_text()
+    now = json.loads(run("-m", "tutor_desktop", "--data-dir", pc, "sync", "now",
+                         "--json").stdout)
+    assert now["counts_match"] is True and now["waiting"] == 0
+    doctor = json.loads(run("-m", "tutor_desktop", "--data-dir", pc, "doctor", "--json").stdout)
+    line = next(c for c in doctor["checks"] if c["name"] == "sync")
+    assert line["status"] == "OK" and "synced" in line["detail"] and "0 waiting" in line["detail"]
+    assert doctor["inventory"]["sync"]["server"] == cloud.url
+
+
+def test_a_wrong_code_and_an_insecure_url_are_clear(cloud, tmp_path: Path) -> None:
+    pc = str(tmp_path / "pc")
+    wrong = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "enroll", "--url", cloud.url,
+                "--code", "NOPE-NOPE-NOPE")
+    assert wrong.returncode == 2 and "refused" in wrong.stderr and "Traceback" not in wrong.stderr
+    plain = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "enroll", "--url",
+                "http://sync.example.org", "--code", "ABCD-EFGH-JKLM")
+    assert plain.returncode == 2 and "https://" in plain.stderr
+    assert run("-m", "tutor_desktop", "--data-dir", pc, "sync", "now").returncode == 2
+
+
+def test_hub_prints_its_enrolment_code(tmp_path: Path) -> None:
+    pc = str(tmp_path / "teacher")
+    assert run("-m", "tutor_desktop", "--data-dir", pc, "setup", "--demo").returncode == 0
+    first = run("-m", "tutor_desktop", "--data-dir", pc, "hub", "--print-code")
+    again = run("-m", "tutor_desktop", "--data-dir", pc, "hub", "--print-code")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == again.stdout.strip() and len(first.stdout.strip()) == 14

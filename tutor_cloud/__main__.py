@@ -1,0 +1,3 @@
+from tutor_cloud.cli import main
+
+raise SystemExit(main())
