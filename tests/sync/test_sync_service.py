@@ -175,7 +175,7 @@ def test_health_and_openapi(cloud) -> None:
 
 
 def test_health_is_503_when_the_database_is_gone(pg_server) -> None:
-    from conftest import start_service
+    from sync_cloud import start_service
 
     service = start_service(pg_server.new_database())
     try:
@@ -189,7 +189,7 @@ def test_health_is_503_when_the_database_is_gone(pg_server) -> None:
 
 
 def test_rate_limit_per_device(pg_server) -> None:
-    from conftest import start_service
+    from sync_cloud import start_service
 
     service = start_service(pg_server.new_database(), rate=1.0, burst=3.0)
     try:

@@ -70,7 +70,7 @@ def test_tampered_or_other_school_bundles_are_refused_and_nothing_applied(
 
 
 def test_hub_on_sqlite_forwards_to_the_postgresql_service(cloud, lab, tmp_path: Path) -> None:
-    from conftest import start_service
+    from sync_cloud import start_service
 
     from tutor_cloud.hub import Forwarder, Hub
 

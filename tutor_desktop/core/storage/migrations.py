@@ -394,8 +394,24 @@ CREATE TABLE class_fair_use (
 );
 """
 
+# Sync: rows waiting for a parent keep every version (not only the newest), so an
+# older version that becomes applicable first is not lost and all PCs end the same.
+_SYNC_PARKED_VERSIONS = """
+DROP TABLE sync_parked;
+CREATE TABLE sync_parked (
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    event TEXT NOT NULL,                 -- the whole event (JSON)
+    payload TEXT NOT NULL,               -- its row (JSON), for cascading deletes
+    parked_at TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id, hlc, device_id)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
-                               _SYNC_CONTRACT, _SAFETY)
+                               _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

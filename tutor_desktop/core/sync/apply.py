@@ -92,6 +92,7 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
         return "ignored"
     observe(conn, incoming.hlc)
     if event.op == "delete" or event.row is None:
+        _park_orphans(conn, spec.name, event.row_id)
         conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key} = ?", (event.row_id,))
         _unpark_if_older(conn, spec.name, event.row_id, incoming)
         _drop_parked_children(conn, spec.name, event.row_id)
@@ -103,11 +104,12 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
     if state == "missing":
         _park(conn, event)
         return "parked"
-    row = {**event.row, **{column: None for column in nulled}}
+    row = {**event.row, **dict.fromkeys(nulled)}
     outcome = _upsert(conn, spec, event, row, incoming)
     if outcome == "applied" and nulled:
-        # The optional parent (a class) is deleted here; keep the row as written, so
-        # it gets its parent back if a newer version of the parent revives it.
+        # Its optional parent (a class) is deleted here: the row lands without it, as
+        # the database's ON DELETE SET NULL would leave it, and this version waits in
+        # case a newer version of the parent brings it back.
         _park(conn, event)
     return outcome
 
@@ -152,7 +154,8 @@ def _columns(conn: Connection, table_name: str) -> tuple[str, ...]:
 
 def _parents_state(conn: Connection, spec: SyncedTable,
                    row: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """ok | missing (wait) | deleted (drop), and the optional parent columns to clear."""
+    """ok | missing (wait for the parent) | deleted (drop: the delete cascades), and the
+    optional parent columns whose row is deleted (cleared, as ON DELETE SET NULL does)."""
     nulled: list[str] = []
     for parent in spec.parents:
         value = row.get(parent.column)
@@ -166,35 +169,52 @@ def _parents_state(conn: Connection, spec: SyncedTable,
         if version is not None and version.deleted:
             if parent.required:
                 return "deleted", ()
-            nulled.append(parent.column)  # e.g. a student whose class was removed
+            nulled.append(parent.column)
             continue
         return "missing", ()
     return "ok", tuple(nulled)
 
 
+def _park_orphans(conn: Connection, parent_table: str, parent_id: str) -> None:
+    """Rows about to lose an optional parent (ON DELETE SET NULL) keep their version
+    parked, exactly as if they had arrived after the delete: same state on every PC."""
+    for child in SYNCED_TABLES.values():
+        for parent in child.parents:
+            if parent.table != parent_table or parent.required:
+                continue
+            cursor = conn.execute(f"SELECT * FROM {child.name} WHERE {parent.column} = ?",
+                                  (parent_id,))
+            names = [d[0] for d in cursor.description]
+            for found in cursor.fetchall():
+                row = {k: v for k, v in zip(names, found, strict=True)
+                       if k not in child.local_columns}
+                version = get_version(conn, child.name, str(row[child.key]))
+                if version is not None:
+                    _park(conn, Event(child.name, str(row[child.key]), "upsert", row,
+                                      version.hlc, version.device_id, 0, version.device_id))
+
+
 def _park(conn: Connection, event: Event) -> None:
-    current = conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND entity_id = ?",
-                           (event.entity, event.row_id)).fetchone()
-    if current is not None:
-        held = Event.from_json(json.loads(current[0]))
-        if not event.version.beats(held.version):
-            return
+    """Keep this version until its parent arrives (every version: see the migration)."""
+    version = event.version
     conn.execute(
-        "INSERT INTO sync_parked (entity, entity_id, event, payload, parked_at) "
-        "VALUES (?,?,?,?,?) ON CONFLICT(entity, entity_id) DO UPDATE SET "
-        "event = excluded.event, payload = excluded.payload",
-        (event.entity, event.row_id, json.dumps(event.to_json(), ensure_ascii=False),
+        "INSERT INTO sync_parked (entity, entity_id, hlc, device_id, event, payload, parked_at) "
+        "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+        (event.entity, event.row_id, version.hlc, version.device_id,
+         json.dumps(event.to_json(), ensure_ascii=False),
          json.dumps(event.row, ensure_ascii=False), utc_now()))
 
 
 def _unpark_if_older(conn: Connection, entity: str, row_id: str, version: Version) -> None:
-    """A parked version older than the one just applied is obsolete; a newer one keeps
-    waiting for its parent (and wins once the parent arrives)."""
-    held = conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND entity_id = ?",
-                        (entity, row_id)).fetchone()
-    if held is not None and not Event.from_json(json.loads(held[0])).version.beats(version):
-        conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ?",
-                     (entity, row_id))
+    """Parked versions no newer than the one just applied are obsolete; newer ones keep
+    waiting for their parent (and win once it arrives)."""
+    for (held,) in conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND "
+                                "entity_id = ?", (entity, row_id)).fetchall():
+        parked = Event.from_json(json.loads(held))
+        if not parked.version.beats(version):
+            conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ? AND "
+                         "hlc = ? AND device_id = ?",
+                         (entity, row_id, parked.version.hlc, parked.version.device_id))
 
 
 def _drop_parked_children(conn: Connection, parent_table: str, parent_id: str) -> None:
@@ -210,22 +230,23 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
     """Apply parked rows whose parents have arrived, until nothing more moves."""
     result = ApplyResult()
     while True:
-        rows = conn.execute("SELECT entity, entity_id, event FROM sync_parked").fetchall()
+        rows = conn.execute("SELECT entity, entity_id, hlc, device_id, event "
+                            "FROM sync_parked").fetchall()
         progress = False
-        for row in sorted(rows, key=lambda r: SYNCED_TABLES[str(r[0])].rank):
-            event = Event.from_json(json.loads(row[2]))
+        for row in sorted(rows, key=lambda r: (SYNCED_TABLES[str(r[0])].rank, r[2], r[3])):
+            event = Event.from_json(json.loads(row[4]))
             spec = SYNCED_TABLES[event.entity]
             assert event.row is not None
             state, nulled = _parents_state(conn, spec, event.row)
             if state == "missing":
                 continue
-            if nulled:  # apply it without its deleted optional parent, and keep it parked
+            if nulled:  # applies without the deleted parent when newer; stays parked
                 if event.version.beats(get_version(conn, spec.name, event.row_id)):
                     _count(result, _apply_one(conn, event), event)
                     progress = True
                 continue
-            conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ?",
-                         (row[0], row[1]))
+            conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ? AND "
+                         "hlc = ? AND device_id = ?", (row[0], row[1], row[2], row[3]))
             outcome = ("dropped" if state == "deleted"
                        else _apply_one(conn, event, allow_equal=True))
             _count(result, outcome, event)
