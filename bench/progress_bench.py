@@ -135,16 +135,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a small school, seconds")
     parser.add_argument("--records", type=int, default=500)
+    parser.add_argument("--interactions", type=int, help="override the log size")
+    parser.add_argument("--keep", type=Path, metavar="DB",
+                        help="build the school into DB once and reuse it on later runs")
     args = parser.parse_args()
     if args.smoke:
         classes, students, topics, interactions = 4, 10, 30, 10_000
     else:
         classes, students, topics, interactions = 40, 35, 300, 1_000_000
+    interactions = args.interactions or interactions
     with tempfile.TemporaryDirectory(prefix="progress-bench-") as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
+        path = args.keep or Path(folder) / "bench.sqlite3"
+        reuse = path.exists()
+        db = Database(path)
         started = time.perf_counter()
-        class_ids, student_ids, _topics, _book = build(db, classes, students, topics,
-                                                         interactions, seed=9)
+        if reuse:
+            class_ids = [r["id"] for r in db.query("SELECT id FROM classes ORDER BY rowid")]
+            student_ids = [r["id"] for r in db.query(
+                "SELECT id FROM users WHERE role = 'student' ORDER BY rowid")]
+            interactions = int(db.query_one(
+                "SELECT count(*) AS n FROM learning_interactions")["n"])
+        else:
+            class_ids, student_ids, _topics, _book = build(db, classes, students, topics,
+                                                             interactions, seed=9)
         print(f"synthetic school: {classes} classes, {len(student_ids)} students, {topics} "
               f"topics, {interactions:,} interactions (built in "
               f"{time.perf_counter() - started:.1f} s)")

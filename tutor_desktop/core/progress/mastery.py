@@ -21,7 +21,7 @@ level as ``mastery`` (0..1) for sorting; the level does not depend on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LEVELS = ("beginner", "intermediate", "advanced", "mastered")
 M_OF_N = (4, 5)
@@ -33,9 +33,8 @@ BKT = (0.2, 0.15, 0.1, 0.2)
 QUIZ = "quiz"
 
 
-@dataclass(frozen=True)
-class Interaction:
-    """One log row, as mastery needs it."""
+class Interaction(NamedTuple):
+    """One log row, as mastery needs it (a tuple: a school's log is a million rows)."""
 
     id: str
     user_id: str
@@ -47,8 +46,7 @@ class Interaction:
     grade: int | None = None
 
 
-@dataclass(frozen=True)
-class Mastery:
+class Mastery(NamedTuple):
     user_id: str
     subject: str
     topic: str
@@ -87,19 +85,20 @@ def topic_mastery(rows: Iterable[Interaction]) -> Mastery:
     first = ordered[0]
     answers = [bool(r.correct) for r in ordered if r.kind == QUIZ and r.correct is not None]
     questions = sum(1 for r in ordered if r.kind == "question")
+    right = sum(answers)
     m, n = M_OF_N
     recent = answers[-n:]
     right_recent = sum(recent)
     wrong_streak = 0
-    for right in reversed(answers):
-        if right:
+    for answer in reversed(answers):
+        if answer:
             break
         wrong_streak += 1
     if len(recent) >= m and right_recent >= m:
         level, reason = "mastered", "level_reason_mastered"
     elif len(answers) >= ADVANCED_MIN_ANSWERS and right_recent >= ADVANCED_SHARE * len(recent):
         level, reason = "advanced", "level_reason_advanced"
-    elif any(answers):
+    elif right:
         level, reason = "intermediate", "level_reason_some_right"
     elif questions >= QUESTIONS_FOR_INTERMEDIATE:
         level, reason = "intermediate", "level_reason_questions"
@@ -107,9 +106,9 @@ def topic_mastery(rows: Iterable[Interaction]) -> Mastery:
         level, reason = "beginner", ("level_reason_wrong" if answers else
                                      "level_reason_started")
     grade = next((r.grade for r in reversed(ordered) if r.grade is not None), None)
-    return Mastery(first.user_id, first.subject, first.topic, grade, level, _bkt(answers),
-                   len(answers), sum(answers), len(ordered), questions, wrong_streak,
-                   ordered[-1].created_at, reason)
+    return Mastery(first.user_id, first.subject, first.topic, grade, level,
+                   _bkt(answers) if answers else BKT[0], len(answers), right, len(ordered),
+                   questions, wrong_streak, ordered[-1].created_at, reason)
 
 
 def mastery_of(log: Iterable[Interaction]) -> dict[tuple[str, str, str], Mastery]:

@@ -42,6 +42,16 @@ def new_scheduler() -> Any:
     return Scheduler(enable_fuzzing=False)
 
 
+_shared: list[Any] = []
+
+
+def shared_scheduler() -> Any:
+    """The process's scheduler (it holds only parameters; review_card copies the card)."""
+    if not _shared:
+        _shared.append(new_scheduler())
+    return _shared[0]
+
+
 def rating_for(answer: Answer) -> Any:
     from fsrs import Rating
 
@@ -56,7 +66,7 @@ def replay(item_id: str, answers: Iterable[Answer], scheduler: Any = None) -> Ca
     """The card of one student x item after all their answers, in log order."""
     from fsrs import Card
 
-    scheduler = scheduler or new_scheduler()
+    scheduler = scheduler or shared_scheduler()
     ordered = sorted(answers, key=lambda a: (a.created_at, a.id))
     card = Card(card_id=1)
     for answer in ordered:

@@ -199,11 +199,14 @@ def _topic(row: Any) -> Topic:
         item_count=int(row["item_count"]), source=row["source"])
 
 
+_LOG_COLUMNS = "id, user_id, subject, topic, kind, correct, created_at, grade"
+
+
 def _interaction(row: Any) -> Interaction:
-    correct = row["correct"]
-    return Interaction(row["id"], row["user_id"], row["subject"], row["topic"], row["kind"],
-                       None if correct is None else bool(correct), row["created_at"],
-                       row["grade"])
+    """A row selected with :data:`_LOG_COLUMNS` (by position: a log is a million rows)."""
+    correct = row[5]
+    return Interaction(row[0], row[1], row[2], row[3], row[4],
+                       None if correct is None else bool(correct), row[6], row[7])
 
 
 # ----------------------------------------------------------------- recording
@@ -238,12 +241,17 @@ def record_interaction(conn: Connection, *, user_id: str, subject: str, topic: s
 
 def refresh_mastery(conn: Connection, user_id: str, subject: str, topic: str) -> Mastery:
     rows = conn.execute(
-        "SELECT id, user_id, subject, topic, kind, correct, created_at, grade "
-        "FROM learning_interactions WHERE user_id = ? AND subject = ? AND topic = ?",
-        (user_id, subject, topic)).fetchall()
+        f"SELECT {_LOG_COLUMNS} FROM learning_interactions "
+        "WHERE user_id = ? AND subject = ? AND topic = ?", (user_id, subject, topic)).fetchall()
     result = topic_mastery(_interaction(r) for r in rows)
     _write_mastery(conn, [result])
     return result
+
+
+def _mastery_id(user_id: str, subject: str, topic: str) -> str:
+    """Derived rows get their key as id: never synced, and a recompute inserts them in
+    index order (random UUIDs made a school's recompute several times slower)."""
+    return f"{user_id}\x1f{subject}\x1f{topic}"
 
 
 def _write_mastery(conn: Connection, rows: Iterable[Mastery]) -> None:
@@ -258,9 +266,9 @@ def _write_mastery(conn: Connection, rows: Iterable[Mastery]) -> None:
         "total_interactions = excluded.total_interactions, questions = excluded.questions, "
         "wrong_streak = excluded.wrong_streak, "
         "last_interaction_at = excluded.last_interaction_at, reason = excluded.reason",
-        [(new_id(), m.user_id, m.subject, m.topic, m.grade, m.mastery, m.attempts, m.correct,
-          now, now, m.level, m.total_interactions, m.questions, m.wrong_streak,
-          m.last_interaction_at, m.reason) for m in rows])
+        [(_mastery_id(m.user_id, m.subject, m.topic), m.user_id, m.subject, m.topic, m.grade,
+          m.mastery, m.attempts, m.correct, now, now, m.level, m.total_interactions,
+          m.questions, m.wrong_streak, m.last_interaction_at, m.reason) for m in rows])
 
 
 def refresh_card(conn: Connection, user_id: str, item_id: str) -> None:
@@ -556,7 +564,7 @@ class ProgressService:
         asked: dict[str, int] = {}
         last_seen: dict[str, str] = {}
         rows = self.db.query(
-            "SELECT m.* FROM topic_mastery m JOIN users u ON u.id = m.user_id "
+            f"SELECT {_MASTERY_COLUMNS} FROM topic_mastery m JOIN users u ON u.id = m.user_id "
             "WHERE u.class_id = ? AND u.role = 'student' AND u.active = 1"
             + (" AND m.subject = ?" if subject else ""),
             (class_id, subject) if subject else (class_id,))
@@ -650,12 +658,12 @@ class ProgressService:
 
     def recompute_mastery(self) -> int:
         """Rebuild topic_mastery from the log (the sync service does this after a merge)."""
-        rows = self.db.query("SELECT id, user_id, subject, topic, kind, correct, created_at, "
-                             "grade FROM learning_interactions")
+        rows = self.db.query(f"SELECT {_LOG_COLUMNS} FROM learning_interactions")
         table = mastery_of(_interaction(r) for r in rows)
+        ordered = sorted(table.values(), key=lambda m: (m.user_id, m.subject, m.topic))
         with self.db.write() as conn:
             conn.execute("DELETE FROM topic_mastery")
-            _write_mastery(conn, table.values())
+            _write_mastery(conn, ordered)
         return len(table)
 
     def recompute_cards(self) -> int:
@@ -681,8 +689,11 @@ class ProgressService:
         return len(cards)
 
 
+_MASTERY_COLUMNS = ("m.user_id, m.subject, m.topic, m.grade, m.level, m.mastery, m.attempts, "
+                    "m.correct, m.total_interactions, m.questions, m.wrong_streak, "
+                    "m.last_interaction_at, m.reason")
+
+
 def _mastery_row(row: Any) -> Mastery:
-    return Mastery(row["user_id"], row["subject"], row["topic"], row["grade"], row["level"],
-                   float(row["mastery"]), int(row["attempts"]), int(row["correct"]),
-                   int(row["total_interactions"]), int(row["questions"]),
-                   int(row["wrong_streak"]), row["last_interaction_at"], row["reason"])
+    """A row selected with :data:`_MASTERY_COLUMNS` (the same order as Mastery's fields)."""
+    return Mastery._make(tuple(row))
