@@ -8,7 +8,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # llama-cpp-python builds from source once (~5 min); pip's cache makes later installs fast.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# GGML_NATIVE=OFF: a -march=native build died with SIGILL (invalid opcode in libggml-cpu) on a
+# VM whose /proc/cpuinfo advertises AVX-512; the portable build (AVX2/FMA) runs on any lab PC
+# from the last decade and is the build the packaged installers must ship anyway.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint deps bench clean dist
