@@ -74,6 +74,9 @@ def test_the_models_own_unsafe_text_is_replaced_before_it_is_shown(
     shown: list[str] = []
     reply = tutor.ask(student, conv.id, "Химийн урвал гэж юу вэ?", on_delta=shown.append)
     assert unsafe.calls == 1
+    # The stream stopped reaching the student at the unsafe words, before the recipe.
+    streamed = "".join(shown)
+    assert "powder" not in streamed and "pipe bomb" not in streamed, streamed
     assert reply.backend == "safety" and reply.safety and reply.safety["category"] == "dangerous"
     assert "pipe" not in reply.text and "тохиромжгүй" in reply.text
     stored = services.conversations.messages(student, conv.id)[-1]

@@ -73,6 +73,27 @@ class SafetyVerdict:
         return cls(result.category, result.score, result.source, result.detail)
 
 
+class AnswerScreen:
+    """Watches the model's text while it streams: once the patterns see something unsafe,
+    nothing more is shown (the end-of-answer check then replaces the whole answer).
+
+    Only the patterns run per piece, on the last ``WINDOW`` characters (patterns are
+    local), so the cost stays well under a millisecond per token."""
+
+    WINDOW = 400
+
+    def __init__(self, classifier: SafetyClassifier) -> None:
+        self.classifier = classifier
+        self.text = ""
+        self.blocked = False
+
+    def blocks(self, piece: str) -> bool:
+        if not self.blocked:
+            self.text = (self.text + piece)[-self.WINDOW:]
+            self.blocked = bool(self.classifier.patterns.match(self.text))
+        return self.blocked
+
+
 class SafetyGuard:
     """The classifier plus the teacher's list and the per-minute limits (both optional)."""
 
@@ -101,6 +122,10 @@ class SafetyGuard:
         if result.source == "embedding" and result.category not in ANSWER_CATEGORIES:
             return None
         return SafetyVerdict.of(result)
+
+    def answer_screen(self) -> AnswerScreen:
+        """A fresh watcher for one streamed answer."""
+        return AnswerScreen(self.classifier)
 
     def before_question(self, session: Session) -> None:
         """Raise :class:`RateLimited` when the student asked too often this minute."""

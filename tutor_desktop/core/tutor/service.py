@@ -338,12 +338,15 @@ class TutorService:
         last_save = time.monotonic()
         completion: Completion | None = None
         try:
+            screen = self.safety.answer_screen()
             for delta in backend.stream(messages, max_tokens=max_tokens or self.max_new_tokens,
                                         temperature=self.temperature, stop_event=stop_event):
                 if delta.completion is not None:
                     completion = delta.completion
                     continue
                 pieces.append(delta.text)
+                if screen.blocks(delta.text):
+                    break  # unsafe words from the model: nothing more reaches the student
                 if on_delta:
                     on_delta(delta.text)
                 if save and time.monotonic() - last_save >= SAVE_EVERY_S:
