@@ -7,6 +7,12 @@ busy provider produces: a delay, an HTTP error (500/503/429 with Retry-After,
 connection stays open but no more bytes arrive), or no connection at all
 ("cable pulled").
 
+For the sync tests it also acts on the server's *answer* and on order: the request
+reaches the server but the answer is lost (``lose_answer``), replaced by a 5xx
+(``status_after``) or delayed (``delay_answer``); a request is sent to the server
+twice (``duplicate``); or held back until a later request has been served
+(``hold``: requests from several PCs then arrive out of order).
+
 Usage::
 
     proxy = FaultProxy(upstream_port).start()
@@ -32,7 +38,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str = "pass"  # pass | delay | status | reset | stall | drop
+    # pass | delay | status | reset | stall | drop | lose_answer | status_after |
+    # delay_answer | duplicate | hold
+    kind: str = "pass"
     delay_s: float = 0.0
     status: int = 0
     retry_after: str | None = None
@@ -59,6 +67,30 @@ class Fault:
     @staticmethod
     def stall_after(events: int, seconds: float = 60.0) -> Fault:
         return Fault("stall", events=events, stall_s=seconds)
+
+    @staticmethod
+    def lose_answer() -> Fault:
+        """The server gets the request and answers; the answer never reaches the client."""
+        return Fault("lose_answer")
+
+    @staticmethod
+    def status_after(status: int) -> Fault:
+        """The server handles the request, but the client sees an HTTP error."""
+        return Fault("status_after", status=status)
+
+    @staticmethod
+    def delay_answer(seconds: float) -> Fault:
+        return Fault("delay_answer", delay_s=seconds)
+
+    @staticmethod
+    def duplicate() -> Fault:
+        """The request reaches the server twice (a retrying middlebox)."""
+        return Fault("duplicate")
+
+    @staticmethod
+    def hold(seconds: float) -> Fault:
+        """Hold the request until another request has been served (or ``seconds``)."""
+        return Fault("hold", delay_s=seconds)
 
     @staticmethod
     def drop() -> Fault:
@@ -90,6 +122,8 @@ class FaultProxy:
         self._open: set[socket.socket] = set()
         self._stop = threading.Event()
         self.log: list[RequestLog] = []
+        self._served = threading.Condition()
+        self.served = 0  # requests answered by the server so far
 
     # -- control ---------------------------------------------------------------
     @property
@@ -187,10 +221,27 @@ class FaultProxy:
                 return
             if fault.kind == "delay":
                 time.sleep(fault.delay_s)
+            if fault.kind == "hold":
+                with self._served:
+                    seen = self.served
+                    self._served.wait_for(lambda: self.served > seen, timeout=fault.delay_s)
+            if fault.kind == "duplicate":
+                self._roundtrip(head, body)
+            if fault.kind in ("lose_answer", "status_after", "delay_answer"):
+                answer = self._roundtrip(head, body)
+                if fault.kind == "lose_answer":
+                    _hard_close(client)
+                elif fault.kind == "status_after":
+                    _send_status(client, fault)
+                else:
+                    time.sleep(fault.delay_s)
+                    client.sendall(answer)
+                return
             upstream = socket.create_connection(self.upstream, timeout=30)
             self._track(upstream, True)
             upstream.sendall(_rewrite_head(head) + body)
             self._pump(upstream, client, fault)
+            self._note_served()
         except OSError:
             pass
         finally:
@@ -201,6 +252,21 @@ class FaultProxy:
             self._track(client, False)
             with contextlib.suppress(OSError):
                 client.close()
+
+    def _roundtrip(self, head: bytes, body: bytes) -> bytes:
+        """Send the request to the server and read its whole answer (one per connection)."""
+        with socket.create_connection(self.upstream, timeout=30) as upstream:
+            upstream.sendall(_rewrite_head(head) + body)
+            answer = b""
+            while chunk := upstream.recv(65536):
+                answer += chunk
+        self._note_served()
+        return answer
+
+    def _note_served(self) -> None:
+        with self._served:
+            self.served += 1
+            self._served.notify_all()
 
     def _pump(self, upstream: socket.socket, client: socket.socket, fault: Fault) -> None:
         seen = 0
