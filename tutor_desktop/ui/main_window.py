@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         row.addWidget(self.app_title)
         row.addWidget(self.school_label)
         row.addStretch(1)
+        # Sync runs in the background (only on an enrolled PC); the window never waits.
+        self.services.sync_worker.start()
         # Starts the monitor's background probing.
         self.status_indicator = StatusIndicator(self.services.connectivity)
         self.status_indicator.setObjectName("connectivityIndicator")

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -145,9 +146,15 @@ class StatusPanel(QWidget):
     COLUMNS = 4
 
     def __init__(self, monitor: ConnectivityMonitor, parent: QWidget | None = None, *,
-                 start: bool = True) -> None:
+                 start: bool = True,
+                 sync_status: Callable[[], dict[str, Any]] | None = None) -> None:
         super().__init__(parent)
         self.monitor = monitor
+        self._sync_status = sync_status
+        # "synced 3 min ago · 2 waiting" (core message, translated like the doctor's line)
+        self.sync_label = QLabel(self)
+        self.sync_label.setObjectName("syncStatus")
+        self.sync_label.setVisible(sync_status is not None)
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -161,6 +168,7 @@ class StatusPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         row = QHBoxLayout()
+        row.addWidget(self.sync_label)
         row.addStretch(1)
         row.addWidget(self.check_button)
         layout.addLayout(row)
@@ -172,6 +180,7 @@ class StatusPanel(QWidget):
         self.show_statuses(monitor.statuses())
 
     def show_statuses(self, statuses: Sequence[ServiceStatus]) -> None:
+        self.show_sync()
         self.table.setRowCount(len(statuses))
         for row, status in enumerate(statuses):
             state = QTableWidgetItem(_state_text(status, self))
@@ -184,6 +193,16 @@ class StatusPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
                                           Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
+
+    def show_sync(self) -> None:
+        if self._sync_status is None:
+            return
+        from tutor_desktop.core.sync.status import status_line
+
+        try:
+            self.sync_label.setText(status_line(self._sync_status(), current_language()))
+        except Exception as exc:  # a status line must never break the settings page
+            log.warning("sync status unavailable: %s", exc)
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """The table as text (tests, accessibility)."""

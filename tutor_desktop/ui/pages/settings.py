@@ -80,7 +80,7 @@ class ServicesSection(QWidget):
         self.message = MessageLabel()
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
 
-        self.panel = StatusPanel(monitor, self)
+        self.panel = StatusPanel(monitor, self, sync_status=services.sync.status)
         self.panel.setObjectName("statusPanel")
         layout.addWidget(self.panel)
         # Fit the table to its rows (wrapped errors included) whenever they or its width
