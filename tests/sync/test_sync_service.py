@@ -203,3 +203,24 @@ def test_rate_limit_per_device(pg_server) -> None:
         assert limited and limited[0].headers["Retry-After"]
     finally:
         service.stop()
+
+
+def test_progress_from_pc_a_gives_the_same_mastery_on_pc_b(cloud, lab) -> None:
+    from tutor_desktop.core.progress.service import mastery_table, record_interaction
+
+    _, code = cloud.school()
+    pc_a, pc_b = lab("pc-a"), lab("pc-b")
+    _admin, _class, anu = set_up_school(pc_a)
+    with pc_a.db.write() as conn:
+        for number in range(6):
+            record_interaction(conn, user_id=anu.id, subject="math", topic="fractions",
+                               kind="quiz", correct=number != 2, item_id="item-1",
+                               created_at=f"2026-05-0{number + 1}T08:00:00.000+00:00")
+    pc_a.sync.enroll(cloud.url, code)
+    pc_a.sync.sync_now()
+    pc_b.sync.enroll(cloud.url, code)
+    pc_b.sync.sync_now()
+    # Mastery is derived: recomputed on PC B from the merged log, never sent.
+    assert mastery_table(pc_b.db) == mastery_table(pc_a.db) != []
+    assert pc_b.db.query("SELECT card FROM review_cards") == pc_a.db.query(
+        "SELECT card FROM review_cards")
