@@ -222,7 +222,8 @@ def main() -> int:
             commit_ms.append((time.perf_counter() - t0) * 1000)
         print(f"record one interaction + mastery + FSRS card: p50 "
               f"{statistics.median(record_ms):.2f} ms, p95 {pct(record_ms, 0.95):.2f} ms "
-              f"(CPU p95 {pct(record_cpu, 0.95):.2f}) (target p95 <= 5 ms); a bare one-row commit on the same database: p50 "
+              f"(CPU p95 {pct(record_cpu, 0.95):.2f}) (target p95 <= 5 ms); "
+              f"a bare one-row commit on the same database: p50 "
               f"{statistics.median(commit_ms):.2f} ms, p95 {pct(commit_ms, 0.95):.2f} ms "
               f"(ratio p95 {pct(record_ms, 0.95) / pct(commit_ms, 0.95):.1f})")
 
