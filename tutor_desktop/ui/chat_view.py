@@ -61,6 +61,7 @@ from tutor_desktop.core.safety.fair_use import countdown_text
 from tutor_desktop.core.subjects import subject_name
 from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
 from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
+from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.voice_input import create_voice_input
@@ -329,6 +330,9 @@ class ChatView(QWidget):
             self._show_model_status(self.models.status)
         self.retranslate_ui()
         self.reload_conversations(select_newest=True)
+        # The safety check's example vectors and the e5 model load while the student types,
+        # not when the first question is sent.
+        run_in_background(services.safety.classifier.warm, context=self)
 
     # -- layout --------------------------------------------------------------
     def _build(self) -> None:
