@@ -21,6 +21,8 @@ PACKAGES=(
   # The sync service's tests run a real PostgreSQL (initdb + pg_ctl in a temp folder, as the
   # postgres user when the tests run as root); runuser is in util-linux
   postgresql
+  # OCR of scanned textbooks and pictures of problems (Mongolian and English data)
+  tesseract-ocr tesseract-ocr-mon tesseract-ocr-eng
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -41,6 +41,8 @@ from tutor_desktop.core.llm.doctor_checks import model_file_checks
 from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
 from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
 from tutor_desktop.core.llm.router import Router, effective_policy
+from tutor_desktop.core.ocr import TesseractEngine
+from tutor_desktop.core.ocr.doctor_checks import ocr_checks
 from tutor_desktop.core.paths import AppPaths, resolve_paths
 from tutor_desktop.core.progress import ProgressService
 from tutor_desktop.core.progress.sync_queue import recompute_for_users
@@ -93,6 +95,8 @@ class Services:
     # Sync with the school hub or the cloud; the window starts ``sync_worker``.
     sync: SyncClient
     sync_worker: SyncWorker
+    # Tesseract as a separate program: scanned book pages and pictures in the chat.
+    ocr: TesseractEngine
 
     def doctor_checks(self) -> list[CheckFn]:
         """The feature checks of ``tutor doctor``, bound to these services."""
@@ -104,6 +108,7 @@ class Services:
                           in doctor_lines(self.connectivity.check_now())],
             lambda ctx: safety_check(self.safety, ctx.config.language),
             lambda _ctx: sync_doctor_check(self.sync.status()),
+            lambda _ctx: ocr_checks(self.ocr),
         ]
 
     def close(self) -> None:
@@ -156,6 +161,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
 
     embedder = open_default_embedder(paths.model_dirs(config.models_dir),
                                      paths.user_models_dir)
+    ocr = TesseractEngine()
     library = Library(db, paths.library_dir, lambda: embedder)
     retriever = HybridRetriever(db, lambda: embedder)
 
@@ -192,7 +198,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         retriever=retriever, router=router, cache=cache, speech=speech,
         connectivity=connectivity, safety=safety, tutor=tutor,
         progress=ProgressService(db, accounts, paths.library_dir),
-        sync=sync, sync_worker=SyncWorker(sync))
+        sync=sync, sync_worker=SyncWorker(sync), ocr=ocr)
 
 
 def doctor_checks(services: Services | None, paths: AppPaths, config: Config) -> list[CheckFn]:
@@ -201,4 +207,5 @@ def doctor_checks(services: Services | None, paths: AppPaths, config: Config) ->
     if services is not None:
         return services.doctor_checks()
     speech = SpeechService(config, paths.model_dirs(config.models_dir), None)
-    return [lambda ctx: speech_checks(speech, ctx.config)]
+    return [lambda ctx: speech_checks(speech, ctx.config),
+            lambda _ctx: ocr_checks(TesseractEngine())]

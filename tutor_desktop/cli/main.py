@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe",
-            "progress", "admin", "safety", "sync", "hub")
+            "progress", "admin", "safety", "sync", "hub", "ocr")
 
 
 class _VersionAction(argparse.Action):
