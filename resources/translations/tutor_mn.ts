@@ -425,6 +425,41 @@
     </message>
 </context>
 <context>
+    <name>PasswordSection</name>
+    <message>
+        <source>The two new passwords are not the same.</source>
+        <translation>Хоёр шинэ нууц үг ижил биш байна.</translation>
+    </message>
+    <message>
+        <source>Your password was changed. Use the new one from now on.</source>
+        <translation>Нууц үг тань солигдлоо. Цаашид шинэ нууц үгээ ашиглана уу.</translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation>Таны нууц үг</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>Одоогийн нууц үг</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Шинэ нууц үг</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>Шинэ нууц үг дахин</translation>
+    </message>
+    <message>
+        <source>at least 8 characters</source>
+        <translation>дор хаяж 8 тэмдэгт</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Нууц үг солих</translation>
+    </message>
+</context>
+<context>
     <name>PracticePage</name>
     <message>
         <source>← Back</source>
@@ -910,6 +945,14 @@
         <translation>Оноох</translation>
     </message>
     <message>
+        <source>New password for the selected teacher</source>
+        <translation>Сонгосон багшийн шинэ нууц үг</translation>
+    </message>
+    <message>
+        <source>Set password</source>
+        <translation>Нууц үг тохируулах</translation>
+    </message>
+    <message>
         <source>(no class yet)</source>
         <translation>(одоохондоо ангигүй)</translation>
     </message>
@@ -932,6 +975,10 @@
     <message>
         <source>All classes (admin)</source>
         <translation>Бүх анги (админ)</translation>
+    </message>
+    <message>
+        <source>The password of {name} was changed. Tell them the new one; they can change it in Settings.</source>
+        <translation>{name}-ийн нууц үг солигдлоо. Шинэ нууц үгийг нь хэлээрэй; тэр Тохиргоо хэсэгт өөрөө сольж болно.</translation>
     </message>
     <message>
         <source>Type the student&apos;s name first.</source>

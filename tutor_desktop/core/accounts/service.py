@@ -316,6 +316,58 @@ class AccountService:
                 (hash_secret(new_pin, self.hash_cost) if new_pin else None, utc_now(), student_id))
             record_change(conn, "users", student_id)
 
+    # -- staff passwords ---------------------------------------------------
+    def change_own_password(self, session: Session, current: str, new_password: str, *,
+                            source: str | None = None) -> None:
+        """A signed-in teacher or admin replaces their own password.
+
+        The current password is asked again and checked through the same
+        throttle as a sign-in (per username and OS account): a staff session
+        left open on a lab PC must not let a student guess the password, nor
+        replace it and lock the teacher out.
+        """
+        if session.is_student or session.user.username is None:
+            raise TutorError("not_allowed")
+        _check_password(new_password)
+        name = session.user.username
+        where = source if source is not None else local_source()
+        failures, lock = self._count_staff_attempt(name, where)
+        row = self.db.query_one("SELECT secret_hash FROM users WHERE id = ? AND active = 1",
+                                (session.user.id,))
+        stored = str(row["secret_hash"] or "") if row is not None else ""
+        if not verify_secret(current, stored or dummy_hash(self.hash_cost)) or not stored:
+            if lock:
+                raise TutorError("account_locked", until=_local_hhmm(lock))
+            raise TutorError("current_password_wrong", remaining=MAX_FAILED_ATTEMPTS - failures)
+        if new_password == current:
+            raise TutorError("password_unchanged")
+        self._set_staff_password(session.user.id, name, new_password)
+
+    def reset_staff_password(self, session: Session, user_id: str, new_password: str) -> User:
+        """An admin sets a new password for a teacher and lifts every lock on it.
+
+        For one's own password :meth:`change_own_password` asks for the current
+        one; another admin's password is left to that admin or to IT
+        (:meth:`it_reset_password`), so one admin cannot take over another.
+        """
+        self._require_admin(session)
+        target = self.get_user(user_id)
+        if target.role is not Role.TEACHER or target.username is None:
+            raise TutorError("not_allowed")
+        _check_password(new_password)
+        self._set_staff_password(target.id, target.username, new_password)
+        return self.get_user(target.id)
+
+    def _set_staff_password(self, user_id: str, username: str, new_password: str) -> None:
+        """Store a fresh hash, clear the locks, and queue the row for sync."""
+        new_hash = hash_secret(new_password, self.hash_cost)  # slow: outside the transaction
+        with self.db.write() as conn:
+            conn.execute("UPDATE users SET secret_hash = ?, failed_attempts = 0, "
+                         "locked_until = NULL, updated_at = ? WHERE id = ?",
+                         (new_hash, utc_now(), user_id))
+            record_change(conn, "users", user_id)
+            conn.execute("DELETE FROM sign_in_throttle WHERE username = ?", (username,))
+
     # -- sign-in -----------------------------------------------------------
     def sign_in_staff(self, username: str, password: str, *, source: str | None = None) -> Session:
         """Username + password, throttled per (username, source).

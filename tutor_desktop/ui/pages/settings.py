@@ -14,7 +14,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFormLayout,
     QHBoxLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -29,7 +31,7 @@ from tutor_desktop.core.storage.settings import set_setting
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
 from tutor_desktop.ui.status_indicator import StatusPanel
-from tutor_desktop.ui.widgets import MessageLabel, Page, button, label
+from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -181,6 +183,93 @@ class ServicesSection(QWidget):
         super().changeEvent(event)
 
 
+class PasswordSection(QWidget):
+    """For teachers and admins: change one's own password (issue 14).
+
+    The current password is asked again and checked with the sign-in's throttle
+    (in the core), so a session left open on a lab PC cannot be taken over.
+    Hashing is slow on purpose: it runs in the background.
+    """
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("passwordSection")
+        self.services = services
+        self.session: Session | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(10)
+        self.title = label("section")
+        layout.addWidget(self.title)
+        form = QFormLayout()
+        self.current, self.new, self.again = QLineEdit(), QLineEdit(), QLineEdit()
+        self.captions = []
+        for name, edit in (("currentPassword", self.current), ("newPassword", self.new),
+                           ("newPasswordAgain", self.again)):
+            edit.setObjectName(name)
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMinimumWidth(220)
+            self.captions.append(form_row(form, edit))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addLayout(form)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.change_button = button("primary")
+        self.change_button.setObjectName("changePassword")
+        self.change_button.clicked.connect(self.change)
+        self.again.returnPressed.connect(self.change)
+        layout.addWidget(self.change_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.message = MessageLabel()
+        layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.retranslate_ui()
+
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        self.message.clear_message()
+        for edit in (self.current, self.new, self.again):
+            edit.clear()  # a shared PC: never show the next user what was typed
+        self.setVisible(session is not None and not session.is_student)
+
+    def change(self) -> None:
+        if self.session is None or not self.change_button.isEnabled():
+            return
+        if self.new.text() != self.again.text():
+            self.message.show_text(lambda: self.tr("The two new passwords are not the same."))
+            return
+        self.message.clear_message()
+        self.change_button.setEnabled(False)
+        run_in_background(self.services.accounts.change_own_password, self.session,
+                          self.current.text(), self.new.text(),
+                          on_done=self._changed, on_error=self._failed, context=self)
+
+    def _changed(self, _result: object) -> None:
+        self.change_button.setEnabled(True)
+        for edit in (self.current, self.new, self.again):
+            edit.clear()
+        self.message.show_text(lambda: self.tr("Your password was changed. Use the new one "
+                                               "from now on."), success=True)
+
+    def _failed(self, error: BaseException) -> None:
+        self.change_button.setEnabled(True)
+        self.current.clear()
+        self.message.show_error(error)
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(self.tr("Your password"))
+        for caption, text in zip(self.captions, (self.tr("Current password"),
+                                                 self.tr("New password"),
+                                                 self.tr("New password again")), strict=True):
+            caption.setText(text)
+        self.new.setPlaceholderText(self.tr("at least 8 characters"))
+        self.change_button.setText(self.tr("Change password"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+
 class SettingsPage(Page):
     """Emits ``back()``, ``sign_out()``, ``language_chosen(code)`` and
     ``policy_changed(policy)``."""
@@ -251,6 +340,9 @@ class SettingsPage(Page):
         self.services_section.hide()
         self.services_section.policy_changed.connect(self.policy_changed.emit)
         self.add_section(self.services_section)
+        self.password_section = PasswordSection(services)
+        self.password_section.hide()
+        self.add_section(self.password_section)
 
         self.sign_out_button = button("primary")
         self.sign_out_button.setObjectName("settingsSignOut")
@@ -271,6 +363,7 @@ class SettingsPage(Page):
         self.default_button.setVisible(session is not None and session.is_admin)
         self.sign_out_button.setVisible(session is not None)
         self.services_section.set_session(session)
+        self.password_section.set_session(session)
 
     def on_shown(self) -> None:
         self.language_buttons[current_language()].setChecked(True)

@@ -284,10 +284,22 @@ class TeacherPage(Page):
         assign_row.addWidget(self.assign_label, 1)
         assign_row.addWidget(self.assign_class)
         assign_row.addWidget(self.assign_button)
+        # A teacher who forgot their password: the admin sets a new one (issue 14).
+        password_row = QHBoxLayout()
+        self.staff_password = QLineEdit()
+        self.staff_password.setObjectName("staffNewPassword")
+        self.staff_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.staff_password_button = button()
+        self.staff_password_button.setObjectName("resetStaffPassword")
+        self.staff_password_button.clicked.connect(self.reset_staff_password)
+        self.staff_password.returnPressed.connect(self.reset_staff_password)
+        password_row.addWidget(self.staff_password, 1)
+        password_row.addWidget(self.staff_password_button)
         self.staff_message = MessageLabel()
         staff.addWidget(self.staff_title)
         staff.addWidget(self.staff_table, 1)
         staff.addLayout(assign_row)
+        staff.addLayout(password_row)
         staff.addWidget(self.staff_message)
         layout.addWidget(list_card, 1)
         # Add a teacher: two fields a row, so the list above keeps its height.
@@ -371,6 +383,8 @@ class TeacherPage(Page):
             [self.tr("Name"), self.tr("Username"), self.tr("Classes")])
         self.assign_label.setText(self.tr("Select a teacher in the list and a class:"))
         self.assign_button.setText(self.tr("Assign"))
+        self.staff_password.setPlaceholderText(self.tr("New password for the selected teacher"))
+        self.staff_password_button.setText(self.tr("Set password"))
         self._fill_staff_table()
         if self.teacher_class.count():
             self.teacher_class.setItemText(0, self.tr("(no class yet)"))
@@ -394,7 +408,8 @@ class TeacherPage(Page):
         self._fill_staff_table()
         # A shared PC: the next staff member must not see names or PINs typed before.
         for edit in (self.new_name, self.new_pin, self.reset_pin_edit, self.new_class_name,
-                     self.teacher_name, self.teacher_username, self.teacher_password):
+                     self.teacher_name, self.teacher_username, self.teacher_password,
+                     self.staff_password):
             edit.clear()
         teachers_index = self.tabs.indexOf(self.teachers_tab)
         if session is not None and session.is_admin and teachers_index < 0:
@@ -622,6 +637,26 @@ class TeacherPage(Page):
 
     def select_teacher(self, username: str) -> None:
         self.select_staff(lambda member: member.user.username == username)
+
+    def reset_staff_password(self) -> None:
+        """The admin gives the selected teacher a new password (and lifts any lock)."""
+        member = self.selected_staff()
+        if self.session is None or not self.staff_password_button.isEnabled():
+            return
+        if member is None or member.user.role is not Role.TEACHER:
+            self.staff_message.show_text(lambda: self.tr("Select a teacher in the list first."))
+            return
+        name = member.user.display_name
+
+        def done(_: object) -> None:
+            self.staff_password.clear()
+            self.staff_message.show_text(lambda: self.tr(
+                "The password of {name} was changed. Tell them the new one; they can change "
+                "it in Settings.").format(name=name), success=True)
+
+        self._run(self.services.accounts.reset_staff_password, self.session, member.user.id,
+                  self.staff_password.text(), done=done, buttons=(self.staff_password_button,),
+                  message=self.staff_message)
 
     # -- actions (hashing and imports run in the background) ---------------
     def _run(self, fn: Any, *args: Any, done: Any, buttons: tuple[QPushButton, ...] = (),
