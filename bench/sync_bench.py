@@ -57,11 +57,12 @@ def message_event(device: str, seq: int, conversation: str) -> dict[str, Any]:
             "updated_at": stamp, "author": device, "device_id": device, "seq": seq}
 
 
-def start_service(dsn: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(dsn: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "tutor_cloud", "serve", "--db", dsn,
-                                "--port", str(port), "--rate", "100000"], env=env,
+                                "--port", str(port), "--rate", "100000", "--workers",
+                                str(workers)], env=env,
                                stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -180,7 +181,7 @@ class CountingTransport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = super().handle_request(request)
-        body = response.read()
+        body = b"".join(response.stream)  # as sent: gzip-compressed when the server gzips
         self.received += len(body) + sum(len(k) + len(v) for k, v in response.headers.raw)
         return httpx.Response(response.status_code, headers=response.headers, content=body,
                               request=request)
@@ -253,6 +254,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="tutor-cloud serve --workers")
     args = parser.parse_args()
     if args.smoke:
         args.pcs, args.events, args.students, args.messages = 4, 100, 20, 10
@@ -261,7 +263,7 @@ def main() -> int:
     try:
         dsn = pg.new_database()
         store = Store(PostgresDatabase(dsn, max_size=4))
-        service, url = start_service(dsn)
+        service, url = start_service(dsn, args.workers)
         push = push_bench(store, url, args.pcs, args.events, args.batch)
         print(json.dumps({"push": push}, ensure_ascii=False))
         copy = copy_baseline(dsn, args.pcs, args.events)

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
@@ -135,6 +136,8 @@ def create_app(store: Store, *, rate: float = 20.0, burst: float = 60.0,
     app = FastAPI(title=title, version="1",
                   description="Sync between lab PCs, the school hub and the cloud "
                               "(docs/SYNC.md).")
+    # Pull pages are JSON rows: gzip makes them ~5x smaller on a school's slow link.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     enrol_limiter = RateLimiter(enrol_rate, 10)
     app.state.store = store
     app.state.limiter = RateLimiter(rate, burst)
@@ -205,6 +208,17 @@ def create_app(store: Store, *, rate: float = 20.0, burst: float = 60.0,
                 "school_name": school[1] if school else ""}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``tutor-cloud serve --workers N``: each worker process builds its own app
+    (stateless: all state is in the database; rate limits are per process)."""
+    import os
+
+    from tutor_cloud.db import open_database
+
+    store = Store(open_database(os.environ["TUTOR_CLOUD_DB"]))
+    return create_app(store, rate=float(os.environ.get("TUTOR_CLOUD_RATE", "20")))
 
 
 async def _read_limited(request: Request) -> bytes:

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tutor_cloud.db import open_database
 from tutor_cloud.store import Store
@@ -50,12 +51,20 @@ def serve(args: argparse.Namespace) -> int:
         print(f"tutor-cloud: refusing plain http on {args.host}: give --tls-cert and --tls-key "
               "(plain http only on loopback or the school network)", file=sys.stderr)
         return 2
-    store = Store(open_database(_db_url(args)))
-    app = create_app(store, rate=args.rate)
+    url = _db_url(args)
+    options: dict[str, Any] = {"host": args.host, "port": args.port,
+                               "log_level": args.log_level, "ssl_certfile": args.tls_cert,
+                               "ssl_keyfile": args.tls_key, "access_log": False}
     print(f"tutor-cloud: serving on {'https' if args.tls_cert else 'http'}://{args.host}:"
-          f"{args.port} (OpenAPI at /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key, access_log=False)
+          f"{args.port} with {args.workers} worker(s) (OpenAPI at /docs)", flush=True)
+    if args.workers > 1:  # separate processes: stateless apps over one database
+        os.environ["TUTOR_CLOUD_DB"] = url
+        os.environ["TUTOR_CLOUD_RATE"] = str(args.rate)
+        Store(open_database(url)).db.close()  # migrate once, before the workers start
+        uvicorn.run("tutor_cloud.app:app_from_env", factory=True, workers=args.workers,
+                    **options)
+        return 0
+    uvicorn.run(create_app(Store(open_database(url)), rate=args.rate), **options)
     return 0
 
 
@@ -101,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--rate", type=float, default=20.0, help="requests/s per device")
+    p.add_argument("--workers", type=int, default=1, help="worker processes")
     p.add_argument("--log-level", default="warning")
     p.set_defaults(handler=serve)
 

@@ -120,13 +120,13 @@ class Store:
                                "RETURNING row_seq", (len(events), school_id))
             first_seq = int(top[0][0]) - len(events) + 1
             received = now_iso()
-            values: list[Any] = []
-            for e in events:
-                values += [school_id, e["device_id"], e["seq"], e["entity"], e["id"], received]
+            columns = [[e["device_id"] for e in events], [e["seq"] for e in events],
+                       [e["entity"] for e in events], [e["id"] for e in events]]
+            source, params = self._rows(("text", "bigint", "text", "text"), columns,
+                                        [school_id, received])
             new_keys = {(str(r[0]), int(r[1])) for r in conn.execute(
-                "INSERT INTO sync_events (school_id, device_id, seq, entity, row_id, received_at) "
-                f"VALUES {_placeholders(len(events), 6)} ON CONFLICT DO NOTHING "
-                "RETURNING device_id, seq", values)}
+                "INSERT INTO sync_events (school_id, received_at, device_id, seq, entity, "
+                f"row_id) {source} ON CONFLICT DO NOTHING RETURNING device_id, seq", params)}
             fresh = [e for e in events if (e["device_id"], e["seq"]) in new_keys]
             self._merge_rows(conn, school_id, fresh, first_seq)
             devices = sorted({e["device_id"] for e in events})
@@ -155,25 +155,48 @@ class Store:
                 newest[key] = e
         if not newest:
             return
-        values: list[Any] = []
-        for number, e in enumerate(newest.values()):
-            deleted = e["op"] == "delete"
-            values += [school_id, e["entity"], e["id"], e["updated_at"], e["author"],
-                       int(deleted), _parent_id(e), None if deleted else
-                       json.dumps(e["row"], ensure_ascii=False, separators=(",", ":")),
-                       first_seq + number]
+        chosen = list(newest.values())
+        columns: list[list[Any]] = [
+            [e["entity"] for e in chosen], [e["id"] for e in chosen],
+            [e["updated_at"] for e in chosen], [e["author"] for e in chosen],
+            [int(e["op"] == "delete") for e in chosen], [_parent_id(e) for e in chosen],
+            [None if e["op"] == "delete" else
+             json.dumps(e["row"], ensure_ascii=False, separators=(",", ":")) for e in chosen],
+            [first_seq + number for number in range(len(chosen))]]
+        source, params = self._rows(("text", "text", "text", "text", "int", "text", "text",
+                                     "bigint"), columns, [school_id])
         conn.execute(
             "INSERT INTO sync_rows (school_id, entity, row_id, hlc, author, deleted, parent_id, "
-            f"body, server_seq) VALUES {_placeholders(len(newest), 9)} "
+            f"body, server_seq) {source} "
             "ON CONFLICT (school_id, entity, row_id) DO UPDATE SET hlc = excluded.hlc, "
             "author = excluded.author, deleted = excluded.deleted, "
             "parent_id = COALESCE(excluded.parent_id, sync_rows.parent_id), body = excluded.body, "
             "server_seq = excluded.server_seq "
             "WHERE (excluded.hlc, excluded.author, excluded.deleted) > "
-            "(sync_rows.hlc, sync_rows.author, sync_rows.deleted)", values)
+            "(sync_rows.hlc, sync_rows.author, sync_rows.deleted)", params)
         for e in newest.values():
             if e["op"] == "delete":
                 self._cascade(conn, school_id, e["entity"], e["id"])
+
+    def _rows(self, types: tuple[str, ...], columns: list[list[Any]],
+              constants: list[Any]) -> tuple[str, list[Any]]:
+        """The rows to insert (constants first in each), as SQL and its parameters.
+
+        The one place the dialects differ: PostgreSQL gets the whole batch as one JSON
+        array (``json_array_elements``: parsed in C on the server; binding 4,000
+        separate parameters cost ~4x more time in the driver than the insert itself);
+        SQLite gets a multi-row ``VALUES``.
+        """
+        fixed = ["?"] * len(constants)
+        rows = list(zip(*columns, strict=True))
+        if self.db.dialect == "postgresql":
+            fields = [f"x->>{n}" if t == "text" else f"(x->>{n})::{t}"
+                      for n, t in enumerate(types)]
+            return (f"SELECT {', '.join([*fixed, *fields])} FROM json_array_elements(?::json) "
+                    "AS x", [*constants, json.dumps(rows, ensure_ascii=False)])
+        one = "(" + ", ".join([*fixed, *("?" for _ in types)]) + ")"
+        return ("VALUES " + ", ".join(one for _ in rows),
+                [value for row in rows for value in (*constants, *row)])
 
     def _cascade(self, conn: Conn, school_id: str, entity: str, row_id: str) -> None:
         """A deleted parent takes its children's text with it (a conversation's messages)."""
@@ -231,11 +254,6 @@ def _parent_id(event: dict[str, Any]) -> str | None:
         return None
     value = row.get(spec.parents[0].column)
     return None if value is None else str(value)
-
-
-def _placeholders(rows: int, columns: int) -> str:
-    one = "(" + ", ".join("?" for _ in range(columns)) + ")"
-    return ", ".join(one for _ in range(rows))
 
 
 SYNCABLE = frozenset(t.name for t in queued_tables())

@@ -63,6 +63,9 @@ def apply_events(conn: Connection, events: Iterable[Event]) -> ApplyResult:
         if outcome == "applied" and event.row and event.entity == "learning_interactions":
             touched_users.add(str(event.row.get("user_id", "")))
     result.add(_retry_parked(conn, touched_users))
+    newest = max((e.hlc for e in ordered), default="")
+    if newest:  # the clock's receive rule, once per page
+        observe(conn, newest)
     if touched_users:
         for recompute in _RECOMPUTE.values():
             recompute(conn, touched_users)
@@ -90,7 +93,6 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
     current = get_version(conn, spec.name, event.row_id)
     if not (incoming.beats(current) or (allow_equal and incoming == current)):
         return "ignored"
-    observe(conn, incoming.hlc)
     if event.op == "delete" or event.row is None:
         _park_orphans(conn, spec.name, event.row_id)
         conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key} = ?", (event.row_id,))
@@ -147,9 +149,22 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
 def _columns(conn: Connection, table_name: str) -> tuple[str, ...]:
-    """The table's real columns: incoming column names are never trusted into SQL."""
-    return tuple(str(r[1]) for r in conn.execute(f"PRAGMA table_info({table_name})"))
+    """The table's real columns: incoming column names are never trusted into SQL.
+
+    Cached per database file and schema version (a migration changes the version).
+    """
+    database = str(conn.execute("PRAGMA database_list").fetchone()[2])
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    key = (f"{database}@{version}", table_name)
+    found = _COLUMNS.get(key)
+    if found is None:
+        found = tuple(str(r[1]) for r in conn.execute(f"PRAGMA table_info({table_name})"))
+        _COLUMNS[key] = found
+    return found
 
 
 def _parents_state(conn: Connection, spec: SyncedTable,
