@@ -104,7 +104,7 @@ READS = {
 WRITES = {
     AccountService: {"first_run_setup", "create_class", "update_class", "create_teacher",
                      "assign_teacher", "create_student", "import_roster", "reset_pin",
-                     "it_reset_password"},
+                     "it_reset_password", "set_conversation_text_sync"},
     ConversationStore: {"create", "rename", "delete", "add_message", "update_message",
                         "delete_message"},
 }
@@ -144,6 +144,8 @@ def test_every_write_path_queues_the_full_row(services) -> None:
     walk("import_roster", lambda: accounts.import_roster(
         teacher_session, class_7a.id, "name,pin\nБат,1111\nДулмаа,2222\n"))
     walk("reset_pin", lambda: accounts.reset_pin(teacher_session, anu.id, "4321"))
+    walk("set_conversation_text_sync", lambda: accounts.set_conversation_text_sync(admin, False))
+    walk("set_conversation_text_sync", lambda: accounts.set_conversation_text_sync(admin, True))
     walk("it_reset_password", lambda: accounts.it_reset_password(
         "bat", "teacher-pass-2", os_admin=lambda: True))
     student = accounts.sign_in_student(anu.id, "4321")

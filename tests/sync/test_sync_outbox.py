@@ -51,8 +51,7 @@ def test_a_deleted_conversation_leaves_no_text_in_the_queue(services, school) ->
 
 
 def test_school_can_keep_conversation_text_on_the_pc(services, school) -> None:
-    with services.db.write() as conn:
-        conn.execute("UPDATE schools SET sync_conversation_text = 0")
+    services.accounts.set_conversation_text_sync(school.admin, False)
     student = services.accounts.sign_in_student(school.anu.id, "1234")
     before = waiting_count(services.db.reader())
     conv = services.conversations.create(student, subject="math")

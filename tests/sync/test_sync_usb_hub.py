@@ -114,3 +114,28 @@ def test_hub_on_sqlite_forwards_to_the_postgresql_service(cloud, lab, tmp_path: 
         hub_service.stop()
         hub.close()
     assert json.dumps(second_push)  # forwarding settles: nothing echoes for ever
+
+
+def test_a_usb_bundle_carried_to_an_online_pc_reaches_the_cloud(cloud, lab, tmp_path) -> None:
+    from tutor_desktop.core.sync.usb import export_bundle, import_bundle
+
+    school_id, code = cloud.school()
+    offline, carrier, elsewhere = lab("offline"), lab("carrier"), lab("elsewhere")
+    _admin, _class, anu = set_up_school(offline)
+    offline.sync.enroll_offline(code)  # never online: only the school key
+    stick = tmp_path / "stick.tsync"
+    changes, _rows = export_bundle(offline.db, offline.secrets, stick)
+    carrier.sync.enroll(cloud.url, code)
+    import_bundle(carrier.db, carrier.secrets, stick)
+    carrier.sync.sync_now()
+    assert carrier.sync.status()["waiting"] == 0
+    assert carrier.db.query("SELECT * FROM sync_relay") == []  # forwarded, then let go
+    offline_device = offline.sync.status()["device_id"]
+    with cloud.store.db.transaction() as conn:
+        forwarded = conn.execute("SELECT count(*) FROM sync_events WHERE school_id = ? AND "
+                                 "device_id = ?", (school_id, offline_device))[0][0]
+    assert forwarded == changes  # the offline PC's own events, under its own device id
+    elsewhere.sync.enroll(cloud.url, code)
+    elsewhere.sync.sync_now()
+    elsewhere.accounts.sign_in_student(anu.id, "1234")
+    assert rows(elsewhere) == rows(offline)

@@ -205,6 +205,15 @@ class AccountService:
             record_change(conn, "classes", class_id)
         return self.get_class(class_id)
 
+    def set_conversation_text_sync(self, session: Session, enabled: bool) -> None:
+        """Admin: ``False`` keeps conversation text on each PC; progress still syncs."""
+        self._require_admin(session)
+        school_id = self.school_id()
+        with self.db.write() as conn:
+            conn.execute("UPDATE schools SET sync_conversation_text = ?, updated_at = ? "
+                         "WHERE id = ?", (int(enabled), utc_now(), school_id))
+            record_change(conn, "schools", school_id)
+
     def create_teacher(self, session: Session, username: str, display_name: str, password: str,
                        class_ids: tuple[str, ...] = (), *, role: Role = Role.TEACHER) -> User:
         self._require_admin(session)
