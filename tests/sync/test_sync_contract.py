@@ -104,7 +104,8 @@ READS = {
 WRITES = {
     AccountService: {"first_run_setup", "create_class", "update_class", "create_teacher",
                      "assign_teacher", "create_student", "import_roster", "reset_pin",
-                     "it_reset_password", "set_conversation_text_sync"},
+                     "it_reset_password", "set_conversation_text_sync", "change_own_password",
+                     "reset_staff_password"},
     ConversationStore: {"create", "rename", "delete", "add_message", "update_message",
                         "delete_message"},
 }
@@ -146,6 +147,10 @@ def test_every_write_path_queues_the_full_row(services) -> None:
     walk("reset_pin", lambda: accounts.reset_pin(teacher_session, anu.id, "4321"))
     walk("set_conversation_text_sync", lambda: accounts.set_conversation_text_sync(admin, False))
     walk("set_conversation_text_sync", lambda: accounts.set_conversation_text_sync(admin, True))
+    walk("reset_staff_password", lambda: accounts.reset_staff_password(
+        admin, teacher.id, "teacher-pass-3"))
+    walk("change_own_password", lambda: accounts.change_own_password(
+        admin, "admin-pass-1", "admin-pass-2"))
     walk("it_reset_password", lambda: accounts.it_reset_password(
         "bat", "teacher-pass-2", os_admin=lambda: True))
     student = accounts.sign_in_student(anu.id, "4321")
