@@ -127,6 +127,10 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     help_texts = [dashboard.help_list.item(i).text() for i in range(dashboard.help_list.count())]
     assert any(t.startswith("Тэмүүлэн — 2.") for t in help_texts)
     assert dashboard.chart.bars and dashboard.chart.bars[0][1] == {"mastered": 1, "beginner": 1}
+    # flagged questions: the safety feature's "Needs attention" tab, one click away
+    _click(qtbot, dashboard.flagged_button)
+    assert teacher.tabs.currentWidget() is teacher.attention_page
+    teacher.tabs.setCurrentWidget(dashboard)
     dashboard.assign_count.setValue(5)
     _click(qtbot, dashboard.assign_button)
     assert dashboard.assignments.count() == 1

@@ -466,6 +466,16 @@ class TeacherPage(Page):
             self.progress_page = dashboard
             self.tabs.insertTab(1, dashboard, "")
             dashboard.student_opened.connect(self._open_student_progress)  # type: ignore[attr-defined]
+            # Questions the safety check flagged live in safety's "Needs attention" tab:
+            # the dashboard links there rather than listing them again.
+            flagged = getattr(dashboard, "flagged_button", None)
+            if flagged is not None:
+                flagged.show()
+                flagged.clicked.connect(self._show_attention)
+
+    def _show_attention(self) -> None:
+        if self.attention_page is not None:
+            self.tabs.setCurrentWidget(self.attention_page)
 
     def _set_attention_tab(self, session: Session | None) -> None:
         """Safety (issue 15): the "Needs attention" list first, with its count."""
