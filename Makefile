@@ -55,6 +55,7 @@ bench: $(VENV)/.dev-stamp
 	$(BIN)/python bench/remote_bench.py
 	$(BIN)/python bench/bundle_bench.py
 	$(BIN)/python bench/progress_bench.py
+	$(BIN)/python bench/sync_bench.py
 
 # From a clean checkout: the bundle (no tests, no weights, no dev tools: the spec
 # excludes them and tests/packaging checks), then the Debian package built from it.

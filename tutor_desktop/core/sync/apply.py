@@ -125,14 +125,17 @@ def _upsert(conn: Connection, spec: SyncedTable, event: Event, row: dict[str, An
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != spec.key)
     sql = (f"INSERT INTO {spec.name} ({', '.join(columns)}) VALUES "
            f"({', '.join('?' for _ in columns)}) ON CONFLICT({spec.key}) DO UPDATE SET {updates}")
-    conn.execute("SAVEPOINT sync_row")
-    try:
-        conn.execute(sql, values)
-    except sqlean.IntegrityError:
-        conn.execute("ROLLBACK TO sync_row")
+    if spec.unique_besides_key:  # a second unique key (a class name) may clash: keep it out
+        conn.execute("SAVEPOINT sync_row")
+        try:
+            conn.execute(sql, values)
+        except sqlean.IntegrityError:
+            conn.execute("ROLLBACK TO sync_row")
+            conn.execute("RELEASE sync_row")
+            return "conflict"
         conn.execute("RELEASE sync_row")
-        return "conflict"
-    conn.execute("RELEASE sync_row")
+    else:
+        conn.execute(sql, values)
     _unpark_if_older(conn, spec.name, event.row_id, version)
     set_version(conn, spec.name, event.row_id, version)
     if spec.name == "messages":  # a conversation lists by its latest message, as on its PC
@@ -149,17 +152,16 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
+_COLUMNS: dict[tuple[int, str], tuple[str, ...]] = {}
 
 
 def _columns(conn: Connection, table_name: str) -> tuple[str, ...]:
     """The table's real columns: incoming column names are never trusted into SQL.
 
-    Cached per database file and schema version (a migration changes the version).
+    Cached per connection (every database is migrated to the latest schema when it
+    opens, before anything is applied).
     """
-    database = str(conn.execute("PRAGMA database_list").fetchone()[2])
-    version = conn.execute("PRAGMA schema_version").fetchone()[0]
-    key = (f"{database}@{version}", table_name)
+    key = (id(conn), table_name)
     found = _COLUMNS.get(key)
     if found is None:
         found = tuple(str(r[1]) for r in conn.execute(f"PRAGMA table_info({table_name})"))

@@ -59,6 +59,9 @@ class SyncedTable:
     key: str = "id"
     # A row in this state is not queued yet (a streaming answer is queued when it completes).
     unsent_while: tuple[str, str] | None = None
+    # Another unique key besides the id (class name per school, username): two PCs can
+    # create clashing rows offline; the later one is kept out and reported.
+    unique_besides_key: bool = False
 
     @property
     def rank(self) -> int:
@@ -69,12 +72,14 @@ class SyncedTable:
 SYNCED_TABLES: dict[str, SyncedTable] = {t.name: t for t in (
     SyncedTable("schools", Merge.LWW, owner="admin"),
     SyncedTable("classes", Merge.LWW, owner="admin or the class's teacher",
-                parents=(Parent("school_id", "schools"),)),
+                parents=(Parent("school_id", "schools"),), unique_besides_key=True),
     SyncedTable("users", Merge.LWW, owner="admin; a teacher for the students of their classes",
                 parents=(Parent("school_id", "schools"), Parent("class_id", "classes", False)),
-                local_columns=frozenset({"failed_attempts", "locked_until"})),
+                local_columns=frozenset({"failed_attempts", "locked_until"}),
+                unique_besides_key=True),
     SyncedTable("teacher_classes", Merge.LWW, owner="admin",
-                parents=(Parent("teacher_id", "users"), Parent("class_id", "classes"))),
+                parents=(Parent("teacher_id", "users"), Parent("class_id", "classes")),
+                unique_besides_key=True),
     SyncedTable("conversations", Merge.LWW, owner="the student",
                 parents=(Parent("user_id", "users"),), conversation_text=True),
     SyncedTable("messages", Merge.APPEND, owner="the student (questions) and the tutor",
