@@ -330,6 +330,18 @@
         <translation>Дасгал хийх</translation>
     </message>
     <message>
+        <source>Practice set: %1 (due %2)</source>
+        <translation>Даалгавар: %1 (хугацаа %2)</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Хийсэн</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Эхлэх</translation>
+    </message>
+    <message>
         <source>%1 items to review today</source>
         <translation>Өнөөдөр давтах %1 дасгал байна</translation>
     </message>

@@ -180,3 +180,37 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     assert disabled not in [i.id for i in progress.items(topic=topics[0].id)]
     assert disabled not in [i.id for i in progress.practice_set(school8.anu_session,
                                                                 topics[0].id, size=50)]
+
+
+def test_a_practice_set_is_done_by_a_student_and_the_teacher_sees_it(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    topic = next(t for t in progress.topics(books["physics"]) if t.title.startswith("2.4"))
+    assigned = progress.assign(school8.teacher_session, school8.class_7a.id,
+                               topic.title, [topic.id], 3, "2026-12-07")
+    window = window_for("mn")
+    window.start_session(school8.anu_session)
+    _click(qtbot, window.findChild(QPushButton, "homeProgress"))
+    page = window.my_progress_page
+    assert page.table.item(0, 0).text() == \
+        "Даалгавар: 2.4 Newton's second law (хугацаа 2026-12-07)"
+    _click(qtbot, page.findChild(QPushButton, f"assignment:{assigned.id}"))
+    practice = window.practice_page
+    assert len(practice.items) == 3
+    for _ in range(3):
+        item = practice.items[practice.index]
+        if item.choices:
+            _click(qtbot, practice.findChild(QPushButton, f"choice:{item.answer}"))
+        else:
+            practice.answer.setText(item.answer)
+            _click(qtbot, practice.check_button)
+        _click(qtbot, practice.next_button)
+    _click(qtbot, practice.back_button)
+    done = page.findChild(QPushButton, f"assignment:{assigned.id}")
+    assert done.text() == "Хийсэн" and not done.isEnabled()
+    status = progress.assignments(school8.teacher_session, school8.class_7a.id)[0]
+    assert status.done == {school8.anu.id: 3}
+    # another class's student cannot open it
+    from tutor_desktop.core.i18n import TutorError
+
+    with pytest.raises(TutorError):
+        progress.assignment_items(school8.saraa_session, assigned.id)

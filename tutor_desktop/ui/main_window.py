@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.student_home.progress_requested.connect(self.show_my_progress)
         self.my_progress_page.back.connect(lambda: self.show_page(self.student_home))
         self.my_progress_page.practise.connect(self.open_practice)
+        self.my_progress_page.practise_assignment.connect(self.open_assignment)
         self.practice_page.done.connect(self._practice_done)
         self.chat_page.practise.connect(self.open_practice)
         self.setup_page.completed.connect(self._setup_done)
@@ -299,6 +300,15 @@ class MainWindow(QMainWindow):
             return
         self._before_practice = self.current_page()
         self.practice_page.start(self.session, topic_id, title)
+        self.practice_page.retranslate_ui()
+        self.show_page(self.practice_page)
+
+    def open_assignment(self, assignment_id: str, title: str) -> None:
+        """A practice set the teacher gave the class (from My progress)."""
+        if self.session is None:
+            return
+        self._before_practice = self.current_page()
+        self.practice_page.start_assignment(self.session, assignment_id, title)
         self.practice_page.retranslate_ui()
         self.show_page(self.practice_page)
 

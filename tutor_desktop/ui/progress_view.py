@@ -99,6 +99,7 @@ class MyProgressPage(Page):
     """Per subject, each topic with the student's level and a "Practise" button."""
 
     practise = Signal(str, str)         # topic id, topic title ("" = due reviews)
+    practise_assignment = Signal(str, str)  # practice set id, its title
     back = Signal()
 
     def __init__(self, services: Services) -> None:
@@ -165,6 +166,8 @@ class MyProgressPage(Page):
         topics = [t for t in service.topics()
                   if (t.item_count > 0 or t.id in levels or t.level == 2 or t.source == "pages")
                   and self._book_grade(t) in (grade, None)]
+        for assignment in service.my_assignments(self.session):
+            self._add_assignment(assignment)
         subject = ""
         for topic in topics:
             if topic.subject != subject:
@@ -184,6 +187,29 @@ class MyProgressPage(Page):
                 lambda _=False, t=topic.id, n=topic.title: self.practise.emit(t, n))
             self.table.setCellWidget(row, 3, practise)
         self._update_due()
+
+    def _add_assignment(self, assignment: Any) -> None:
+        """A practice set from the teacher, at the top: title, due date, done or not."""
+        assert self.session is not None
+        done = assignment.done.get(self.session.user.id, 0)
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.rows.append(("", assignment.title))
+        title = QTableWidgetItem(self.tr("Practice set: %1 (due %2)")
+                                 .replace("%1", assignment.title)
+                                 .replace("%2", assignment.due_date))
+        font = QFont(title.font())
+        font.setBold(True)
+        title.setFont(font)
+        self.table.setItem(row, 0, title)
+        self.table.setItem(row, 2, QTableWidgetItem(f"{done}/{assignment.item_count}"))
+        start = QPushButton(self.tr("Done") if done >= assignment.item_count
+                            else self.tr("Start"))
+        start.setObjectName(f"assignment:{assignment.id}")
+        start.setEnabled(done < assignment.item_count)
+        start.clicked.connect(lambda _=False, a=assignment.id, t=assignment.title:
+                              self.practise_assignment.emit(a, t))
+        self.table.setCellWidget(row, 3, start)
 
     def _grade(self) -> int | None:
         if self.session is None or not self.session.user.class_id:
@@ -248,6 +274,7 @@ class PracticePage(Page):
         self.last: Feedback | None = None
         self.started = time.monotonic()
         self.topic_title = ""
+        self.assignment_id = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(60, 20, 60, 20)
         top = QHBoxLayout()
@@ -294,9 +321,22 @@ class PracticePage(Page):
         self.viewer: QWidget | None = None
         self.retranslate_ui()
 
+    def start_assignment(self, session: Session, assignment_id: str, title: str) -> None:
+        """A teacher's practice set: its items, answers counted towards it."""
+        service = progress_service(self.services)
+        self.session = session
+        self.topic_title = title
+        self.assignment_id = assignment_id
+        self.items = service.assignment_items(session, assignment_id) if service else []
+        self.index = self.right = 0
+        self.first_level = ""
+        self.last = None
+        self._show_item()
+
     def start(self, session: Session, topic_id: str, title: str) -> None:
         """Five items on a topic ("" = the student's due reviews)."""
         self.session = session
+        self.assignment_id = ""
         service = progress_service(self.services)
         self.topic_title = title
         if service is None:
@@ -358,7 +398,8 @@ class PracticePage(Page):
         item = self.items[self.index]
         try:
             feedback = service.answer(self.session, item.id, text,
-                                      duration_ms=int((time.monotonic() - self.started) * 1000))
+                                      duration_ms=int((time.monotonic() - self.started) * 1000),
+                                      assignment_id=self.assignment_id)
         except TutorError as error:
             self.feedback.setText(html.escape(error.message(current_language())))
             return

@@ -649,6 +649,25 @@ class ProgressService:
                                      int(row["item_count"]), row["due_date"], done))
         return result
 
+    def my_assignments(self, session: Session) -> list[Assignment]:
+        """The practice sets given to the student's class, with their own progress."""
+        if not session.user.class_id:
+            return []
+        return self.assignments(session, session.user.class_id)
+
+    def assignment_items(self, session: Session, assignment_id: str) -> list[PracticeItem]:
+        """The items of a practice set for this student (its topics, its size)."""
+        row = self.db.query_one("SELECT * FROM practice_assignments WHERE id = ?",
+                                (assignment_id,))
+        if row is None or not (session.user.class_id == row["class_id"]
+                               or self.accounts.can_manage_class(session, row["class_id"])):
+            raise TutorError("not_allowed")
+        items: list[PracticeItem] = []
+        size = int(row["item_count"])
+        for topic_id in json.loads(row["topic_ids"]):
+            items += self.practice_set(session, topic_id, size=size)
+        return items[:size]
+
     # -- recompute -----------------------------------------------------------
     def recompute_all(self) -> int:
         """Rebuild topic_mastery and review_cards from the log; returns mastery rows."""
