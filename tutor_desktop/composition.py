@@ -162,7 +162,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     embedder = open_default_embedder(paths.model_dirs(config.models_dir),
                                      paths.user_models_dir)
     ocr = TesseractEngine()
-    library = Library(db, paths.library_dir, lambda: embedder)
+    library = Library(db, paths.library_dir, lambda: embedder, ocr=ocr)
     retriever = HybridRetriever(db, lambda: embedder)
 
     def policy() -> str:

@@ -261,6 +261,10 @@
         <translation>хуудас {done}/{total}</translation>
     </message>
     <message>
+        <source>recognising scanned page {done} of {total}</source>
+        <translation>скан хийсэн {total} хуудасны {done}-г таньж байна</translation>
+    </message>
+    <message>
         <source>{pages} pages, passage {done} of {total}</source>
         <translation>{pages} хуудас, хэсэг {done}/{total}</translation>
     </message>
@@ -430,6 +434,10 @@
     <message>
         <source>p. {page}</source>
         <translation>х. {page}</translation>
+    </message>
+    <message>
+        <source>Recognised text (OCR, {percent} % sure): it may contain mistakes; the picture shows the page as printed.</source>
+        <translation>Танигдсан текст (OCR, {percent} % итгэлтэй): алдаа байж болзошгүй; зураг нь хэвлэсэн хуудсыг харуулна.</translation>
     </message>
     <message>
         <source>The PDF file is not on this computer; showing the page&apos;s text.</source>

@@ -67,7 +67,7 @@ EXPECTED_ERRORS = {
     "not_pdf": "library_not_pdf",
     "encrypted": "library_encrypted",
     "corrupt": "library_corrupt",
-    "image_only": "library_no_text",
+    "image_only": "library_scan_needs_ocr",  # the fixture library has no OCR engine
 }
 
 

@@ -404,11 +404,15 @@ class LibraryPage(Page):
         if progress.stage == "reading":
             parts.append(self.tr("page {done} of {total}").format(
                 done=progress.pages_done, total=progress.pages_total))
+        elif progress.stage == "recognising":
+            parts.append(self.tr("recognising scanned page {done} of {total}").format(
+                done=progress.pages_done, total=progress.pages_total))
         elif progress.chunks_total:
             parts.append(self.tr("{pages} pages, passage {done} of {total}").format(
                 pages=progress.pages_total, done=progress.chunks_done,
                 total=progress.chunks_total))
-        if progress.seconds_left is not None and progress.stage == "embedding":
+        if progress.seconds_left is not None and progress.stage in ("embedding",
+                                                                     "recognising"):
             parts.append(self.tr("about {time} left").format(
                 time=_duration(progress.seconds_left)))
         self.progress_label.setText(" · ".join(parts))
@@ -508,9 +512,13 @@ def _duration(seconds: float) -> str:
 
 def _result_text(result: ImportResult) -> str:
     book = result.book
-    return core_message(f"library_{result.outcome}", current_language(), title=book.title,
+    text = core_message(f"library_{result.outcome}", current_language(), title=book.title,
                         grade=book.grade, subject=book.subject, lang=book.language,
                         pages=book.page_count, chunks=book.chunk_count)
+    if result.low_confidence_pages:  # scanned pages OCR found hard to read
+        text += "\n" + core_message("ocr_low_confidence_pages", current_language(),
+                                    pages=", ".join(map(str, result.low_confidence_pages)))
+    return text
 
 
 def make_library_page(services: Services, session: Session | None,
@@ -651,6 +659,10 @@ class PageViewer(QDialog):
         self.title.setText(f"{info.book.title}, {page_label}"
                            + (f" · {info.headings[0]}" if info.headings else ""))
         self.text.setPlainText(info.text)
+        if info.recognised:  # a scanned page: the text is what OCR read, not the book's own
+            self.note.setText(self.tr("Recognised text (OCR, {percent} % sure): it may contain "
+                                      "mistakes; the picture shows the page as printed.").format(
+                percent=round(100 * (info.confidence or 0.0))))
         self.previous_button.setEnabled(info.page > 1)
         self.next_button.setEnabled(info.page < info.book.page_count)
         if rendered is not None:

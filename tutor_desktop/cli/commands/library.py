@@ -117,7 +117,9 @@ class TerminalProgress:
         filled = int(progress.fraction * 24)
         bar = "#" * filled + "-" * (24 - filled)
         parts = [f"[{bar}] {progress.fraction * 100:3.0f}%", progress.file[:40]]
-        if progress.pages_total:
+        if progress.stage == "recognising":
+            parts.append(f"OCR {progress.pages_done}/{progress.pages_total} scanned pages")
+        elif progress.pages_total:
             parts.append(f"pages {progress.pages_done}/{progress.pages_total}")
         if progress.chunks_total:
             parts.append(f"passages {progress.chunks_done}/{progress.chunks_total}")
@@ -139,7 +141,11 @@ def _result_message(result: ImportResult, language: str) -> str:
     book = result.book
     params = {"title": book.title, "grade": book.grade, "subject": book.subject,
               "lang": book.language, "pages": book.page_count, "chunks": book.chunk_count}
-    return tr(f"library_{result.outcome}", language, **params)
+    message = tr(f"library_{result.outcome}", language, **params)
+    if result.low_confidence_pages:  # scanned pages OCR found hard to read (issue 19)
+        message += "\n" + tr("ocr_low_confidence_pages", language,
+                             pages=", ".join(map(str, result.low_confidence_pages)))
+    return message
 
 
 def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any], *,
@@ -172,7 +178,9 @@ def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any],
             print(tr("library_import_cancelled", language, file=pdf.name), file=sys.stderr)
             return 130
         report.append({"file": str(pdf), "ok": True, "outcome": result.outcome,
-                       "book": result.book.as_dict()})
+                       "book": result.book.as_dict(),
+                       "recognised_pages": list(result.recognised_pages),
+                       "low_confidence_pages": list(result.low_confidence_pages)})
         if not as_json:
             print(_result_message(result, language))
     if library.pending():  # a model change re-indexes the other books too

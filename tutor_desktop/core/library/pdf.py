@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tutor_desktop.core.embeddings.text import normalize_text
 from tutor_desktop.core.library.errors import LibraryError
@@ -35,6 +36,12 @@ class Block:
 class Page:
     number: int             # 1-based
     blocks: list[Block] = field(default_factory=list)
+    #: Set when the page had no usable text layer and its text came from OCR (0..1).
+    ocr_confidence: float | None = None
+
+    @property
+    def recognised(self) -> bool:
+        return self.ocr_confidence is not None
 
     @property
     def text(self) -> str:
@@ -156,14 +163,57 @@ def _join_body(lines: list[str]) -> str:
 
 ProgressFn = Callable[[int, int], None]
 
+#: A page with fewer letters in its text layer and an image on it is a scanned page.
+MIN_PAGE_LETTERS = 20
+
+
+@dataclass(frozen=True)
+class RecognisedText:
+    """What OCR read on one page: paragraphs separated by blank lines, confidence 0..1."""
+
+    text: str
+    confidence: float
+
+
+#: ``(1-based page number, pypdfium2 page) -> RecognisedText``; raises to stop the import.
+Recogniser = Callable[[int, Any], RecognisedText]
+
+
+def _has_image(document: Any, index: int) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    page = document[index]
+    try:
+        return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
+                                                  max_depth=2))
+    finally:
+        page.close()
+
+
+def scanned_pages(raw_pages: list[list[_Line]], document: Any) -> list[int]:
+    """0-based indexes of pages without a usable text layer that carry a picture."""
+    return [index for index, lines in enumerate(raw_pages)
+            if sum(ch.isalnum() for line in lines for ch in line.text) < MIN_PAGE_LETTERS
+            and _has_image(document, index)]
+
 
 def extract_pages(path: Path, progress: ProgressFn | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> list[Page]:
-    """All pages of ``path`` as heading/body blocks, or a :class:`LibraryError`."""
+                  should_stop: Callable[[], bool] | None = None,
+                  recognise: Recogniser | None = None,
+                  ocr_progress: ProgressFn | None = None) -> list[Page]:
+    """All pages of ``path`` as heading/body blocks, or a :class:`LibraryError`.
+
+    Scanned pages (no text layer, an image) go through ``recognise`` (OCR) page by
+    page, after the text layer of every page was read, so the number of pages to
+    recognise is known for the time estimate. Without ``recognise`` a book of
+    scanned pages only is refused with a message that says OCR is missing; the
+    text pages of a mixed book are imported.
+    """
     import pypdfium2 as pdfium
 
     check_file(path)
     document = _open(path)
+    recognised: dict[int, RecognisedText] = {}
     try:
         total = _check_pages(document, path)
         if total == 0:
@@ -179,19 +229,49 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
                                    reason=f"page {index + 1}: {exc}") from exc
             if progress:
                 progress(index + 1, total)
+        scans = scanned_pages(raw_pages, document)
+        if recognise is not None:
+            for done, index in enumerate(scans):
+                if should_stop and should_stop():
+                    return []
+                if ocr_progress:
+                    ocr_progress(done, len(scans))
+                page = document[index]
+                try:
+                    recognised[index] = recognise(index + 1, page)
+                finally:
+                    page.close()
+            if ocr_progress and scans:
+                ocr_progress(len(scans), len(scans))
     finally:
         document.close()
 
     letters = sum(ch.isalnum() for lines in raw_pages for line in lines for ch in line.text)
+    letters += sum(ch.isalnum() for page in recognised.values() for ch in page.text)
     if letters < MIN_TEXT_CHARS:
-        raise LibraryError("library_no_text", file=path.name)
+        no_ocr = recognise is None and len(scans) > 0
+        raise LibraryError("library_scan_needs_ocr" if no_ocr else "library_no_text",
+                           file=path.name)
 
     body = _body_size(raw_pages)
     heading_sizes = sorted({round(line.size, 1) for lines in raw_pages for line in lines
                             if body and line.size >= body * HEADING_RATIO}, reverse=True)
     running = _running_lines(raw_pages)
-    return [_page_blocks(number, lines, heading_sizes, running)
+    return [_recognised_page(number, recognised[number - 1]) if number - 1 in recognised
+            else _page_blocks(number, lines, heading_sizes, running)
             for number, lines in enumerate(raw_pages, start=1)]
+
+
+def _recognised_page(number: int, ocr: RecognisedText) -> Page:
+    """OCR paragraphs as body blocks; a bare page number line is dropped as in text pages."""
+    page = Page(number, ocr_confidence=ocr.confidence)
+    for paragraph in ocr.text.split("\n\n"):
+        lines = [line.strip() for line in paragraph.splitlines()
+                 if line.strip() and not _PAGE_NUMBER.match(line.strip())]
+        text = normalize_text(_join_body(lines)) if lines else ""
+        if text:
+            page.blocks.append(Block(text))
+    return page
 
 
 def _page_blocks(number: int, lines: list[_Line], heading_sizes: list[float],

@@ -410,8 +410,26 @@ CREATE TABLE sync_parked (
 );
 """
 
+# OCR (issue 19): passages read by OCR from scanned pages are marked, and every recognised
+# page is kept by the file's sha256 (OCR is 5-10 s a page: a cancelled or killed import
+# continues after the last recognised page; the page viewer shows the recognised text).
+_OCR = """
+ALTER TABLE chunks ADD COLUMN recognised INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE ocr_pages (
+    sha256 TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    seconds REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, page, language)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
-                               _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS)
+                               _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

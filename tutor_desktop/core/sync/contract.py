@@ -109,6 +109,7 @@ LOCAL_TABLES: dict[str, str] = {
     "chunks": "search index of the PC's own books",
     "chunks_fts": "full-text index (derived from chunks)",
     "chunk_staging": "vectors of books still importing",
+    "ocr_pages": "text recognised on this PC's scanned book pages (by file sha256)",
     "settings": "this PC's model, policy and language choices",
     "response_cache": "this PC's cached answers",
     "sync_outbox": "the queue itself",
