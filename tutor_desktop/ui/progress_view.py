@@ -424,7 +424,9 @@ class PracticePage(Page):
         for option in self.choice_buttons:
             option.setEnabled(False)
             if option.text() == item.answer:
-                option.setStyleSheet("background: #B6D7A8; font-weight: bold;")
+                option.setStyleSheet("background: #B6D7A8; color: #1d3b12; font-weight: bold;")
+            elif option.text() == text:         # the student's wrong choice
+                option.setStyleSheet("background: #F4CCCC; color: #5c1a1a;")
         self.check_button.setEnabled(False)
         self.next_button.show()
 
