@@ -480,6 +480,33 @@
     </message>
 </context>
 <context>
+    <name>PictureInputButton</name>
+    <message>
+        <source>Add a picture</source>
+        <translation>Зураг нэмэх</translation>
+    </message>
+    <message>
+        <source>Add a picture of a problem: its text is read on this computer and put in the box for you to check</source>
+        <translation>Бодлогын зураг нэмэх: текстийг нь энэ компьютер дээр уншиж, шалгахад чинь бичих хэсэгт оруулна</translation>
+    </message>
+    <message>
+        <source>Choose a picture</source>
+        <translation>Зураг сонгох</translation>
+    </message>
+    <message>
+        <source>Pictures (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</source>
+        <translation>Зургууд (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)</translation>
+    </message>
+    <message>
+        <source>Reading the picture…</source>
+        <translation>Зургийг уншиж байна…</translation>
+    </message>
+    <message>
+        <source>Text from the picture is in the box: check it, correct it, then send.</source>
+        <translation>Зургийн текст бичих хэсэгт орлоо: шалгаж, засаад илгээнэ үү.</translation>
+    </message>
+</context>
+<context>
     <name>PracticePage</name>
     <message>
         <source>← Back</source>

@@ -29,7 +29,18 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QObject,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QGuiApplication,
     QImage,
@@ -64,6 +75,7 @@ from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
+from tutor_desktop.ui.picture_input import PictureInputButton
 from tutor_desktop.ui.voice_input import create_voice_input
 
 if TYPE_CHECKING:
@@ -271,9 +283,19 @@ class _StatusBridge(QObject):
 
 
 class _Input(QPlainTextEdit):
-    """Enter sends, Shift+Enter starts a new line."""
+    """Enter sends, Shift+Enter starts a new line; a pasted picture goes to OCR."""
 
     submitted = Signal()
+    image_pasted = Signal(QImage)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasImage() and not source.hasText():
+            self.image_pasted.emit(QImage(source.imageData()))
+            return
+        super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -390,6 +412,12 @@ class ChatView(QWidget):
             self.voice.transcript_ready.connect(self._insert_transcript)
             self.voice.rate_limited.connect(self.start_cooldown)
             row.addWidget(self.voice)
+        # A picture of a problem (file or pasted): OCR'd here, lands in the box (issue 19).
+        self.picture = PictureInputButton(self.services.ocr, self)
+        self.picture.text_ready.connect(self._insert_transcript)
+        self.picture.status.connect(self.show_notice)
+        self.input.image_pasted.connect(self.picture.read_image)
+        row.addWidget(self.picture)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         main.addLayout(row)

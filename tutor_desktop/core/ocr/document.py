@@ -86,3 +86,24 @@ def _recognise_pdf(engine: TesseractEngine, path: Path, language: str,
     return OcrResult("\n\n\f".join(texts).replace("\f", "").strip(), confidence, words,
                      time.monotonic() - started, pages=pages,
                      page_confidences=tuple(c for c, _w in weights))
+
+
+def picture_language(ui_language: str) -> str:
+    """A student's picture: Mongolian problems carry Latin letters (x, y, units), so a
+    Mongolian student's picture is read with both languages' data."""
+    return "both" if ui_language == "mn" else ui_language
+
+
+def read_picture(engine: TesseractEngine, source: Path | bytes, language: str,
+                 name: str = "", should_stop: StopFn | None = None) -> OcrResult:
+    """The text of a photographed or pasted problem, for the chat's input box.
+
+    The picture stays in memory (a pasted image is never written to disk); an image
+    where nothing was read raises ``ocr_no_text`` so the student is told why.
+    """
+    engine.check_language(language)
+    image = load_image(source, name)
+    result = engine.recognise(image, language, should_stop=should_stop)
+    if result.empty:
+        raise OcrError("ocr_no_text")
+    return result
