@@ -56,6 +56,7 @@ bench: $(VENV)/.dev-stamp
 	$(BIN)/python bench/bundle_bench.py
 	$(BIN)/python bench/progress_bench.py
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/ocr_bench.py
 
 # From a clean checkout: the bundle (no tests, no weights, no dev tools: the spec
 # excludes them and tests/packaging checks), then the Debian package built from it.
