@@ -11,6 +11,7 @@ BIN    := $(VENV)/bin
 # GGML_NATIVE=OFF: a -march=native build died with SIGILL (invalid opcode in libggml-cpu) on a
 # VM whose /proc/cpuinfo advertises AVX-512; the portable build (AVX2/FMA) runs on any lab PC
 # from the last decade and is the build the packaged installers must ship anyway.
+# pip's cache ignores CMAKE_ARGS: `pip cache remove llama_cpp_python` after changing them.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -47,16 +48,9 @@ test: deps $(VENV)/.dev-stamp
 	$(MAKE) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15
 
+# Every benchmark at full size (minutes each); `make test` runs them all at smoke size.
 bench: $(VENV)/.dev-stamp
-	$(BIN)/python bench/llm_bench.py
-	$(BIN)/python bench/retrieval_bench.py
-	$(BIN)/python bench/ingest_bench.py
-	$(BIN)/python bench/stt_bench.py
-	$(BIN)/python bench/remote_bench.py
-	$(BIN)/python bench/bundle_bench.py
-	$(BIN)/python bench/progress_bench.py
-	$(BIN)/python bench/sync_bench.py
-	$(BIN)/python bench/ocr_bench.py
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 # From a clean checkout: the bundle (no tests, no weights, no dev tools: the spec
 # excludes them and tests/packaging checks), then the Debian package built from it.

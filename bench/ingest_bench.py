@@ -13,6 +13,7 @@ everything but the model should be noise). Also compares embedding one text
 per call with llama.cpp's multi-sequence batching.
 
     python bench/ingest_bench.py [--pages 200] [--threads N]
+    python bench/ingest_bench.py --smoke     # tiny sizes (or BENCH_SMOKE=1)
 """
 
 from __future__ import annotations
@@ -59,12 +60,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="embedder threads (0 = default)")
     parser.add_argument("--batch-compare", type=int, default=24,
                         help="texts for the one-by-one vs batched comparison (0 = skip)")
+    parser.add_argument("--smoke", action="store_true",
+                        default=os.environ.get("BENCH_SMOKE") == "1",
+                        help="tiny sizes: only checks that the bench runs (make test)")
     args = parser.parse_args()
+    if args.smoke:
+        # One embedder thread: two spinning threads crawl when other work holds a core.
+        args.pages, args.batch_compare, args.threads = 3, 4, 1
 
     model = ensure_default_embedder(install_dir() / "tests" / ".cache" / "models")
     embedder = LlamaEmbedder(model, n_threads=args.threads or None)
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as folder:
-        pdf = textbook(Path(folder) / "textbook-200.pdf", args.pages)
+        pdf = textbook(Path(folder) / f"textbook-{args.pages}.pdf", args.pages)
 
         started = time.perf_counter()
         pages = extract_pages(pdf)

@@ -1,4 +1,4 @@
-"""Remote-model benchmark (issue 5): client overhead and fallback latency, one run.
+"""Remote-model benchmark: client overhead and fallback latency, one run.
 
 1. Time to first token of the same request, interleaved, through
    (a) a plain ``httpx`` streaming request and (b) our ``RemoteBackend``, both to
@@ -11,6 +11,7 @@
    process of A killed, continuing on provider B or on the local engine.
 
 Run:  .venv/bin/python bench/remote_bench.py [--runs 15]
+      .venv/bin/python bench/remote_bench.py --smoke     # tiny sizes (or BENCH_SMOKE=1)
 Needs ``llama-cpp-python[server]`` and the test GGUF (written to tests/.cache once).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "remote")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "remote")]
 
 import httpx  # noqa: E402
 from faultproxy import Fault, FaultProxy  # noqa: E402
@@ -180,7 +182,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--fallback-runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        default=os.environ.get("BENCH_SMOKE") == "1",
+                        help="tiny sizes: only checks that the bench runs (make test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.fallback_runs = 2, 1
     gguf = ensure_gguf()
     from tutor_desktop.core.llm.local import LocalBackend
 

@@ -19,6 +19,7 @@ the same audio, so the texts are printed, not compared. Usage::
 
     .venv/bin/python bench/stt_bench.py [--model DIR] [--wav FILE] [--runs 5]
                                         [--live-runs 3] [--grammar] [--json]
+    .venv/bin/python bench/stt_bench.py --smoke     # tiny sizes (or BENCH_SMOKE=1)
 """
 
 from __future__ import annotations
@@ -56,12 +57,16 @@ BLOCK = BYTES_PER_SECOND // 20  # 50 ms, like the recorder
 CHUNK = BYTES_PER_SECOND // 4  # 0.25 s, like transcribe_wav
 
 
-def make_utterance(folder: Path) -> Path:
-    """espeak-ng speaks TEXT; saved as 16 kHz mono so raw Vosk and the pipeline read the same."""
+SMOKE_TEXT = "안녕하세요 선생님"  # ~1.5 s: the smoke run only checks that the bench runs
+
+
+def make_utterance(folder: Path, text: str = TEXT) -> Path:
+    """espeak-ng speaks ``text``; saved as 16 kHz mono so raw Vosk and the pipeline read
+    the same."""
     if shutil.which("espeak-ng") is None:
         raise SystemExit("espeak-ng is needed to make the test utterance (or pass --wav)")
     spoken = folder / "espeak.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-s", "130", "-g", "8", "-w", str(spoken), TEXT],
+    subprocess.run(["espeak-ng", "-v", "ko", "-s", "130", "-g", "8", "-w", str(spoken), text],
                    check=True, capture_output=True)
     pcm, _info = load_wav(spoken)
     path = folder / "utterance.wav"
@@ -138,10 +143,15 @@ def main() -> int:
     parser.add_argument("--live-runs", type=int, default=3)
     parser.add_argument("--grammar", action="store_true", help="word-list mode (the text's words)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        default=os.environ.get("BENCH_SMOKE") == "1",
+                        help="tiny sizes: only checks that the bench runs (make test)")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.live_runs = 1, 1
 
     with tempfile.TemporaryDirectory() as tmp:
-        wav = args.wav or make_utterance(Path(tmp))
+        wav = args.wav or make_utterance(Path(tmp), SMOKE_TEXT if args.smoke else TEXT)
         pcm, _info = load_wav(wav)
         audio_s = len(pcm) / BYTES_PER_SECOND
         grammar = sorted(set(TEXT.split())) if args.grammar else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,32 @@ def library_page(qtbot: Any, services: Any, school: Any, embedder_installed: Pat
     return page
 
 
+class HeldAfterFirstBatch:
+    """The real embedder, except that its second batch waits until the test lets it go.
+
+    The import is then certainly still running when the teacher clicks Cancel, however
+    fast or slow the PC is.
+    """
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self.gate = threading.Event()
+        self.batches = 0
+
+    def embed_passages(self, texts: Any) -> Any:
+        self.batches += 1
+        if self.batches > 1:
+            self.gate.wait(120)
+        return self._embedder.embed_passages(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+
 @pytest.mark.timeout(900)
 def test_teacher_imports_by_drop_sees_progress_cancels_and_removes(
-        qtbot: Any, library_page: Any, sample_pdfs: dict[str, Any], tmp_path: Path) -> None:
+        qtbot: Any, library_page: Any, sample_pdfs: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     page = library_page
     seen: list[Any] = []
     page._relay.progressed.connect(seen.append)
@@ -68,12 +92,16 @@ def test_teacher_imports_by_drop_sees_progress_cancels_and_removes(
 
     # cancel a long import half-way: nothing is kept
     seen.clear()
+    held = HeldAfterFirstBatch(page.library.embedder())
+    monkeypatch.setattr(page.library, "_embedder_source", lambda: held)
     choose(page, subject="physics", grade=9, language="en", title="Long physics")
     page.import_files([long_book(tmp_path / "long.pdf", pages=12)])
     qtbot.waitUntil(lambda: any(p.stage == "embedding" and p.chunks_done > 0 for p in seen),
                     timeout=300_000)
-    assert "left" in page.progress_label.text()
+    qtbot.waitUntil(lambda: "left" in page.progress_label.text(), timeout=30_000)
+    assert page.busy
     page.cancel_button.click()
+    held.gate.set()
     qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
     assert page.last_outcome.cancelled
     assert "Import cancelled" in page.message.text()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QWidget
 
+from tutor_desktop.core.llm.manager import ModelState
 from tutor_desktop.core.paths import install_dir
+from tutor_desktop.ui.background import wait_for_background
 
 SHOTS = install_dir() / "screenshots"
 
@@ -25,11 +29,13 @@ def ui_mn(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     ui_language().set_language("en")
 
 
-def _view(qtbot, services, session, subject: str = "math"):  # type: ignore[no-untyped-def]
+def _view(qtbot, services, session, subject: str = "math", *, owned: bool = True):  # type: ignore[no-untyped-def]
+    """The chat page, shown; ``owned=False`` when the test deletes it itself."""
     from tutor_desktop.ui.chat_view import make_chat_page
 
     view = make_chat_page(services, session, subject, 7)
-    qtbot.addWidget(view)
+    if owned:
+        qtbot.addWidget(view)
     view.resize(1000, 680)
     view.show()
     return view
@@ -75,14 +81,52 @@ def test_stop_button_keeps_the_partial_answer(
     assert (stored.completion_tokens or 0) < 400
 
 
-def test_no_model_shows_what_it_should_do(qtbot, services, student, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    services.models.folders = [tmp_path]
-    view = _view(qtbot, services, student)
+def test_no_model_shows_what_it_should_do(qtbot, services, student) -> None:  # type: ignore[no-untyped-def]
+    view = _view(qtbot, services, student)  # no model anywhere: the tests' folders are empty
     snapshots = _ask(qtbot, view, "Сайн уу?")
     qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
     assert "tutor models install-default" in view.transcript.toPlainText()
-    assert view.messages[-1].status == "error"
-    assert snapshots is not None
+    assert [(m.role, m.status) for m in view.messages][-2:] == [
+        ("user", "complete"), ("assistant", "error")]  # the question is kept
+    assert view.messages[-2].content == "Сайн уу?"
+    assert snapshots and "install-default" in snapshots[-1]  # said in the answer's place
+
+
+def _delete(widget: QWidget) -> None:
+    widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(widget)
+
+
+def test_closing_the_chat_mid_answer_stops_the_model_and_keeps_the_partial_answer(
+        qtbot, small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+    services.tutor.max_new_tokens = 400
+    view = _view(qtbot, services, student, owned=False)
+    snapshots = _ask(qtbot, view, "Тоо гэж юу вэ? Дэлгэрэнгүй тайлбарла.")
+    qtbot.waitUntil(lambda: bool(snapshots), timeout=120_000)
+    view.shutdown()  # what the window does when the student leaves the page
+    _delete(view)
+    assert wait_for_background(120_000)
+    QApplication.processEvents()  # the worker's late signals go nowhere
+    [conv] = services.conversations.list_for(student)
+    answer = services.conversations.messages(student, conv.id)[-1]
+    assert answer.role == "assistant" and answer.status == "partial" and answer.content
+    assert (answer.completion_tokens or 0) < 400
+
+
+def test_a_chat_deleted_while_the_model_loads_and_answers_fails_nothing(
+        qtbot, small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+    """The window is closed without shutdown(): the loader thread and the answer thread
+    report into a view that is gone; the answer is still stored."""
+    view = _view(qtbot, services, student, owned=False)  # starts loading the model
+    _ask(qtbot, view, "5 + 7 хэд вэ?")
+    _delete(view)
+    assert services.models.wait(120).state is ModelState.READY
+    assert wait_for_background(120_000)
+    QApplication.processEvents()
+    [conv] = services.conversations.list_for(student)
+    roles = [m.role for m in services.conversations.messages(student, conv.id)]
+    assert roles == ["user", "assistant"]
 
 
 def _seed_math_conversation(services, session) -> None:  # type: ignore[no-untyped-def]
@@ -123,9 +167,16 @@ def test_screenshot_of_a_mongolian_conversation_with_maths(
     view.input.setPlainText("x₁ = 3, x₂ = 2 гарсан уу?")
     qtbot.wait(50)
     SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / "tutor_chat_math_mn.png"
-    assert view.grab().save(str(path))
-    assert path.stat().st_size > 20_000
+    image = view.grab().toImage()
+    assert image.save(str(SHOTS / "tutor_chat_math_mn.png"))
+    # Really drawn (text, formulas, buttons give many shades; a blank view a few), with the
+    # formulas as pictures and the Mongolian text in a font that has its letters.
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 4)
+               for y in range(0, image.height(), 4)}
+    assert len(colours) > 40
+    assert view.transcript.toHtml().count('src="math:') >= 5
+    metrics = QFontMetrics(view.transcript.font())
+    assert all(metrics.inFontUcs4(ord(c)) for c in "Квадрат тэгшитгэл өөрөө бодоод үзээрэй")
 
 
 def test_daily_limit_is_shown_and_the_question_kept(qtbot, ui_mn, services, school) -> None:  # type: ignore[no-untyped-def]

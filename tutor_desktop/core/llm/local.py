@@ -114,9 +114,12 @@ class LocalBackend:
 
     def __init__(self, path: Path, *, model_name: str, chat_format: str = "", n_ctx: int = 4096,
                  n_threads: int | None = None, n_threads_batch: int | None = None,
-                 n_batch: int = 512, echo_guard: bool = True) -> None:
+                 n_batch: int = 512, echo_guard: bool = True, loop_guard: bool = True) -> None:
         self.path = path
         self.echo_guard = echo_guard
+        # Stopping a line repeated three times. Only the benchmark turns it off, to compare
+        # the streaming layer with raw llama.cpp on exactly the same tokens.
+        self.loop_guard = loop_guard
         self._model = model_name
         self.chat_format = chat_format
         self.n_ctx = n_ctx
@@ -244,8 +247,10 @@ class LocalBackend:
         finish: FinishReason = "stop"
         pieces: list[str] = []
         # Without the echo guard the guard still stops loops but never holds text back.
-        guard = EchoGuard(m.content for m in messages
-                          if m.role == "system" and self.echo_guard)
+        guard: EchoGuard | None = None
+        if self.echo_guard or self.loop_guard:
+            guard = EchoGuard(m.content for m in messages
+                              if m.role == "system" and self.echo_guard)
         try:
             chunks = llm.create_completion(
                 tokens, max_tokens=min(max_tokens, room), temperature=temperature,
@@ -253,13 +258,15 @@ class LocalBackend:
             try:
                 for chunk in chunks:
                     choice = chunk["choices"][0]
-                    text = guard.feed(choice.get("text") or "")
+                    text = choice.get("text") or ""
+                    if guard is not None:
+                        text = guard.feed(text)
                     if text:
                         if not pieces:
                             timings.first_token_s = time.perf_counter() - started
                         pieces.append(text)
                         yield Delta(text)
-                    if guard.stopped_reason:
+                    if guard is not None and guard.stopped_reason:
                         break  # recited instructions or a loop: end the answer here
                     if choice.get("finish_reason") == "length":
                         finish = "length"
@@ -270,7 +277,7 @@ class LocalBackend:
                 chunks.close()
         except (RuntimeError, ValueError) as exc:
             raise BackendError("model_failed", retryable=False, reason=str(exc)) from exc
-        tail = guard.finish()
+        tail = guard.finish() if guard is not None else ""
         if tail:
             pieces.append(tail)
             yield Delta(tail)

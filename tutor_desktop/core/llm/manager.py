@@ -132,6 +132,8 @@ class ModelManager:
 
     def _set(self, status: ModelStatus) -> None:
         self._status = status
+        if self._closed:
+            return  # the app is shutting down: its listeners (windows) may be gone
         for listener in list(self._listeners):
             try:
                 listener(status)
@@ -236,8 +238,21 @@ class ModelManager:
         """The loaded engine, if any (for diagnostics and the bench)."""
         return self._backend
 
-    def close(self) -> None:
+    def close(self, timeout: float = 120.0) -> None:
+        """Stop listening, wait for a load in progress, free the model.
+
+        A load cannot be interrupted inside llama.cpp; waiting for it (rather than leaving
+        the thread running) means it never reports into a closed window or frees a model
+        the loader is still filling. ``timeout`` only guards against a hung load.
+        """
         self._closed = True
+        self._listeners.clear()
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("model loader still running after %.0f s at close", timeout)
         backend, self._backend = self._backend, None
         if backend is not None:
             backend.close()
