@@ -163,18 +163,22 @@ def test_privacy(services: Any, school8: Any, books: Any, progress: Any, who: st
     progress.answer(school8.anu_session, item.id, item.answer)
     progress.answer(school8.saraa_session, item.id, "буруу")
     if who == "teacher_8b":
-        with pytest.raises(TutorError):
+        with pytest.raises(TutorError) as refused:
             progress.class_progress(school8.dorj, school8.class_7a.id)
-        with pytest.raises(TutorError):
+        assert refused.value.message_id == "not_allowed"
+        with pytest.raises(TutorError) as refused:
             progress.student_progress(school8.dorj, school8.anu.id)
+        assert refused.value.message_id == "not_allowed"
         assert progress.class_progress(school8.dorj, school8.class_8b.id).students[0].id == \
             school8.saraa.id
         assert progress.class_progress(school8.admin, school8.class_7a.id).cells
         grid = progress.class_progress(school8.teacher_session, school8.class_7a.id)
         assert {s.display_name for s in grid.students} == {"Анужин", "Тэмүүлэн"}
     else:
-        with pytest.raises(TutorError):
+        with pytest.raises(TutorError) as refused:
             progress.student_progress(school8.temuulen_session, school8.anu.id)
-        with pytest.raises(TutorError):
+        assert refused.value.message_id == "not_allowed"
+        with pytest.raises(TutorError) as refused:
             progress.class_progress(school8.anu_session, school8.class_7a.id)
+        assert refused.value.message_id == "not_allowed"
         assert progress.my_progress(school8.temuulen_session).subjects == {}

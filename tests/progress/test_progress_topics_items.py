@@ -151,8 +151,9 @@ def test_teachers_rename_merge_and_hide_topics(services, school8, books, progres
     assert progress.items(topic=first.id) and not progress.items(topic=second.id)
     progress.hide_topic(school8.teacher_session, topics[3].id)
     assert topics[3].id not in [t.id for t in progress.topics(books["biology"])]
-    with pytest.raises(TutorError):
+    with pytest.raises(TutorError) as refused:
         progress.rename_topic(school8.anu_session, first.id, "x")
+    assert refused.value.message_id == "not_allowed"
 
 
 def test_backfill_indexes_books_imported_before(services, books, progress):  # type: ignore[no-untyped-def]

@@ -118,10 +118,13 @@ def test_routing_policy_is_set_by_staff_only(services: Any, school: Any, student
     assert router.policy == "local-first"
     set_policy(services.db, school.teacher_session, "remote-first")
     assert router.policy == "remote-first" == effective_policy(services.config, services.db)
-    with pytest.raises(TutorError):
+    with pytest.raises(TutorError) as refused:
         set_policy(services.db, student, "local-only")
-    with pytest.raises(TutorError):
+    assert refused.value.message_id == "not_allowed"
+    with pytest.raises(TutorError) as unknown:
         set_policy(services.db, school.teacher_session, "cloud-only")
+    assert unknown.value.message_id == "route_bad_policy"
+    assert router.policy == "remote-first"  # neither attempt changed it
 
 
 # --- the network cable is pulled in the middle of a conversation -----------------------------
