@@ -249,3 +249,16 @@ def test_tls_certificate_is_verified(self_signed_tls_server: int) -> None:
         run(backend.stream(QUESTION, max_tokens=4))
     assert isinstance(error.value, RemoteUnavailable) and error.value.kind == "connect"
     backend.close()
+
+
+def test_a_finished_answer_ends_cleanly_without_a_logged_failure(
+        proxy_alpha: FaultProxy, caplog: pytest.LogCaptureFixture) -> None:
+    """After ``[DONE]`` the rest of the response is drained through the same byte stream:
+    reading it a second time raised httpx.StreamConsumed, logged as a failed stream."""
+    backend = make(proxy_alpha)
+    with caplog.at_level(logging.WARNING, logger="tutor_desktop"):
+        for _ in range(2):
+            text, items = run(backend.stream(QUESTION, max_tokens=6, temperature=0))
+            assert text.strip() and items[-1].completion is not None
+    backend.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
