@@ -1,4 +1,4 @@
-"""Packaged-build benchmark (issue 11): what IT staff carry on a stick, and how fast the
+"""Packaged-build benchmark: what IT staff carry on a stick, and how fast the
 installed app opens compared with running it from the virtualenv.
 
 Prints:

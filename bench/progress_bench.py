@@ -1,4 +1,4 @@
-"""Learning-progress benchmark (issue 9) on a synthetic school.
+"""Learning-progress benchmark on a synthetic school.
 
 Full size: 40 classes x 35 students (one class of 40 for the report), 300 topics,
 1,000,000 interactions. Prints, beside the targets:

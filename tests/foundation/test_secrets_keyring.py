@@ -30,7 +30,7 @@ class FileKeyring(KeyringBackend):
     priority = 1  # a usable backend, like the OS ones
 
     def __init__(self, path: Path) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.path = path
 
     def _entries(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Files from outside (PDFs, sidecars) cannot exhaust a lab PC (issue 16): the page viewer
+"""Files from outside (PDFs, sidecars) cannot exhaust a lab PC: the page viewer
 renders a bounded number of pixels, huge page counts are refused, and a maliciously deep
 JSON sidecar fails its own book with a clear message while the batch goes on."""
 
@@ -28,7 +28,7 @@ def _blank_pdf(path: Path, sizes: list[tuple[float, float]]) -> Path:
     return path
 
 
-def _stored_book(services, pdf: Path) -> str:  # type: ignore[no-untyped-def]
+def _stored_book(services, pdf: Path) -> str:
     library = services.library
     library.library_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, library.library_dir / pdf.name)

@@ -1,5 +1,5 @@
 """Plain http only to this PC, judged by the parsed host; an API key goes to one origin only;
-config values of the wrong type or out of range give clear errors (issue 16)."""
+config values of the wrong type or out of range give clear errors."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SNEAKY = ["http://localhost.attacker.example/v1", "http://127.0.0.1@attacker.exa
           "http://127.0.0.1.nip.io/v1", "http://user:pw@localhost/v1", "ftp://localhost/v1"]
 
 
-def _config_with(tmp_path: Path, text: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _config_with(tmp_path: Path, text: str, env: dict[str, str] | None = None):
     user = tmp_path / "config.toml"
     user.write_text(text, encoding="utf-8")
     return load_config(user, machine_dir=NOWHERE, environ=env or {})

@@ -49,13 +49,13 @@ def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, An
 
 
 @pytest.fixture
-def student(services, school):  # type: ignore[no-untyped-def]
+def student(services, school):
     """Анужин of class 7A (grade 7), signed in."""
     return services.accounts.sign_in_student(school.anu.id, "1234")
 
 
 @pytest.fixture
-def ui_mn(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def ui_mn(qapp) -> Iterator[None]:
     """The window in Mongolian, with the bundled fonts (back to English afterwards)."""
     from tutor_desktop.ui.app import load_fonts
     from tutor_desktop.ui.i18n import ui_language

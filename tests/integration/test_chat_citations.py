@@ -21,7 +21,7 @@ QUESTION = "Фотосинтез гэж юу вэ?"
 DEFINITION = "Энэ үйл явцыг фотосинтез гэнэ"   # the textbook's defining sentence (page 1)
 
 
-def _view(qtbot, services, session):  # type: ignore[no-untyped-def]
+def _view(qtbot, services, session):
     from tutor_desktop.ui.chat_view import make_chat_page
 
     view = make_chat_page(services, session, "biology", 7)
@@ -31,7 +31,7 @@ def _view(qtbot, services, session):  # type: ignore[no-untyped-def]
     return view
 
 
-def _click_link(qtbot, browser: QTextBrowser, text: str, after: str = "") -> None:  # type: ignore[no-untyped-def]
+def _click_link(qtbot, browser: QTextBrowser, text: str, after: str = "") -> None:
     """Click the link showing ``text`` (the first one after ``after``) like a student."""
     document = browser.document()
     start = document.find(after) if after else QTextCursor(document)
@@ -47,7 +47,7 @@ def _click_link(qtbot, browser: QTextBrowser, text: str, after: str = "") -> Non
                      pos=browser.cursorRect(cursor).center())
 
 
-def _wait_for_page(qtbot, view) -> Any:  # type: ignore[no-untyped-def]
+def _wait_for_page(qtbot, view) -> Any:
     qtbot.waitUntil(lambda: view.page_viewer is not None and view.page_viewer.info is not None,
                     timeout=30_000)
     return view.page_viewer
@@ -55,7 +55,7 @@ def _wait_for_page(qtbot, view) -> Any:  # type: ignore[no-untyped-def]
 
 def test_citation_opens_the_page_and_survives_a_restart(
         qtbot, ui_mn, models_installed: Path, sample_pdfs, data_dir: Path, services,
-        school, student) -> None:  # type: ignore[no-untyped-def]
+        school, student) -> None:
     import_samples(services, sample_pdfs)
     page = next(q.page for q in load_questions() if q.text == QUESTION)
     label = f"Биологи 7, х. {page}"
@@ -122,7 +122,7 @@ def test_citation_opens_the_page_and_survives_a_restart(
 
 
 def test_no_textbook_passage_is_said_under_the_answer(
-        qtbot, ui_mn, models_installed: Path, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, ui_mn, models_installed: Path, services, student) -> None:
     view = _view(qtbot, services, student)
     view.input.setPlainText(QUESTION)
     qtbot.mouseClick(view.send_button, Qt.MouseButton.LeftButton)

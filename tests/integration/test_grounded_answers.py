@@ -70,7 +70,7 @@ def test_ask_without_textbooks_says_it_has_no_source(models_installed: Path,
     assert "сурах бичгийн эх сурвалжгүй" in result.stderr, "no invented source"
 
 
-def _manager(folder: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _manager(folder: Path, tmp_path: Path):
     """The model manager over ``folder`` only (the app also looks next to itself, where
     `make run` installs the pack; that copy would shadow the one under test)."""
     from tutor_desktop.core.llm.manager import ModelManager
@@ -80,7 +80,7 @@ def _manager(folder: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_install_default_writes_the_whole_pack_and_verify_checks_the_embedder(
-        tmp_path: Path, data_dir: Path, chat_gguf: Path, e5_gguf: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, data_dir: Path, chat_gguf: Path, e5_gguf: Path, capsys) -> None:
     from tutor_desktop.cli.commands.models import list_models, verify
 
     # The pack as set-up leaves it (linked from the test cache: no second conversion).

@@ -119,7 +119,7 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
                                           sample_pdfs: dict[str, Any]) -> None:
     from library_helpers import meta_for
 
-    from tutor_desktop.ui.library_view import make_page_viewer
+    from tutor_desktop.ui.library_view import PageViewer, make_page_viewer
 
     path, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
     services.library.import_file(path, meta_for(book))
@@ -127,6 +127,7 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
     assert hit.page_start == 3
 
     dialog = make_page_viewer(hit, services)
+    assert isinstance(dialog, PageViewer)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=30_000):
         dialog.show()
@@ -143,6 +144,7 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
 
     # a citation dict from `tutor ask --json` (chunk id only) opens the same page
     other = make_page_viewer(hit.citation(), services)
+    assert isinstance(other, PageViewer)
     qtbot.addWidget(other)
     with qtbot.waitSignal(other.loaded, timeout=30_000):
         other.show()

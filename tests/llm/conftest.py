@@ -14,7 +14,7 @@ def gguf_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def engine(gguf_path: Path):  # type: ignore[no-untyped-def]
+def engine(gguf_path: Path):
     """One loaded engine shared by the engine tests (small context keeps them quick)."""
     from tutor_desktop.core.llm.local import LocalBackend
 

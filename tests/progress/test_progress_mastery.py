@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from tutor_desktop.core.progress.mastery import Interaction, mastery_of, topic_mastery
 
 
-def _log(results: list[bool | None], kinds: list[str] | None = None) -> list[Interaction]:
+def _log(results: Sequence[bool | None], kinds: list[str] | None = None) -> list[Interaction]:
     start = datetime(2026, 3, 1, 9, tzinfo=UTC)
     return [Interaction(f"id{i:03d}", "u1", "physics", "t1",
                         (kinds[i] if kinds else "quiz"), r,
@@ -94,6 +95,7 @@ def test_fsrs_due_dates(services: Any, school8: Any, books: Any) -> None:
     now[0] = datetime.now(UTC) + timedelta(days=60)
     assert progress.due_count(session) == 2
     assert [i.id for i in progress.review_items(session)] == [wrong.id, item.id]
+    assert wrong.topic_id is not None
     assert progress.practice_set(session, wrong.topic_id)[0].id == wrong.id
 
 

@@ -14,7 +14,7 @@ def _topics(services: Any, book_id: str) -> list[Any]:
                              (book_id,))
 
 
-def test_sample_books_yield_chapter_section_trees(services, books):  # type: ignore[no-untyped-def]
+def test_sample_books_yield_chapter_section_trees(services, books):
     biology = _topics(services, books["biology"])
     assert [(t["level"], t["title"]) for t in biology][:3] == [
         (1, "I БҮЛЭГ. ФОТОСИНТЕЗ"), (2, "1.1 Ургамал хэрхэн хооллодог вэ?"),
@@ -37,7 +37,7 @@ def test_sample_books_yield_chapter_section_trees(services, books):  # type: ign
     assert row["title"] == "1.2 Навч ба хлоропласт"
 
 
-def test_pdf_without_headings_gets_page_ranges(services, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_pdf_without_headings_gets_page_ranges(services, tmp_path: Path):
     from tutor_desktop.core.library.samples import new_pdf
 
     pdf = new_pdf()
@@ -58,7 +58,7 @@ def test_pdf_without_headings_gets_page_ranges(services, tmp_path: Path):  # typ
     assert last["title"] == "х. 21–23"
 
 
-def test_pdf_outline_is_preferred(services, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_pdf_outline_is_preferred(services, tmp_path: Path):
     from tutor_desktop.core.library.samples import new_pdf
 
     pdf = new_pdf()
@@ -77,7 +77,7 @@ def test_pdf_outline_is_preferred(services, tmp_path: Path):  # type: ignore[no-
         ("1. Тоо", 1, "outline"), ("2. Бутархай", 2, "outline"), ("3. Геометр", 3, "outline")]
 
 
-def test_each_kind_of_item_from_the_sample_library(progress, books):  # type: ignore[no-untyped-def]
+def test_each_kind_of_item_from_the_sample_library(progress, books):
     from tutor_desktop.core.progress.items import Item, supported
 
     items = progress.items()
@@ -106,7 +106,7 @@ def test_each_kind_of_item_from_the_sample_library(progress, books):  # type: ig
     assert len({(i.kind, i.prompt) for i in items}) == len(items)
 
 
-def test_unsupported_items_are_rejected(progress, books):  # type: ignore[no-untyped-def]
+def test_unsupported_items_are_rejected(progress, books):
     from dataclasses import replace
 
     from tutor_desktop.core.progress.items import Item, supported
@@ -122,7 +122,7 @@ def test_unsupported_items_are_rejected(progress, books):  # type: ignore[no-unt
     assert not supported(replace(wrong, answer=numeric.answer), "No formula here at all.")
 
 
-def test_numeric_item_from_an_ohm_law_passage():  # type: ignore[no-untyped-def]
+def test_numeric_item_from_an_ohm_law_passage():
     from tutor_desktop.core.progress.items import Passage, generate
 
     passage = Passage("c1", "t1", "t1", 12,
@@ -137,7 +137,7 @@ def test_numeric_item_from_an_ohm_law_passage():  # type: ignore[no-untyped-def]
     assert float(ohm.answer) == ohm.data["values"]["I"] * ohm.data["values"]["R"]
 
 
-def test_teachers_rename_merge_and_hide_topics(services, school8, books, progress):  # type: ignore[no-untyped-def]
+def test_teachers_rename_merge_and_hide_topics(services, school8, books, progress):
     import pytest
 
     from tutor_desktop.core.i18n import TutorError
@@ -156,7 +156,7 @@ def test_teachers_rename_merge_and_hide_topics(services, school8, books, progres
     assert refused.value.message_id == "not_allowed"
 
 
-def test_backfill_indexes_books_imported_before(services, books, progress):  # type: ignore[no-untyped-def]
+def test_backfill_indexes_books_imported_before(services, books, progress):
     with services.db.write() as conn:
         conn.execute("DELETE FROM practice_items")
         conn.execute("UPDATE chunks SET topic_id = NULL")
@@ -167,7 +167,7 @@ def test_backfill_indexes_books_imported_before(services, books, progress):  # t
     assert progress.ensure_indexed() == 0
 
 
-def test_noise_from_real_pdfs_makes_no_items():  # type: ignore[no-untyped-def]
+def test_noise_from_real_pdfs_makes_no_items():
     from tutor_desktop.core.progress.items import Passage, generate
 
     noisy = Passage("c1", "t1", "t1", 3,

@@ -68,7 +68,7 @@ def proxy_beta(_proxies: tuple[FaultProxy, FaultProxy]) -> Iterator[FaultProxy]:
 
 @pytest.fixture(scope="session")
 def local_engine(gguf_path: Path) -> Iterator[object]:
-    """The real llama.cpp engine of the tutor issue, loaded once (≈0.7 s, ≈400 MB)."""
+    """The real llama.cpp engine, loaded once (≈0.7 s, ≈400 MB)."""
     from tutor_desktop.core.llm.local import LocalBackend
 
     engine = LocalBackend(gguf_path, model_name="gemma3-270m", chat_format="gemma", n_ctx=1024,

@@ -77,9 +77,9 @@ def test_real_answers_update_the_status_at_once(proxy_alpha: FaultProxy,
     assert monitor.summary().provider == "alpha"
     proxy_alpha.default = Fault.http(503)
     list(router.backend().stream([ChatMessage("user", "Hi")], max_tokens=2))
-    assert monitor.status("remote:alpha").state is ServiceState.DEGRADED  # type: ignore[union-attr]
+    assert monitor.status("remote:alpha").state is ServiceState.DEGRADED
     assert monitor.summary().provider == "beta"
-    assert monitor.status("remote:beta").latency_ms is not None  # type: ignore[union-attr]
+    assert monitor.status("remote:beta").latency_ms is not None
 
 
 @pytest.mark.parametrize(("policy", "local", "up", "mode", "provider"), [

@@ -1,5 +1,5 @@
-"""A broken or hostile OpenAI-compatible server cannot make the app buffer without end
-(issue 16): endless streams, one endless line, a stream that goes on after [DONE],
+"""A broken or hostile OpenAI-compatible server cannot make the app buffer without end:
+endless streams, one endless line, a stream that goes on after [DONE],
 huge non-streamed replies, huge /models and speech replies. Each test runs a loopback
 server that really sends that, and checks the app's memory stays put."""
 

@@ -165,7 +165,7 @@ def test_circuit_breaker_opens_skips_half_opens_and_closes(
     answer(router)
     assert breaker.state is BreakerState.CLOSED and breaker.consecutive_failures == 4
     answer(router)
-    assert breaker.state is BreakerState.OPEN
+    assert breaker.state is BreakerState.OPEN  # type: ignore[comparison-overlap]
     assert proxy_alpha.requests == 5           # the 3rd answer's retry was not sent
     # While open: alpha is not even asked; beta answers at once.
     _, routed, _ = answer(router)
@@ -235,6 +235,7 @@ def test_stall_mid_stream_moves_on_after_the_stall_limit(proxy_alpha: FaultProxy
     router = make_router([proxy_alpha, proxy_beta], stall_s=1.0)
     proxy_alpha.push(Fault.stall_after(events=3, seconds=30))
     routed = router.backend()
+    assert isinstance(routed, RoutedBackend)
     stamped = [(time.monotonic(), d.text) for d in routed.stream(QUESTION, max_tokens=12,
                                                                  temperature=0)]
     text = "".join(piece for _, piece in stamped)

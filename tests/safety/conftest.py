@@ -51,6 +51,6 @@ def issue_examples() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def student(services, school):  # type: ignore[no-untyped-def]
+def student(services, school):
     """Анужин of class 7A, signed in."""
     return services.accounts.sign_in_student(school.anu.id, "1234")

@@ -130,7 +130,7 @@ def test_needs_attention_lists_a_case_for_its_class_teacher_only(
     assert page.tabs.tabText(0) == "Анхаарал шаардсан (1)"
     table = attention.table
     assert table.rowCount() == 1
-    assert [table.item(0, c).text() for c in (1, 2, 3, 4)] == [
+    assert [table.item(0, c).text() for c in (1, 2, 3, 4)] == [  # type: ignore[union-attr]
         "Анужин", "7A", "гэрийн хүчирхийлэл", "Аав маань согтуу үедээ намайг зоддог"]
     table.selectRow(0)
     qtbot.mouseClick(attention.ack_button, Qt.MouseButton.LeftButton)

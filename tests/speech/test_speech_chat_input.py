@@ -16,7 +16,7 @@ from tutor_desktop.ui.chat_view import make_chat_page
 
 
 def _chat(qtbot: QtBot, services: Any, session: Any) -> Any:
-    view = make_chat_page(services, session, "biology", 7)
+    view: Any = make_chat_page(services, session, "biology", 7)
     qtbot.addWidget(view)
     view.show()
     assert view.voice is not None, "the chat view must offer voice input"

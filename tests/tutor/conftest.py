@@ -33,6 +33,6 @@ def small_context(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def student(services, school):  # type: ignore[no-untyped-def]
+def student(services, school):
     """Анужин of class 7A, signed in."""
     return services.accounts.sign_in_student(school.anu.id, "1234")

@@ -19,7 +19,7 @@ SHOTS = install_dir() / "screenshots"
 
 
 @pytest.fixture
-def ui_mn(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def ui_mn(qapp) -> Iterator[None]:
     from tutor_desktop.ui.app import load_fonts
     from tutor_desktop.ui.i18n import ui_language
 
@@ -29,7 +29,7 @@ def ui_mn(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     ui_language().set_language("en")
 
 
-def _view(qtbot, services, session, subject: str = "math", *, owned: bool = True):  # type: ignore[no-untyped-def]
+def _view(qtbot, services, session, subject: str = "math", *, owned: bool = True):
     """The chat page, shown; ``owned=False`` when the test deletes it itself."""
     from tutor_desktop.ui.chat_view import make_chat_page
 
@@ -41,7 +41,7 @@ def _view(qtbot, services, session, subject: str = "math", *, owned: bool = True
     return view
 
 
-def _ask(qtbot, view, question: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _ask(qtbot, view, question: str) -> list[str]:
     view.input.setPlainText(question)  # QTest.keyClicks asserts on non-ASCII letters
     qtbot.mouseClick(view.send_button, Qt.MouseButton.LeftButton)
     assert view.busy and view.stop_button.isVisible()
@@ -51,7 +51,7 @@ def _ask(qtbot, view, question: str) -> list[str]:  # type: ignore[no-untyped-de
 
 
 def test_answer_streams_into_the_view_without_blocking(
-        qtbot, small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, small_context, model_installed, services, student) -> None:
     view = _view(qtbot, services, student)
     snapshots = _ask(qtbot, view, "5 + 7 хэд вэ?")
     qtbot.waitUntil(lambda: not view.busy, timeout=120_000)
@@ -69,7 +69,7 @@ def test_answer_streams_into_the_view_without_blocking(
 
 
 def test_stop_button_keeps_the_partial_answer(
-        qtbot, small_context, model_installed, monkeypatch, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, small_context, model_installed, monkeypatch, services, student) -> None:
     services.tutor.max_new_tokens = 400
     view = _view(qtbot, services, student)
     snapshots = _ask(qtbot, view, "Тоо гэж юу вэ? Дэлгэрэнгүй тайлбарла.")
@@ -81,7 +81,7 @@ def test_stop_button_keeps_the_partial_answer(
     assert (stored.completion_tokens or 0) < 400
 
 
-def test_no_model_shows_what_it_should_do(qtbot, services, student) -> None:  # type: ignore[no-untyped-def]
+def test_no_model_shows_what_it_should_do(qtbot, services, student) -> None:
     view = _view(qtbot, services, student)  # no model anywhere: the tests' folders are empty
     snapshots = _ask(qtbot, view, "Сайн уу?")
     qtbot.waitUntil(lambda: not view.busy, timeout=60_000)
@@ -99,7 +99,7 @@ def _delete(widget: QWidget) -> None:
 
 
 def test_closing_the_chat_mid_answer_stops_the_model_and_keeps_the_partial_answer(
-        qtbot, small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, small_context, model_installed, services, student) -> None:
     services.tutor.max_new_tokens = 400
     view = _view(qtbot, services, student, owned=False)
     snapshots = _ask(qtbot, view, "Тоо гэж юу вэ? Дэлгэрэнгүй тайлбарла.")
@@ -115,7 +115,7 @@ def test_closing_the_chat_mid_answer_stops_the_model_and_keeps_the_partial_answe
 
 
 def test_a_chat_deleted_while_the_model_loads_and_answers_fails_nothing(
-        qtbot, small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, small_context, model_installed, services, student) -> None:
     """The window is closed without shutdown(): the loader thread and the answer thread
     report into a view that is gone; the answer is still stored."""
     view = _view(qtbot, services, student, owned=False)  # starts loading the model
@@ -129,7 +129,7 @@ def test_a_chat_deleted_while_the_model_loads_and_answers_fails_nothing(
     assert roles == ["user", "assistant"]
 
 
-def _seed_math_conversation(services, session) -> None:  # type: ignore[no-untyped-def]
+def _seed_math_conversation(services, session) -> None:
     tutor = services.tutor
     conv = tutor.start_conversation(session, subject="math", language="mn")
     store = services.conversations
@@ -148,7 +148,7 @@ def _seed_math_conversation(services, session) -> None:  # type: ignore[no-untyp
         "томьёонд орлуулж олоорой.", backend="local", model="gemma3-1b-it")
 
 
-def test_formulas_are_drawn_not_shown_as_latex(qtbot, services, student) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_are_drawn_not_shown_as_latex(qtbot, services, student) -> None:
     _seed_math_conversation(services, student)
     view = _view(qtbot, services, student)
     html = view.transcript.toHtml()
@@ -159,7 +159,7 @@ def test_formulas_are_drawn_not_shown_as_latex(qtbot, services, student) -> None
 
 
 def test_screenshot_of_a_mongolian_conversation_with_maths(
-        qtbot, ui_mn, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        qtbot, ui_mn, model_installed, services, student) -> None:
     _seed_math_conversation(services, student)
     view = _view(qtbot, services, student)
     services.models.wait(60)
@@ -179,7 +179,7 @@ def test_screenshot_of_a_mongolian_conversation_with_maths(
     assert all(metrics.inFontUcs4(ord(c)) for c in "Квадрат тэгшитгэл өөрөө бодоод үзээрэй")
 
 
-def test_daily_limit_is_shown_and_the_question_kept(qtbot, ui_mn, services, school) -> None:  # type: ignore[no-untyped-def]
+def test_daily_limit_is_shown_and_the_question_kept(qtbot, ui_mn, services, school) -> None:
     services.accounts.update_class(school.teacher_session, school.class_7a.id,
                                    daily_message_limit=1)
     session = services.accounts.sign_in_student(school.anu.id, "1234")

@@ -26,7 +26,7 @@ def test_ask_json_has_the_documented_shape(model_installed, data_dir: Path) -> N
     assert out["tokens"]["prompt"] > 0 and 0 < out["tokens"]["completion"] <= 12
 
 
-def test_ask_writes_no_conversation(model_installed, services, school) -> None:  # type: ignore[no-untyped-def]
+def test_ask_writes_no_conversation(model_installed, services, school) -> None:
     result = _tutor(services.paths.data_dir, "ask", "Hello", "--lang", "en", "--max-tokens", "4")
     assert result.returncode == 0, result.stderr
     assert services.db.query_one("SELECT count(*) AS n FROM messages")["n"] == 0
@@ -39,7 +39,7 @@ def test_ask_refuses_unsafe_questions_without_error(data_dir: Path) -> None:
     assert out["backend"] == "safety" and "Уучлаарай" in out["answer"]
 
 
-def test_chat_through_a_pipe(model_installed, services, school) -> None:  # type: ignore[no-untyped-def]
+def test_chat_through_a_pipe(model_installed, services, school) -> None:
     script = "\n".join(["2", "1", "1234", "Сайн байна уу? 5 + 7 хэд вэ?", "/new",
                         "Гурвалжин гэж юу вэ?", "/quit", ""])
     result = _tutor(services.paths.data_dir, "chat", "--max-tokens", "8", stdin=script)

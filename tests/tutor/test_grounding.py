@@ -12,7 +12,7 @@ PASSAGE = Hit(chunk_id="c1", textbook_id="t1", book="Физик 7", page_start=4
 
 
 class OneBook:
-    """A retriever over a single passage (the library issue provides the real one)."""
+    """A retriever over a single passage (the library's hybrid retriever is the real one)."""
 
     def __init__(self, hits: list[Hit]) -> None:
         self.hits = hits
@@ -31,7 +31,7 @@ def context_2048(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_passages_are_cited_and_stored(context_2048, model_installed, services,
-                                       student) -> None:  # type: ignore[no-untyped-def]
+                                       student) -> None:
     tutor = services.tutor
     tutor.retriever = OneBook([])
     without = tutor.answer_once("Хурд гэж юу вэ?", grade=7, subject="physics", max_tokens=4)
@@ -47,7 +47,7 @@ def test_passages_are_cited_and_stored(context_2048, model_installed, services,
 
 
 def test_no_passage_found_is_said_not_invented(small_context, model_installed, services,
-                                               student) -> None:  # type: ignore[no-untyped-def]
+                                               student) -> None:
     tutor = services.tutor
     tutor.retriever = OneBook([])
     conv = tutor.start_conversation(student, subject="physics")
@@ -57,7 +57,7 @@ def test_no_passage_found_is_said_not_invented(small_context, model_installed, s
 
 
 def test_passages_that_do_not_fit_are_left_out_not_the_answer(
-        small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, student) -> None:
     """A 1,024-token window holds the Mongolian system prompt and the question, not the book."""
     tutor = services.tutor
     tutor.retriever = OneBook([PASSAGE, PASSAGE])

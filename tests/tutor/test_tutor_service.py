@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from tutor_desktop.core.accounts import AccountService
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.llm.backend import ChatMessage
+from tutor_desktop.core.llm.manager import ModelManager
 from tutor_desktop.core.tutor.context import fit_conversation, split_turns
 from tutor_desktop.core.tutor.limits import DailyLimit
 
 
-def _tutor(services):  # type: ignore[no-untyped-def]
+def _tutor(services):
     return services.tutor
 
 
 def test_answer_streams_and_is_stored_with_model_and_tokens(
-        small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, student) -> None:
     tutor = _tutor(services)
     conv = tutor.start_conversation(student, subject="Математик")
     assert conv.grade == 7 and conv.language == "mn"
@@ -38,7 +41,7 @@ def test_answer_streams_and_is_stored_with_model_and_tokens(
 
 
 def test_conversation_is_listed_with_its_title_after_restart(
-        small_context, model_installed, data_dir, school) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, data_dir, school) -> None:
     from tutor_desktop.composition import build_services
 
     first = build_services(data_dir)
@@ -61,7 +64,7 @@ def test_conversation_is_listed_with_its_title_after_restart(
 
 
 def test_stop_keeps_the_partial_answer_marked(
-        small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, student) -> None:
     tutor = _tutor(services)
     conv = tutor.start_conversation(student)
     stop = threading.Event()
@@ -80,7 +83,7 @@ def test_stop_keeps_the_partial_answer_marked(
 
 
 def test_regenerate_replaces_the_last_answer(
-        small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, student) -> None:
     tutor = _tutor(services)
     conv = tutor.start_conversation(student)
     tutor.ask(student, conv.id, "Гурвалжин гэж юу вэ?")
@@ -93,7 +96,7 @@ def test_regenerate_replaces_the_last_answer(
 
 
 def test_daily_limit_stops_the_student_with_a_friendly_message(
-        small_context, model_installed, services, school) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, school) -> None:
     services.accounts.update_class(school.teacher_session, school.class_7a.id,
                                    daily_message_limit=2)
     session = services.accounts.sign_in_student(school.anu.id, "1234")
@@ -112,7 +115,7 @@ def test_daily_limit_stops_the_student_with_a_friendly_message(
     assert tutor.usage(other).remaining == 2
 
 
-def test_limit_resets_at_local_midnight(services, school) -> None:  # type: ignore[no-untyped-def]
+def test_limit_resets_at_local_midnight(services, school) -> None:
     limit = DailyLimit(services.accounts, services.conversations,
                        clock=lambda: datetime(2026, 3, 5, 15, 30).astimezone())
     session = services.accounts.sign_in_student(school.anu.id, "1234")
@@ -122,7 +125,7 @@ def test_limit_resets_at_local_midnight(services, school) -> None:  # type: igno
 
 
 def test_unsafe_question_is_refused_in_mongolian_without_the_model(
-        services, student, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        services, student, tmp_path: Path) -> None:
     """No model is installed here: the refusal must not need one."""
     tutor = _tutor(services)
     services.models.folders = [tmp_path]
@@ -136,7 +139,7 @@ def test_unsafe_question_is_refused_in_mongolian_without_the_model(
     assert "108" in self_harm.text
 
 
-def test_safe_school_questions_pass_the_filter(services) -> None:  # type: ignore[no-untyped-def]
+def test_safe_school_questions_pass_the_filter(services) -> None:
     safety = _tutor(services).safety
     for question in ("Вакцин вирусыг хэрхэн устгадаг вэ?", "How do white blood cells kill "
                      "bacteria?", "Хар тамхины хор хөнөөл юу вэ?", "Бөмбөг хэрхэн үсэрдэг вэ?",
@@ -145,7 +148,7 @@ def test_safe_school_questions_pass_the_filter(services) -> None:  # type: ignor
 
 
 def test_missing_model_tells_the_student_and_it(services, student,
-                                                 tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+                                                 tmp_path: Path) -> None:
     tutor = _tutor(services)
     services.models.folders = [tmp_path]
     conv = tutor.start_conversation(student)
@@ -157,7 +160,7 @@ def test_missing_model_tells_the_student_and_it(services, student,
 
 
 def test_long_history_still_fits_and_keeps_the_newest_question(
-        small_context, model_installed, services, student) -> None:  # type: ignore[no-untyped-def]
+        small_context, model_installed, services, student) -> None:
     tutor = _tutor(services)
     conv = tutor.start_conversation(student, subject="Түүх")
     for n in range(12):  # about 2,000 tokens of earlier turns in a 1,024-token window
@@ -172,7 +175,7 @@ def test_long_history_still_fits_and_keeps_the_newest_question(
 
 
 def test_fitting_drops_whole_turns_and_keeps_system_and_newest(
-        model_installed, services) -> None:  # type: ignore[no-untyped-def]
+        model_installed, services) -> None:
     backend = services.models.backend()
     history: list[ChatMessage] = []
     for n in range(10):
@@ -196,3 +199,48 @@ def test_fitting_drops_whole_turns_and_keeps_system_and_newest(
                              count=backend.count_tokens,
                              summarise=lambda qs: "Earlier: " + "; ".join(q[:12] for q in qs))
     assert again.messages[:len(messages) - 1] == messages[:-1]
+
+
+def test_an_idle_session_cannot_keep_asking(services, school) -> None:
+    clock = [0.0]
+    accounts = AccountService(services.db, idle_minutes=10, idle_clock=lambda: clock[0])
+    session = accounts.sign_in_student(school.anu.id, "1234")
+    tutor = services.tutor
+    conv = tutor.start_conversation(session, subject="math")
+    clock[0] += 11 * 60  # the student walked away; someone else sits down
+    with pytest.raises(TutorError) as info:
+        tutor.ask(session, conv.id, "Би хэн бэ?")
+    assert info.value.message_id == "session_expired"
+    assert services.conversations.messages(session, conv.id) == []
+
+
+def test_regenerate_keeps_the_old_answer_when_no_model_can_answer(
+        small_context, model_installed, services, student, tmp_path: Path) -> None:
+    tutor = services.tutor
+    conv = tutor.start_conversation(student, subject="math")
+    first = tutor.ask(student, conv.id, "3 + 4 хэд вэ?", max_tokens=8)
+    assert first.status == "complete"
+    real = tutor.backends
+    try:
+        models = services.models
+        tutor.backends = ModelManager(models.entries, [tmp_path / "empty"])  # no model at all
+        again = tutor.regenerate(student, conv.id)
+    finally:
+        tutor.backends = real
+    assert again.status == "error"
+    stored = services.conversations.messages(student, conv.id)
+    assert [(m.role, m.status) for m in stored] == [("user", "complete"),
+                                                    ("assistant", "complete")]
+    assert stored[1].content == first.text
+
+
+def test_questions_and_answers_reach_the_sync_queue(
+        small_context, model_installed, services, student) -> None:
+    tutor = services.tutor
+    conv = tutor.start_conversation(student, subject="math")
+    reply = tutor.ask(student, conv.id, "5 + 5 хэд вэ?", max_tokens=8)
+    rows = services.db.query("SELECT entity, entity_id, payload FROM sync_outbox "
+                             "WHERE entity = 'messages' ORDER BY seq")
+    roles = [json.loads(r["payload"])["role"] for r in rows]
+    assert roles == ["user", "assistant"]
+    assert rows[1]["entity_id"] == reply.message_id

@@ -25,7 +25,7 @@ def ui_lang(qapp: QApplication) -> Iterator[UiLanguage]:
 
 
 @pytest.fixture
-def make_window(qtbot, services, ui_lang) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+def make_window(qtbot, services, ui_lang) -> Iterator[Callable[..., MainWindow]]:
     """Build and show a MainWindow on ``services`` (idle checks every 50 ms)."""
     windows: list[MainWindow] = []
 

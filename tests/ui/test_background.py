@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import cast
 
 from PySide6.QtCore import QObject, QTimer
 
 from tutor_desktop.ui.background import run_in_background, wait_for_background
 
 
-def test_result_and_error_come_back_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_result_and_error_come_back_on_the_gui_thread(qtbot) -> None:
     gui_thread = threading.get_ident()
     seen: dict[str, object] = {}
 
@@ -25,13 +26,13 @@ def test_result_and_error_come_back_on_the_gui_thread(qtbot) -> None:  # type: i
                                                               thread=threading.get_ident()))
     run_in_background(boom, on_error=lambda e: seen.update(error=e))
     qtbot.waitUntil(lambda: "done" in seen and "error" in seen, timeout=5_000)
-    value, worker_thread = seen["done"]  # type: ignore[misc]
+    value, worker_thread = cast("tuple[int, int]", seen["done"])
     assert value == 42 and worker_thread != gui_thread
     assert seen["thread"] == gui_thread
     assert isinstance(seen["error"], ValueError)
 
 
-def test_the_gui_stays_responsive_while_work_runs(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_gui_stays_responsive_while_work_runs(qtbot) -> None:
     """The job cannot end until the test lets it: whatever the PC's speed, the call must
     return first and the GUI thread's timers must keep firing meanwhile."""
     gate = threading.Event()
@@ -57,7 +58,7 @@ def test_the_gui_stays_responsive_while_work_runs(qtbot) -> None:  # type: ignor
     assert task.result == "done"
 
 
-def test_callbacks_are_dropped_when_the_context_is_gone(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_callbacks_are_dropped_when_the_context_is_gone(qtbot) -> None:
     context = QObject()
     calls: list[object] = []
     gate = threading.Event()

@@ -1,4 +1,4 @@
-"""A reply is Markdown, never raw HTML: it cannot draw a "system notice" (issue 16)."""
+"""A reply is Markdown, never raw HTML: it cannot draw a "system notice"."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ FAKE_NOTICE = ('<div style="background:red;color:white;font-size:40px">SYSTEM NO
                'type your PIN again below</div>\n\n<span style="color:red">urgent</span>')
 
 
-def test_raw_html_in_a_reply_is_shown_as_text(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_raw_html_in_a_reply_is_shown_as_text(qapp) -> None:
     shown = markdown_to_html(FAKE_NOTICE + "\n\n**Markdown** still works", MathRenderer())
     assert "background:red" not in shown.replace("&quot;", '"').split("&lt;div")[0]
     assert "<div style" not in shown and '<span style="color:red"' not in shown

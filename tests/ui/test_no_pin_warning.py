@@ -1,12 +1,12 @@
 """Teachers are told that a class without PINs is open to anyone at the PC, and that IT
-locked the routing policy (issue 16)."""
+locked the routing policy."""
 
 from __future__ import annotations
 
 from ui_helpers import click
 
 
-def test_teacher_sees_a_warning_for_classes_without_pin(qtbot, make_window, services,  # type: ignore[no-untyped-def]
+def test_teacher_sees_a_warning_for_classes_without_pin(qtbot, make_window, services,
                                                         school):
     window = make_window("en")
     page = window.sign_in_page
@@ -29,7 +29,7 @@ def test_teacher_sees_a_warning_for_classes_without_pin(qtbot, make_window, serv
     assert teacher.no_pin_warning.isVisible()
 
 
-def test_a_policy_locked_by_it_is_shown_not_offered(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_a_policy_locked_by_it_is_shown_not_offered(qtbot, make_window, services, school):
     from dataclasses import replace
 
     from ui_helpers import click as press

@@ -39,7 +39,7 @@ def _drawn(image: QImage) -> int:
     return len(colours)
 
 
-def _shot(qtbot, window, name: str) -> QImage:  # type: ignore[no-untyped-def]
+def _shot(qtbot, window, name: str) -> QImage:
     qtbot.wait(30)
     SHOTS.mkdir(exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -52,7 +52,7 @@ def _shot(qtbot, window, name: str) -> QImage:  # type: ignore[no-untyped-def]
     return image
 
 
-def test_screenshots_in_mongolian(qtbot, make_window, services, school) -> None:  # type: ignore[no-untyped-def]
+def test_screenshots_in_mongolian(qtbot, make_window, services, school) -> None:
     accounts = services.accounts
     for name, grade in (("4Б", 4), ("10В", 10), ("12А", 12)):
         accounts.create_class(school.admin, name, grade)

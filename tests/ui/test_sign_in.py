@@ -16,7 +16,7 @@ def _english_sources() -> set[str]:
     return {m.findtext("source", "") for m in ET.parse(ts).getroot().iter("message")}
 
 
-def _sign_in_anu(qtbot, window, pin: str = "1234") -> None:  # type: ignore[no-untyped-def]
+def _sign_in_anu(qtbot, window, pin: str = "1234") -> None:
     click(qtbot, tile(window, "class:7A"))
     click(qtbot, tile(window, "student:Анужин"))
     pad = window.sign_in_page.pin_pad
@@ -26,7 +26,7 @@ def _sign_in_anu(qtbot, window, pin: str = "1234") -> None:  # type: ignore[no-u
     qtbot.keyClick(pad, Qt.Key.Key_Return)
 
 
-def test_student_signs_in_and_switches_the_ui_to_mongolian(qtbot, make_window, school):  # type: ignore[no-untyped-def]
+def test_student_signs_in_and_switches_the_ui_to_mongolian(qtbot, make_window, school):
     window = make_window("en")
     assert window.sign_in_page.class_title.text() == "Hello! Which class are you in?"
 
@@ -61,7 +61,7 @@ def test_student_signs_in_and_switches_the_ui_to_mongolian(qtbot, make_window, s
     assert window.student_home.greeting.text() == "Hello, Анужин!"
 
 
-def test_wrong_pin_is_explained_in_mongolian_and_five_lock_the_account(  # type: ignore[no-untyped-def]
+def test_wrong_pin_is_explained_in_mongolian_and_five_lock_the_account(
         qtbot, make_window, school):
     window = make_window("mn")
     page = window.sign_in_page
@@ -90,7 +90,7 @@ def test_wrong_pin_is_explained_in_mongolian_and_five_lock_the_account(  # type:
     assert page.pin_message.text().startswith("Too many wrong tries.")
 
 
-def test_student_without_pin_goes_straight_in(qtbot, make_window, school):  # type: ignore[no-untyped-def]
+def test_student_without_pin_goes_straight_in(qtbot, make_window, school):
     window = make_window("en")
     click(qtbot, tile(window, "class:2A"))
     click(qtbot, tile(window, "student:Болд"))
@@ -99,7 +99,7 @@ def test_student_without_pin_goes_straight_in(qtbot, make_window, school):  # ty
     assert "Mathematics" in titles and "Physics" not in titles  # grade 2 subjects
 
 
-def test_inactivity_signs_the_student_out(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_inactivity_signs_the_student_out(qtbot, make_window, services, school):
     now = [1000.0]
     services.accounts = AccountService(services.db, idle_minutes=10, idle_clock=lambda: now[0])
     window = make_window("mn")
@@ -126,7 +126,7 @@ def test_inactivity_signs_the_student_out(qtbot, make_window, services, school):
     assert not window.sign_out_button.isVisible()
 
 
-def test_chat_page_opens_for_the_subject_and_goes_back(qtbot, make_window, school):  # type: ignore[no-untyped-def]
+def test_chat_page_opens_for_the_subject_and_goes_back(qtbot, make_window, school):
     window = make_window("mn")
     click(qtbot, tile(window, "class:2A"))
     click(qtbot, tile(window, "student:Болд"))
@@ -142,7 +142,7 @@ def test_chat_page_opens_for_the_subject_and_goes_back(qtbot, make_window, schoo
     assert window.chat_page.content is None
 
 
-def test_staff_sign_in_with_wrong_password_then_right(qtbot, make_window, school):  # type: ignore[no-untyped-def]
+def test_staff_sign_in_with_wrong_password_then_right(qtbot, make_window, school):
     window = make_window("en")
     page = window.sign_in_page
     click(qtbot, page.staff_link)

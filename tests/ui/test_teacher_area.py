@@ -11,7 +11,7 @@ from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage.settings import get_setting
 
 
-def test_first_run_setup_creates_the_school(qtbot, make_window, services):  # type: ignore[no-untyped-def]
+def test_first_run_setup_creates_the_school(qtbot, make_window, services):
     window = make_window("en")
     page = window.setup_page
     assert window.current_page() is page
@@ -41,7 +41,7 @@ def test_first_run_setup_creates_the_school(qtbot, make_window, services):  # ty
     services.accounts.sign_in_staff("dorj", "long-password")
 
 
-def _teacher_window(qtbot, make_window):  # type: ignore[no-untyped-def]
+def _teacher_window(qtbot, make_window):
     window = make_window("en")
     page = window.sign_in_page
     click(qtbot, page.staff_link)
@@ -52,7 +52,7 @@ def _teacher_window(qtbot, make_window):  # type: ignore[no-untyped-def]
     return window, window.teacher_page
 
 
-def test_teacher_adds_a_student_and_resets_a_pin(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_teacher_adds_a_student_and_resets_a_pin(qtbot, make_window, services, school):
     window, page = _teacher_window(qtbot, make_window)
     # A teacher sees only their own class, and no "Teachers" tab.
     assert [page.class_combo.itemText(i) for i in range(page.class_combo.count())] == [
@@ -94,7 +94,7 @@ def test_teacher_adds_a_student_and_resets_a_pin(qtbot, make_window, services, s
     assert page.reset_button.text() == "ПИН код солих"
 
 
-def test_teacher_imports_a_roster_and_changes_class_settings(  # type: ignore[no-untyped-def]
+def test_teacher_imports_a_roster_and_changes_class_settings(
         qtbot, make_window, services, school, tmp_path: Path):
     _, page = _teacher_window(qtbot, make_window)
     bad = tmp_path / "bad.csv"
@@ -121,7 +121,7 @@ def test_teacher_imports_a_roster_and_changes_class_settings(  # type: ignore[no
     assert updated.allow_no_pin and updated.daily_message_limit == 20
 
 
-def test_admin_creates_a_class_and_a_teacher(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_admin_creates_a_class_and_a_teacher(qtbot, make_window, services, school):
     window = make_window("en")
     page = window.sign_in_page
     click(qtbot, page.staff_link)

@@ -10,7 +10,7 @@ from ui_helpers import click
 from tutor_desktop.core.paths import install_dir
 
 
-def _admin_teachers_tab(qtbot, make_window, language: str = "en", rows: int = 2):  # type: ignore[no-untyped-def]
+def _admin_teachers_tab(qtbot, make_window, language: str = "en", rows: int = 2):
     window = make_window(language)
     page = window.sign_in_page
     click(qtbot, page.staff_link)
@@ -24,12 +24,12 @@ def _admin_teachers_tab(qtbot, make_window, language: str = "en", rows: int = 2)
     return window, teacher
 
 
-def _column(page, column: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _column(page, column: int) -> list[str]:
     table = page.staff_table
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 
-def test_admin_sees_teachers_and_assigns_a_class(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_admin_sees_teachers_and_assigns_a_class(qtbot, make_window, services, school):
     window, page = _admin_teachers_tab(qtbot, make_window)
     assert _column(page, 0) == ["Admin", "Bat Teacher"]
     assert _column(page, 1) == ["admin", "bat"]
@@ -61,7 +61,7 @@ def test_admin_sees_teachers_and_assigns_a_class(qtbot, make_window, services, s
     assert page.staff_table.rowCount() == 0
 
 
-def test_teachers_tab_screenshot_in_mongolian(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_teachers_tab_screenshot_in_mongolian(qtbot, make_window, services, school):
     accounts = services.accounts
     accounts.create_teacher(school.admin, "saraa", "Сараа Батбаяр", "saraa-pass-1",
                             (school.class_2a.id,))

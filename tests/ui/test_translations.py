@@ -104,7 +104,7 @@ def test_qm_is_compiled_from_the_current_ts(tmp_path: Path) -> None:
     assert QM.stat().st_size < 100_000
 
 
-def test_the_qm_translates_at_run_time(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_the_qm_translates_at_run_time(qapp) -> None:
     translator = QTranslator()
     assert translator.load(str(QM))
     assert translator.translate("SignInPage", "Sign in") == "Нэвтрэх"
@@ -141,7 +141,7 @@ def test_subjects_have_both_names_for_every_grade() -> None:
 
 
 @pytest.mark.parametrize("font_file", ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"])
-def test_bundled_font_draws_every_mongolian_letter(qapp, font_file: str) -> None:  # type: ignore[no-untyped-def]
+def test_bundled_font_draws_every_mongolian_letter(qapp, font_file: str) -> None:
     """No box glyphs: the fonts we ship cover every character of every translation."""
     font = QRawFont(str(resources_dir() / "fonts" / font_file), 16.0)
     assert font.isValid()

@@ -147,7 +147,7 @@ def check_data_dir(ctx: DoctorContext) -> Check:
 
 
 def check_data_privacy(ctx: DoctorContext) -> Check:
-    """Other OS accounts must not read the students' data (issue 16)."""
+    """Other OS accounts must not read the students' data."""
     from tutor_desktop.core.privacy.permissions import exposed
 
     folder = ctx.paths.data_dir

@@ -308,7 +308,7 @@ class _Input(QPlainTextEdit):
 class ChatView(QWidget):
     """One subject's chat for the signed-in student."""
 
-    practise_requested = Signal(str, str)   # topic id, title (learning progress, issue 9)
+    practise_requested = Signal(str, str)   # topic id, title (learning progress)
 
     def __init__(self, services: Services, session: Session, subject: str,
                  grade: int | None, parent: QWidget | None = None) -> None:

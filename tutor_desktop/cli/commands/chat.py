@@ -136,7 +136,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             continue
         if text in ("/quit", "/exit", "/q"):
             break
-        if text.startswith("/practice"):  # five practice items on a topic (issue 9)
+        if text.startswith("/practice"):  # five practice items on a topic
             from tutor_desktop.cli.commands.progress import practice_in_terminal
 
             practice_in_terminal(services, session, language, text[len("/practice"):].strip())

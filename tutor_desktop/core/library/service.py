@@ -397,7 +397,7 @@ class Library:
                       int(bool(scanned & set(range(d.page_start, d.page_end + 1)))), now, now)
                      for d in drafts],
                 )
-                # Topics and practice items (issue 9), in this same transaction.
+                # Topics and practice items, in this same transaction.
                 from tutor_desktop.core.progress.indexing import index_new_book
 
                 index_new_book(conn, book_id, pages, path)

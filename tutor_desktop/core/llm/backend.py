@@ -45,7 +45,7 @@ class Completion:
     finish_reason: FinishReason
     prompt_tokens: int
     completion_tokens: int
-    # Set by the router (issue 5) when it chose among backends: who really answered
+    # Set by the router when it chose among backends: who really answered
     # ("local" or "remote:<provider>"), the model, and a one-line notice for the chat
     # (a message id for ``tr``, e.g. "answered by the local model: the internet connection
     # was lost"). Empty for a single backend: use its ``name``/``model``.

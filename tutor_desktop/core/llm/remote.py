@@ -58,7 +58,7 @@ ENV_API_KEY = "TUTOR_REMOTE_API_KEY"
 
 @dataclass(frozen=True)
 class RemoteTimeouts:
-    """Connect 5 s, first token 30 s, stall between tokens 15 s (issue 5)."""
+    """Connect 5 s, first token 30 s, stall between tokens 15 s."""
 
     connect_s: float = 5.0
     first_token_s: float = 30.0
@@ -68,7 +68,7 @@ class RemoteTimeouts:
 
 @dataclass(frozen=True)
 class ReplyLimits:
-    """Upper bounds on one reply, whatever the server sends (issue 16).
+    """Upper bounds on one reply, whatever the server sends.
 
     Without them an endless stream, or one line with no newline, grows memory
     until the operating system kills the app. A real SSE event is well under

@@ -9,7 +9,7 @@ profile folder is private to its user already; the service design in
 docs/THREAT_MODEL.md covers shared ProgramData folders.
 
 None of this protects students from each other when they share one OS account:
-that needs the local service (issue 16) -- see docs/THREAT_MODEL.md.
+that needs the local service -- see docs/THREAT_MODEL.md.
 """
 
 from __future__ import annotations

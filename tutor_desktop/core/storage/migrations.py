@@ -179,7 +179,7 @@ CREATE TABLE response_cache (
 );
 """
 
-# Library (issue 4): resumable imports and atomic replacement.
+# Library: resumable imports and atomic replacement.
 # - chunk_staging holds vectors of books still importing (or being re-indexed), so
 #   nothing half-done is searchable; a finished book moves them into the vec0
 #   table (created at run time: its dimension depends on the embedding model).
@@ -194,7 +194,7 @@ CREATE TABLE chunk_staging (
 );
 """
 
-# Learning progress (issue 9): topics from the books, practice items, assignments.
+# Learning progress: topics from the books, practice items, assignments.
 # - topics: chapter -> section tree per book (ids derived from the book's sha256 and the
 #   heading path, so the same book imported on two PCs gives the same topic ids);
 #   chunks.topic_id: every passage belongs to one topic.
@@ -297,7 +297,7 @@ CREATE TABLE sign_in_throttle (
 );
 """
 
-# Sync (issue 10): the data contract (core/sync/contract.py, docs/SYNC.md).
+# Sync: the data contract (core/sync/contract.py, docs/SYNC.md).
 # - teacher_classes gets an id (and times) so a link and its removal can sync.
 # - schools.sync_conversation_text: 0 keeps conversation text on the PC (progress syncs).
 # - sync_outbox carries the device id, per-device sequence, clock stamp and author of
@@ -367,7 +367,7 @@ CREATE TABLE sync_relay (
 );
 """
 
-# Safety (issue 15): cases the class's teachers must see (synced to staff only), and the
+# Safety: cases the class's teachers must see (synced to staff only), and the
 # per-minute fair-use limits of each class (no row = the defaults, 30 questions and 10
 # recordings a minute). A deleted conversation keeps its case: the note is the teacher's.
 _SAFETY = """

@@ -91,7 +91,7 @@ SYNCED_TABLES: dict[str, SyncedTable] = {t.name: t for t in (
                 parents=(Parent("class_id", "classes"),)),
     SyncedTable("topic_mastery", Merge.DERIVED, owner="recomputed from learning_interactions",
                 parents=(Parent("user_id", "users"),)),
-    # Safety (issue 15): a case for the class's teachers (school staff only, never students;
+    # Safety: a case for the class's teachers (school staff only, never students;
     # kept even when conversation text stays on the PC: the teacher must act on it), and the
     # class's per-minute fair-use limits.
     SyncedTable("safety_events", Merge.LWW,

@@ -246,7 +246,7 @@ class TutorService:
         cache = self.cache if use_cache else None
         cache_query = cache_hook.query_for(session, conv, history, question)
         cached = cache_hook.lookup(cache, cache_query, backend)
-        if cached is not None:  # a common first question answered before (issue 5)
+        if cached is not None:  # a common first question answered before
             stored = self.conversations.add_message(
                 session, conv.id, "assistant", cached.answer, status="cached", backend="cache",
                 model=cached.model, citations=citations)

@@ -1,6 +1,6 @@
 """The chat area: hosts the tutor's chat view for one subject, or says it is missing.
 
-The tutor engineer provides ``tutor_desktop.ui.chat_view.make_chat_page(services,
+The tutor provides ``tutor_desktop.ui.chat_view.make_chat_page(services,
 session, subject, grade, parent) -> QWidget`` (``subject`` is a
 :mod:`tutor_desktop.core.subjects` id such as ``"math"``). If that widget has a
 ``shutdown()`` method it is called before the widget is deleted (sign-out,

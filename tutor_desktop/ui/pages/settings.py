@@ -74,7 +74,7 @@ class ServicesSection(QWidget):
         self.policy_hint = label("hint")
         layout.addWidget(self.policy_hint)
         # IT may lock the policy in the machine-wide tutor.toml ([locked]): then it is
-        # shown, not offered (issue 16).
+        # shown, not offered.
         self.policy_locked = label("hint")
         self.policy_locked.setObjectName("policyLocked")
         layout.addWidget(self.policy_locked)

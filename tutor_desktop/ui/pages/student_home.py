@@ -37,7 +37,7 @@ class StudentHomePage(Page):
         self.class_line = label("subtitle", align=Qt.AlignmentFlag.AlignLeft)
         self.prompt = label("section")
         self.grid = TileGrid(columns=4)
-        # Learning progress (issue 9): "N items to review today" and "My progress".
+        # Learning progress: "N items to review today" and "My progress".
         self.due_label = label("subtitle", align=Qt.AlignmentFlag.AlignLeft)
         self.due_label.setObjectName("homeDue")
         self.progress_button = button("primary")

@@ -3,7 +3,7 @@
 
 All rules (who may manage which class, PIN format) live in ``AccountService``;
 this page only collects input, runs the call off the GUI thread and shows
-the core's translated error. The library engineer's
+the core's translated error. The library's
 ``tutor_desktop.ui.library_view.make_library_page(services, session, parent)``
 is added as a tab when it exists.
 """
@@ -174,7 +174,7 @@ class TeacherPage(Page):
         self.allow_no_pin = QCheckBox()
         self.allow_no_pin.setObjectName("allowNoPin")
         # Without a PIN anyone at the shared PC can open these students' histories:
-        # say so wherever the choice is made (issue 16).
+        # say so wherever the choice is made.
         self.no_pin_warning = QLabel()
         self.no_pin_warning.setObjectName("noPinWarning")
         self.no_pin_warning.setWordWrap(True)
@@ -189,7 +189,7 @@ class TeacherPage(Page):
         self.daily_limit.setRange(0, 1000)
         limit_row.addWidget(self.limit_label, 1)
         limit_row.addWidget(self.daily_limit)
-        # Fair use (issue 15): per student and minute; past it a countdown, then it unlocks.
+        # Fair use: per student and minute; past it a countdown, then it unlocks.
         self.per_minute_rows: list[QLabel] = []
         self.questions_per_minute = QSpinBox()
         self.questions_per_minute.setObjectName("questionsPerMinute")
@@ -453,7 +453,7 @@ class TeacherPage(Page):
             self._add_progress(session, page)
 
     def _add_progress(self, session: Session, library_page: QWidget) -> None:
-        """Learning progress (issue 9): the class dashboard tab, and the topic editor
+        """Learning progress: the class dashboard tab, and the topic editor
         at the foot of the library tab."""
         from tutor_desktop.ui.progress_view import make_dashboard, make_topic_editor
 
@@ -478,7 +478,7 @@ class TeacherPage(Page):
             self.tabs.setCurrentWidget(self.attention_page)
 
     def _set_attention_tab(self, session: Session | None) -> None:
-        """Safety (issue 15): the "Needs attention" list first, with its count."""
+        """Safety: the "Needs attention" list first, with its count."""
         if self.attention_page is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.attention_page))
             self.attention_page.deleteLater()

@@ -1,5 +1,6 @@
-"""Regressions from the UI review: what one person leaves behind at a shared PC, and
-imports that must survive a sign-out. Real services, the real embedder, real threads."""
+"""Signing out of a shared lab PC: nothing one person typed or copied is left for the next,
+settings are saved as they were on screen, and a textbook import goes on after the teacher
+leaves. Real services, the real embedder, real threads."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ TESTS = Path(__file__).resolve().parents[1]
 def _library_helpers() -> ModuleType:
     """tests/library/library_helpers.py (long_book, text_pdf), also when run from tests/ui."""
     spec = importlib.util.spec_from_file_location(
-        "_review_library_helpers", TESTS / "library" / "library_helpers.py")
+        "_sign_out_library_helpers", TESTS / "library" / "library_helpers.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -56,7 +57,7 @@ def _delete_later_now() -> None:
 
 
 @pytest.mark.timeout(300)
-def test_signing_out_does_not_stop_a_textbook_import(  # type: ignore[no-untyped-def]
+def test_signing_out_does_not_stop_a_textbook_import(
         qtbot, tmp_path, embedder_installed, make_window, services, school) -> None:
     helpers = _library_helpers()
     long_pdf = helpers.long_book(tmp_path / "long_physics.pdf", pages=6)
@@ -89,7 +90,7 @@ def test_signing_out_does_not_stop_a_textbook_import(  # type: ignore[no-untyped
     assert all(book.chunk_count > 0 for book in library.books())
 
 
-def test_staff_forms_are_empty_for_the_next_person(  # type: ignore[no-untyped-def]
+def test_staff_forms_are_empty_for_the_next_person(
         qtbot, make_window, school) -> None:
     window = make_window("en")
     _sign_in_staff(qtbot, window, "admin", "admin-pass-1")
@@ -111,7 +112,7 @@ def test_staff_forms_are_empty_for_the_next_person(  # type: ignore[no-untyped-d
     assert all(getattr(page, name).text() == "" for name in fields)
 
 
-def test_class_settings_saved_are_the_ones_on_screen_at_click(  # type: ignore[no-untyped-def]
+def test_class_settings_saved_are_the_ones_on_screen_at_click(
         qtbot, make_window, services, school) -> None:
     window = make_window("en")
     _sign_in_staff(qtbot, window, "bat", "teacher-pass-1")
@@ -141,7 +142,7 @@ def test_class_settings_saved_are_the_ones_on_screen_at_click(  # type: ignore[n
     qtbot.waitUntil(saved, timeout=10_000)
 
 
-def test_a_copied_answer_leaves_with_the_student(  # type: ignore[no-untyped-def]
+def test_a_copied_answer_leaves_with_the_student(
         qtbot, make_window, services, school) -> None:
     now = [1000.0]
     services.accounts = AccountService(services.db, idle_minutes=10, idle_clock=lambda: now[0])
