@@ -1,4 +1,4 @@
-"""Sync benchmark (issue 10): the service on a real PostgreSQL under many lab PCs.
+"""Sync benchmark: the service on a real PostgreSQL under many lab PCs.
 
 1. Push: ``--pcs`` simulated PCs (200) push ``--events`` events each (1,000), all at
    once, in the client's batches (500, gzip), to ``tutor-cloud serve`` running in its

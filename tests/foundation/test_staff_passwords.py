@@ -1,4 +1,4 @@
-"""Staff change their own password; an admin resets a teacher's (issue 14, point 2).
+"""Staff change their own password; an admin resets a teacher's.
 
 Same scrypt hashing, the same throttle as sign-in, and the new hash goes into the
 sync queue so every PC of the school accepts the new password.
@@ -15,7 +15,7 @@ from tutor_desktop.core.accounts import AccountService
 from tutor_desktop.core.i18n import TutorError
 
 
-def _queued_hashes(services, user_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _queued_hashes(services, user_id: str) -> list[str]:
     rows = services.db.query("SELECT payload FROM sync_outbox WHERE entity = 'users' AND "
                              "entity_id = ? ORDER BY seq", (user_id,))
     return [json.loads(r["payload"])["secret_hash"] for r in rows]

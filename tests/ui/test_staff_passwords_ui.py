@@ -1,4 +1,4 @@
-"""Changing one's password in Settings and the admin's reset in the Teachers tab (issue 14)."""
+"""Changing one's password in Settings and the admin's reset in the Teachers tab."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ui_helpers import click
 from tutor_desktop.core.i18n import TutorError
 
 
-def _staff_window(qtbot, make_window, username: str, password: str, language: str):  # type: ignore[no-untyped-def]
+def _staff_window(qtbot, make_window, username: str, password: str, language: str):
     window = make_window(language)
     page = window.sign_in_page
     click(qtbot, page.staff_link)
@@ -20,7 +20,7 @@ def _staff_window(qtbot, make_window, username: str, password: str, language: st
     return window
 
 
-def test_a_teacher_changes_their_password_in_settings(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_a_teacher_changes_their_password_in_settings(qtbot, make_window, services, school):
     window = _staff_window(qtbot, make_window, "bat", "teacher-pass-1", "mn")
     click(qtbot, window.settings_button)
     section = window.settings_page.password_section
@@ -58,14 +58,14 @@ def test_a_teacher_changes_their_password_in_settings(qtbot, make_window, servic
     assert section.new.text() == "" and not section.message.isVisible()
 
 
-def test_students_have_no_password_section(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_students_have_no_password_section(qtbot, make_window, services, school):
     window = make_window("mn")
     window.start_session(services.accounts.sign_in_student(school.small.id, None))
     click(qtbot, window.settings_button)
     assert not window.settings_page.password_section.isVisible()
 
 
-def test_an_admin_sets_a_new_password_for_a_teacher(qtbot, make_window, services, school):  # type: ignore[no-untyped-def]
+def test_an_admin_sets_a_new_password_for_a_teacher(qtbot, make_window, services, school):
     window = _staff_window(qtbot, make_window, "admin", "admin-pass-1", "mn")
     page = window.teacher_page
     page.tabs.setCurrentWidget(page.teachers_tab)

@@ -184,7 +184,7 @@ class ServicesSection(QWidget):
 
 
 class PasswordSection(QWidget):
-    """For teachers and admins: change one's own password (issue 14).
+    """For teachers and admins: change one's own password.
 
     The current password is asked again and checked with the sign-in's throttle
     (in the core), so a session left open on a lab PC cannot be taken over.

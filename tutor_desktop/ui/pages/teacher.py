@@ -284,7 +284,7 @@ class TeacherPage(Page):
         assign_row.addWidget(self.assign_label, 1)
         assign_row.addWidget(self.assign_class)
         assign_row.addWidget(self.assign_button)
-        # A teacher who forgot their password: the admin sets a new one (issue 14).
+        # A teacher who forgot their password: the admin sets a new one.
         password_row = QHBoxLayout()
         self.staff_password = QLineEdit()
         self.staff_password.setObjectName("staffNewPassword")
