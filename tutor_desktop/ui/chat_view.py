@@ -412,7 +412,7 @@ class ChatView(QWidget):
             self.voice.transcript_ready.connect(self._insert_transcript)
             self.voice.rate_limited.connect(self.start_cooldown)
             row.addWidget(self.voice)
-        # A picture of a problem (file or pasted): OCR'd here, lands in the box (issue 19).
+        # A picture of a problem (file or pasted): OCR'd here, lands in the box.
         self.picture = PictureInputButton(self.services.ocr, self)
         self.picture.text_ready.connect(self._insert_transcript)
         self.picture.status.connect(self.show_notice)

@@ -142,7 +142,7 @@ def _result_message(result: ImportResult, language: str) -> str:
     params = {"title": book.title, "grade": book.grade, "subject": book.subject,
               "lang": book.language, "pages": book.page_count, "chunks": book.chunk_count}
     message = tr(f"library_{result.outcome}", language, **params)
-    if result.low_confidence_pages:  # scanned pages OCR found hard to read (issue 19)
+    if result.low_confidence_pages:  # scanned pages OCR found hard to read
         message += "\n" + tr("ocr_low_confidence_pages", language,
                              pages=", ".join(map(str, result.low_confidence_pages)))
     return message

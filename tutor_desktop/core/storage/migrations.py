@@ -410,7 +410,7 @@ CREATE TABLE sync_parked (
 );
 """
 
-# OCR (issue 19): passages read by OCR from scanned pages are marked, and every recognised
+# OCR: passages read by OCR from scanned pages are marked, and every recognised
 # page is kept by the file's sha256 (OCR is 5-10 s a page: a cancelled or killed import
 # continues after the last recognised page; the page viewer shows the recognised text).
 _OCR = """
