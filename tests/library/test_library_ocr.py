@@ -161,3 +161,24 @@ def test_without_tesseract_a_scanned_book_gets_a_clear_message(
     finally:
         library.close()
         db.close()
+
+
+def test_the_page_viewer_says_a_scanned_page_shows_recognised_text(
+        tmp_path: Path, ocr_library: Any, qtbot: Any) -> None:
+    from types import SimpleNamespace
+
+    from tutor_desktop.ui.library_view import make_page_viewer
+
+    printed = text_pdf(tmp_path / "printed.pdf", PHYSICS[:1])
+    mixed = join_pdfs([printed, scan_copy(text_pdf(tmp_path / "p2.pdf", PHYSICS[1:2]),
+                                          tmp_path / "scan.pdf")], tmp_path / "mixed.pdf")
+    book = ocr_library.import_file(mixed, BookMeta("Physics", 8, "physics", "en")).book
+    services = SimpleNamespace(library=ocr_library)
+    for page, recognised in ((2, True), (1, False)):
+        viewer = make_page_viewer((book.id, page), services, None)
+        qtbot.addWidget(viewer)
+        with qtbot.waitSignal(viewer.loaded, timeout=20_000):
+            viewer.show()
+        assert ("Recognised text (OCR" in viewer.note.text()) is recognised
+        if recognised:
+            assert "Friction is a force that slows a sliding box" in viewer.text.toPlainText()

@@ -148,3 +148,10 @@ def test_without_tesseract_doctor_and_ocr_say_how_to_install(
         recognise_file(engine, picture, "mn")
     assert caught.value.message_id == "ocr_not_installed"
     assert "Tesseract" in caught.value.message("mn")
+
+
+def test_printed_line_breaks_are_unwrapped_for_reading() -> None:
+    from tutor_desktop.core.ocr.engine import unwrap_lines
+
+    assert unwrap_lines("Ногоон ургамал нар-\nны гэрлийг\nашиглана.\n\nШинэ нэр") == (
+        "Ногоон ургамал нарны гэрлийг ашиглана.\n\nШинэ нэр")

@@ -41,7 +41,7 @@ from tutor_desktop.core.library.ocr_import import (
     recognised_pages,
 )
 from tutor_desktop.core.library.pdf import Page, check_file, extract_pages, read_page
-from tutor_desktop.core.ocr.engine import OcrCancelled, TesseractEngine
+from tutor_desktop.core.ocr.engine import OcrCancelled, TesseractEngine, unwrap_lines
 from tutor_desktop.core.retrieval.types import Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
 from tutor_desktop.core.storage import Database, new_id, utc_now
@@ -671,7 +671,7 @@ class Library:
             (book.sha256, page, book.language))
         text = None if ocr is not None else _page_text_from_pdf(self.pdf_path(book), page)
         if ocr is not None:
-            text = "\n\n".join(p for p in str(ocr["text"]).split("\n\n") if p.strip())
+            text = unwrap_lines(str(ocr["text"]))
         if text is None:
             text = _merge_overlapping([r["text"] for r in rows])
         headings = tuple(dict.fromkeys(r["heading"] for r in rows if r["heading"]))

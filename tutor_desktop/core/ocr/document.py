@@ -9,10 +9,17 @@ Mongolian is rendered at 300 dpi: measured on real Mongolian pages, Tesseract's
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tutor_desktop.core.ocr.engine import OcrError, OcrResult, StopFn, TesseractEngine
+from tutor_desktop.core.ocr.engine import (
+    OcrError,
+    OcrResult,
+    StopFn,
+    TesseractEngine,
+    unwrap_lines,
+)
 from tutor_desktop.core.ocr.images import IMAGE_SUFFIXES, MAX_OCR_PIXELS, load_image
 
 if TYPE_CHECKING:
@@ -106,4 +113,4 @@ def read_picture(engine: TesseractEngine, source: Path | bytes, language: str,
     result = engine.recognise(image, language, should_stop=should_stop)
     if result.empty:
         raise OcrError("ocr_no_text")
-    return result
+    return replace(result, text=unwrap_lines(result.text))

@@ -118,6 +118,25 @@ def parse_tsv(tsv: str) -> tuple[str, float, int]:
     return text, (weighted / letters / 100.0 if letters else 0.0), words
 
 
+def unwrap_lines(text: str) -> str:
+    """Paragraphs on one line each (blank lines between them): the printed line breaks
+    of a page or photo are layout, and an end-of-line hyphen before a lower-case letter
+    joins the word again. For reading and editing the text, not for search."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        out = ""
+        for line in (ln.strip() for ln in paragraph.splitlines()):
+            if not line:
+                continue
+            if out.endswith("-") and line[:1].islower():
+                out = out[:-1] + line
+            else:
+                out = f"{out} {line}" if out else line
+        if out:
+            paragraphs.append(out)
+    return "\n\n".join(paragraphs)
+
+
 def find_tesseract(explicit: str | None = None) -> Path | None:
     """The program: an explicit path, ``TUTOR_TESSERACT``, a copy bundled with the app
     (the Windows installer puts one in ``tesseract/``), then the PATH."""
