@@ -173,9 +173,9 @@ def test_the_page_viewer_says_a_scanned_page_shows_recognised_text(
     mixed = join_pdfs([printed, scan_copy(text_pdf(tmp_path / "p2.pdf", PHYSICS[1:2]),
                                           tmp_path / "scan.pdf")], tmp_path / "mixed.pdf")
     book = ocr_library.import_file(mixed, BookMeta("Physics", 8, "physics", "en")).book
-    services = SimpleNamespace(library=ocr_library)
+    services: Any = SimpleNamespace(library=ocr_library)  # the viewer needs only the library
     for page, recognised in ((2, True), (1, False)):
-        viewer = make_page_viewer((book.id, page), services, None)
+        viewer: Any = make_page_viewer((book.id, page), services, None)
         qtbot.addWidget(viewer)
         with qtbot.waitSignal(viewer.loaded, timeout=20_000):
             viewer.show()
