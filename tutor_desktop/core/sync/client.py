@@ -209,7 +209,7 @@ class SyncClient:
 
     # -- push -----------------------------------------------------------------------
     def push_once(self) -> int:
-        """Send one batch; returns how many events the server acknowledged (0: none left)."""
+        """Send one batch; returns how many events the server acknowledged (0: stop)."""
         events = self._next_batch()
         if not events:
             return 0
@@ -235,10 +235,12 @@ class SyncClient:
                     "UPDATE sync_outbox SET sent_at = ? WHERE sent_at IS NULL AND device_id = ? "
                     "AND device_seq <= ?", (now, dev, top))
                 acked += cursor.rowcount
-                conn.execute("DELETE FROM sync_relay WHERE device_id = ? AND device_seq <= ?",
-                             (dev, top))
+                acked += conn.execute("DELETE FROM sync_relay WHERE device_id = ? AND "
+                                      "device_seq <= ?", (dev, top)).rowcount
             self._set(conn, last_push_at=now, last_error="")
-        return max(acked, 1)
+        if not acked:  # the answer named none of them: stop rather than resend in a loop
+            log.warning("sync: the server acknowledged none of %d events", len(events))
+        return acked
 
     def _next_batch(self) -> list[Event]:
         reader = self.db.reader()
