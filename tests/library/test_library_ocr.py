@@ -182,3 +182,21 @@ def test_the_page_viewer_says_a_scanned_page_shows_recognised_text(
         assert ("Recognised text (OCR" in viewer.note.text()) is recognised
         if recognised:
             assert "Friction is a force that slows a sliding box" in viewer.text.toPlainText()
+
+
+def test_hard_to_read_scanned_pages_are_listed_for_the_teacher(
+        tmp_path: Path, ocr_library: Any) -> None:
+    from tutor_desktop.core.library.samples import sample_dir
+
+    source = sample_dir() / "biology7_photosynthesis_mn.txt"
+    text = "Фотосинтез\n" + source.read_text(encoding="utf-8").splitlines()[3]
+    clear = scan_copy(text_pdf(tmp_path / "a.pdf", [text]), tmp_path / "clear.pdf", dpi=300)
+    poor = scan_copy(text_pdf(tmp_path / "b.pdf", [text]), tmp_path / "poor.pdf", dpi=40)
+    book = join_pdfs([clear, poor], tmp_path / "book.pdf")
+    result = ocr_library.import_file(book, BookMeta("Биологи скан", 7, "biology", "mn"))
+    assert result.recognised_pages == (1, 2)
+    assert result.low_confidence_pages == (2,)
+    from tutor_desktop.cli.commands.library import _result_message
+
+    assert "2" in _result_message(result, "mn").splitlines()[-1]
+    assert "хэцүү" in _result_message(result, "mn")
