@@ -86,3 +86,56 @@ def long_book(path: Path, pages: int) -> Path:
     render_pages(pdf, "\n---\n".join(parts))
     pdf.output(str(path))
     return path
+
+
+#: A physics chapter whose printed numbers are not the PDF's: a cover and two pages of
+#: contents (ii, iii) come first, so printed page 2 is the PDF's page 5. On printed
+#: page 2 section 2.8 ends and 2.9 begins.
+PRINTED_BOOK = [
+    (None, [("h", "Физик 8"), ("p", "Сурах бичиг. Улаанбаатар хот.")]),
+    ("ii", [("h", "Гарчиг"), ("p", "2.8 Үрэлтийн хүч . . . 1"), ("p", "2.9 Даралт . . . 2")]),
+    ("iii", [("h", "Гарчиг"), ("p", "2.10 Архимедийн хүч . . . 4")]),
+    ("1", [("h", "2.8 Үрэлтийн хүч"),
+           ("p", "Үрэлтийн хүч нь хоёр биеийн шүргэлцэх гадаргуу дээр үүсдэг. " * 6)]),
+    ("2", [("p", "Гулсалтын үрэлт нь биеийн жингээс хамаардаг бөгөөд тослох үед багасна. " * 3),
+           ("h", "2.9 Даралт"),
+           ("p", "Даралт гэдэг нь гадаргуугийн нэгж талбайд үйлчлэх хүч юм. " * 5)]),
+    ("3", [("p", "Шингэний даралт гүн рүү орох тусам нэмэгддэг. Шумбагч үүнийг мэднэ. " * 5)]),
+    ("4", [("h", "2.10 Архимедийн хүч"),
+           ("p", "Шингэнд живсэн биеийг түлхэх хүчийг Архимедийн хүч гэнэ. " * 5)]),
+]
+
+
+def printed_numbers_pdf(path: Path, *, defined_labels: bool = False) -> Path:
+    """:data:`PRINTED_BOOK` as a PDF: printed numbers in the running heads (even pages
+    "2  Бүлэг 2. Хүч ба даралт", odd pages "Хүч ба хөдөлгөөн  3"), or with
+    ``defined_labels`` the PDF's own /PageLabels and no numbers printed at all."""
+    from fpdf import FPDF
+    from fpdf.enums import PageLabelStyle
+
+    from tutor_desktop.core.library.samples import font_path
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_font("DejaVu", "", str(font_path()))
+    pdf.add_font("DejaVu", "B", str(font_path(bold=True)))
+    for index, (printed, blocks) in enumerate(PRINTED_BOOK):
+        pdf.add_page()
+        if defined_labels and index == 0:
+            pdf.set_page_label(PageLabelStyle.LOWER_ROMAN, label_start=1)
+        if defined_labels and index == 3:
+            pdf.set_page_label(PageLabelStyle.NUMBER, label_start=1)
+        if printed and not defined_labels:
+            pdf.set_font("DejaVu", "", 9)
+            even = printed.isdigit() and int(printed) % 2 == 0
+            head = (f"{printed}  Бүлэг 2. Хүч ба даралт" if even
+                    else f"Хүч ба хөдөлгөөн  {printed}")
+            pdf.cell(0, 6, head, align="L" if even else "R", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+        for kind, text in blocks:
+            bold = kind == "h"
+            pdf.set_font("DejaVu", "B" if bold else "", 16 if bold else 11)
+            pdf.multi_cell(0, 9 if bold else 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

@@ -103,7 +103,8 @@ def print_grounding(reply: Any, language: str) -> None:
 
 def format_sources(citations: list[dict[str, object]], language: str) -> str:
     """"Sources: Biology 7, p. 42 · …" under a terminal answer, one entry per page."""
-    pages = list(dict.fromkeys((str(c.get("book", "")), c.get("page")) for c in citations))
+    pages = list(dict.fromkeys((str(c.get("book", "")), c.get("label") or c.get("page"))
+                               for c in citations))  # the number printed on the page
     if not pages:
         return ""
     items = " · ".join(tr("cli_page", language, book=book, page=page) for book, page in pages)

@@ -738,9 +738,17 @@ class ChatView(QWidget):
         return self._passages[chunk_id]
 
     def citation_label(self, citation: dict[str, Any]) -> str:
-        """"Биологи 7, х. 42" / "Physics 8, p. 42"."""
+        """"Биологи 7, х. 42" / "Physics 8, p. 42": the number printed on the page.
+
+        ``label`` is missing in answers stored before printed numbers were kept:
+        then the passage (read again from the library) knows it.
+        """
+        printed = citation.get("label")
+        if not printed:
+            passage = self._passage(citation) if citation.get("chunk_id") else None
+            printed = (passage or {}).get("label") or citation.get("page", "")
         return self.tr("%1, p. %2").replace("%1", str(citation.get("book", ""))).replace(
-            "%2", str(citation.get("page", "")))
+            "%2", str(printed))
 
     def _link(self, citation: dict[str, Any], text: str) -> str:
         chunk_id = html.escape(str(citation.get("chunk_id", "")), quote=True)

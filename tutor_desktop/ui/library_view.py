@@ -654,10 +654,12 @@ class PageViewer(QDialog):
     def _loaded(self, result: tuple[PageInfo, RenderedPage | None]) -> None:
         info, rendered = result
         self.info = info
-        page_label = self.tr("p. {page}").format(page=info.page)
+        # The number printed on the page (what the book's reader looks up), and the
+        # section the page actually shows, not the one a passage began in.
+        page_label = self.tr("p. {page}").format(page=info.label or info.page)
         self.setWindowTitle(f"{info.book.title} — {page_label}")
         self.title.setText(f"{info.book.title}, {page_label}"
-                           + (f" · {info.headings[0]}" if info.headings else ""))
+                           + (f" · {info.section}" if info.section else ""))
         self.text.setPlainText(info.text)
         if info.recognised:  # a scanned page: the text is what OCR read, not the book's own
             self.note.setText(self.tr("Recognised text (OCR, {percent} % sure): it may contain "
@@ -705,3 +707,5 @@ def on_main_window(window: Any, services: Services) -> None:
     if app is not None:
         app.aboutToQuit.connect(library.suspend)
     QTimer.singleShot(3000, library.start_background_resume)
+    # Books imported before printed page numbers were kept get them now (issue 14).
+    QTimer.singleShot(4000, lambda: run_in_background(library.backfill_page_labels))

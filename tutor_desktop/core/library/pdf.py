@@ -34,8 +34,9 @@ class Block:
 
 @dataclass
 class Page:
-    number: int             # 1-based
+    number: int             # 1-based PDF index: what opens the page
     blocks: list[Block] = field(default_factory=list)
+    label: str = ""         # the printed page number ("38", "xiv"); see page_labels()
     #: Set when the page had no usable text layer and its text came from OCR (0..1).
     ocr_confidence: float | None = None
 
@@ -218,6 +219,7 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
         total = _check_pages(document, path)
         if total == 0:
             raise LibraryError("library_corrupt", file=path.name, reason="no pages")
+        defined = _defined_labels(document, total)
         raw_pages: list[list[_Line]] = []
         for index in range(total):
             if should_stop and should_stop():
@@ -257,9 +259,12 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
     heading_sizes = sorted({round(line.size, 1) for lines in raw_pages for line in lines
                             if body and line.size >= body * HEADING_RATIO}, reverse=True)
     running = _running_lines(raw_pages)
-    return [_recognised_page(number, recognised[number - 1]) if number - 1 in recognised
-            else _page_blocks(number, lines, heading_sizes, running)
-            for number, lines in enumerate(raw_pages, start=1)]
+    pages = [_recognised_page(number, recognised[number - 1]) if number - 1 in recognised
+             else _page_blocks(number, lines, heading_sizes, running)
+             for number, lines in enumerate(raw_pages, start=1)]
+    for page, printed in zip(pages, _labels(defined, raw_pages), strict=True):
+        page.label = printed
+    return pages
 
 
 def _recognised_page(number: int, ocr: RecognisedText) -> Page:
@@ -323,3 +328,113 @@ def read_page(path: Path, number: int) -> Page | None:
     heading_sizes = sorted({round(line.size, 1) for line in lines
                             if body and line.size >= body * HEADING_RATIO}, reverse=True)
     return _page_blocks(number, lines, heading_sizes, set())
+
+
+# ------------------------------------------------------------- printed page numbers
+#: A number at the start ("38 Эх бэлтгэх") or the end ("2.11 Хүрээллүүд 39") of a
+#: running head or foot, or alone ("12", "х. 12"). "2.11 …" is a section number, not 2.
+_EDGE_NUMBER = re.compile(r"^(?:(?:page|хуудас|х\.)\s*)?(\d{1,4})(?:\s|$)|\s(\d{1,4})$",
+                          re.IGNORECASE)
+_EDGE_LINES = 2             # lines looked at on each edge of a page
+MIN_PRINTED_SHARE = 0.3     # of the pages must carry the same offset to trust it
+
+
+def _defined_labels(document, total: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The PDF's own page labels (/PageLabels), or [] when it defines none."""
+    import pypdfium2 as pdfium
+
+    try:
+        labels = [str(document.get_page_label(index) or "") for index in range(total)]
+    except (pdfium.PdfiumError, ValueError, UnicodeError):  # a broken label tree
+        return []
+    return labels if any(labels) else []
+
+
+def _printed_numbers(pages: list[list[_Line]]) -> list[str]:
+    """Page numbers detected in the running heads/feet, or [] when there is no pattern.
+
+    Printed numbers run in step with the PDF's pages at a fixed offset (front
+    matter, a cover), so each number near a page's edge votes for an offset and
+    the offset most pages agree on wins; stray numbers (a year in the last line,
+    a footnote) do not agree with each other. Pages before printed page 1 keep
+    their PDF number.
+    """
+    votes: Counter[int] = Counter()
+    numbered = 0
+    for index, lines in enumerate(pages):
+        edge = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
+        offsets = {int(m.group(1) or m.group(2)) - (index + 1)
+                   for line in edge if (m := _EDGE_NUMBER.search(line.text))}
+        numbered += bool(offsets)
+        votes.update(offsets)
+    if not votes:
+        return []
+    offset, support = votes.most_common(1)[0]
+    if support < 2 or support < MIN_PRINTED_SHARE * len(pages) or offset == 0:
+        return []
+    front = _roman_offset(pages[:max(0, -offset)])
+    return [str(number + offset) if number + offset >= 1
+            else _roman(number + front) if front is not None and number + front >= 1
+            else str(number)
+            for number in range(1, len(pages) + 1)]
+
+
+_EDGE_ROMAN = re.compile(r"^([ivxlc]{1,7})(?:\s|$)|\s([ivxlc]{1,7})$")
+_ROMAN_VALUES = (("c", 100), ("xc", 90), ("l", 50), ("xl", 40), ("x", 10), ("ix", 9),
+                 ("v", 5), ("iv", 4), ("i", 1))
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for letters, value in _ROMAN_VALUES:
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+def _roman_value(text: str) -> int | None:
+    """``text`` as a lower-case roman numeral (1-399), None if it is not one."""
+    total, rest = 0, text
+    for letters, value in _ROMAN_VALUES:
+        while rest.startswith(letters):
+            total, rest = total + value, rest[len(letters):]
+    return total if not rest and total and _roman(total) == text else None
+
+
+def _roman_offset(front: list[list[_Line]]) -> int | None:
+    """The offset of front matter numbered i, ii, iii… (two pages must agree)."""
+    votes: Counter[int] = Counter()
+    for index, lines in enumerate(front):
+        edge = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
+        values = {_roman_value(m.group(1) or m.group(2))
+                  for line in edge if (m := _EDGE_ROMAN.search(line.text))}
+        votes.update(value - (index + 1) for value in values if value is not None)
+    if not votes:
+        return None
+    offset, support = votes.most_common(1)[0]
+    return offset if support >= 2 else None
+
+
+def _labels(defined: list[str], pages: list[list[_Line]]) -> list[str]:
+    """Printed label per page: the PDF's labels, else detected numbers, else the index."""
+    fallback = [str(number) for number in range(1, len(pages) + 1)]
+    if defined:
+        return [label or number for label, number in zip(defined, fallback, strict=True)]
+    return _printed_numbers(pages) or fallback
+
+
+def page_labels(path: Path) -> list[str]:
+    """The printed label of every page of ``path`` (for books imported before labels).
+
+    Reads only the edge lines' text when the PDF defines no labels itself.
+    """
+    check_file(path)
+    document = _open(path)
+    try:
+        total = _check_pages(document, path)
+        defined = _defined_labels(document, total)
+        if defined:
+            return _labels(defined, [[] for _ in range(total)])
+        return _labels([], [_page_lines(document, index) for index in range(total)])
+    finally:
+        document.close()

@@ -40,9 +40,15 @@ from tutor_desktop.core.library.ocr_import import (
     ocr_usable,
     recognised_pages,
 )
-from tutor_desktop.core.library.pdf import Page, check_file, extract_pages, read_page
+from tutor_desktop.core.library.pdf import (
+    Page,
+    check_file,
+    extract_pages,
+    page_labels,
+    read_page,
+)
 from tutor_desktop.core.ocr.engine import OcrCancelled, TesseractEngine, unwrap_lines
-from tutor_desktop.core.retrieval.types import Hit
+from tutor_desktop.core.retrieval.types import LABEL_COLUMNS, LABEL_JOINS, Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
@@ -133,6 +139,8 @@ class PageInfo:
     headings: tuple[str, ...]
     recognised: bool = False         # the text was read from a scanned page by OCR
     confidence: float | None = None  # OCR confidence 0..1 of that page
+    label: str = ""       # the number printed on the page ("38"); ``page`` is the PDF index
+    section: str = ""     # the heading of the section on this page (one starting here first)
 
 
 @dataclass(frozen=True)
@@ -397,6 +405,7 @@ class Library:
                       int(bool(scanned & set(range(d.page_start, d.page_end + 1)))), now, now)
                      for d in drafts],
                 )
+                _store_labels(conn, book_id, [page.label or str(page.number) for page in pages])
                 # Topics and practice items, in this same transaction.
                 from tutor_desktop.core.progress.indexing import index_new_book
 
@@ -651,13 +660,14 @@ class Library:
         if not ids:
             return []
         rows = self.db.query(
-            "SELECT c.id, c.textbook_id, t.title, c.page_start, c.page_end, c.heading, c.text "
-            "FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
-            f"WHERE c.id IN ({','.join('?' * len(ids))})", ids)
+            "SELECT c.id, c.textbook_id, t.title, c.page_start, c.page_end, c.heading, c.text, "
+            f"{LABEL_COLUMNS} FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            f"{LABEL_JOINS} WHERE c.id IN ({','.join('?' * len(ids))})", ids)
         by_id = {str(r["id"]): r for r in rows}
         return [Hit(chunk_id=i, textbook_id=r["textbook_id"], book=r["title"],
                     page_start=int(r["page_start"]), page_end=int(r["page_end"]),
-                    heading=r["heading"], text=r["text"], score=0.0)
+                    heading=r["heading"], text=r["text"], score=0.0,
+                    label_start=r["label_start"] or "", label_end=r["label_end"] or "")
                 for i in ids if (r := by_id.get(i)) is not None]
 
     def page_info(self, book_id: str, page: int) -> PageInfo:
@@ -675,9 +685,59 @@ class Library:
         if text is None:
             text = _merge_overlapping([r["text"] for r in rows])
         headings = tuple(dict.fromkeys(r["heading"] for r in rows if r["heading"]))
+        # The section the page shows: one that starts on it (the page may open with the
+        # end of the previous one), else the one carried over from earlier pages.
+        earlier = self.db.query_one(
+            "SELECT heading FROM chunks WHERE textbook_id = ? AND page_start < ? "
+            "ORDER BY ordinal DESC LIMIT 1", (book_id, page))
+        carried = str(earlier["heading"]) if earlier is not None else ""
+        starting = [r["heading"] for r in rows
+                    if int(r["page_start"]) == page and r["heading"] and r["heading"] != carried]
+        section = starting[0] if starting else (carried or (headings[0] if headings else ""))
         return PageInfo(book=book, page=page, text=text, pdf_path=self.pdf_path(book),
                         headings=headings, recognised=ocr is not None,
-                        confidence=float(ocr["confidence"]) if ocr is not None else None)
+                        confidence=float(ocr["confidence"]) if ocr is not None else None,
+                        label=self.page_label(book, page), section=section)
+
+    def page_label(self, book: Book, page: int) -> str:
+        """The number printed on ``page`` (the PDF index when the book has none)."""
+        if not self._has_labels(book.id):
+            self.backfill_page_labels(book.id)
+        row = self.db.query_one("SELECT label FROM textbook_pages WHERE textbook_id = ? "
+                                "AND page = ?", (book.id, page))
+        return str(row["label"]) if row is not None else str(page)
+
+    def _has_labels(self, book_id: str) -> bool:
+        return self.db.query_one("SELECT 1 FROM textbook_pages WHERE textbook_id = ? LIMIT 1",
+                                 (book_id,)) is not None
+
+    def backfill_page_labels(self, book_id: str | None = None) -> int:
+        """Printed page numbers for books imported before they were kept (lazily: the
+        page viewer and the app's start call this). Returns the number of books done.
+
+        A book whose PDF is gone keeps citing PDF numbers; nothing is written, so a
+        restored file is read next time.
+        """
+        rows = self.db.query(
+            "SELECT id FROM textbooks t WHERE status = 'ready' AND NOT EXISTS "
+            "(SELECT 1 FROM textbook_pages p WHERE p.textbook_id = t.id)"
+            + (" AND id = ?" if book_id else ""), (book_id,) if book_id else ())
+        done = 0
+        for row in rows:
+            book = self.get(str(row["id"]))
+            path = self.pdf_path(book) if book is not None else None
+            if path is None:
+                continue
+            try:
+                labels = page_labels(path)
+            except LibraryError:
+                continue
+            with self.db.write() as conn:
+                if conn.execute("SELECT 1 FROM textbooks WHERE id = ?",
+                                (row["id"],)).fetchone() is not None:
+                    _store_labels(conn, str(row["id"]), labels)
+            done += 1
+        return done
 
     def pdf_path(self, book: Book) -> Path | None:
         if not book.stored_path:
@@ -763,3 +823,10 @@ def _merge_overlapping(texts: list[str]) -> str:
     return merged
 
 
+
+
+def _store_labels(conn: Connection, book_id: str, labels: list[str]) -> None:
+    """Write a book's printed page numbers (replacing any)."""
+    conn.execute("DELETE FROM textbook_pages WHERE textbook_id = ?", (book_id,))
+    conn.executemany("INSERT INTO textbook_pages (textbook_id, page, label) VALUES (?,?,?)",
+                     [(book_id, number, label) for number, label in enumerate(labels, start=1)])

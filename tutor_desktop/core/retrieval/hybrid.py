@@ -26,7 +26,7 @@ from typing import Any
 
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
-from tutor_desktop.core.retrieval.types import Hit
+from tutor_desktop.core.retrieval.types import LABEL_COLUMNS, LABEL_JOINS, Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.subjects import canonical_subject
@@ -222,12 +222,14 @@ class HybridRetriever:
         marks = ",".join("?" * len(ranked))
         rows = self.db.query(
             "SELECT c.rowid AS rowid, c.id, c.textbook_id, t.title, c.page_start, c.page_end, "
-            "c.heading, c.text FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            f"c.heading, c.text, {LABEL_COLUMNS} FROM chunks c "
+            f"JOIN textbooks t ON t.id = c.textbook_id {LABEL_JOINS} "
             f"WHERE c.rowid IN ({marks}) AND t.status = 'ready'", [r for r, _ in ranked])
         by_rowid = {int(r["rowid"]): r for r in rows}
         return [Hit(chunk_id=row["id"], textbook_id=row["textbook_id"], book=row["title"],
                     page_start=int(row["page_start"]), page_end=int(row["page_end"]),
-                    heading=row["heading"], text=row["text"], score=float(score))
+                    heading=row["heading"], text=row["text"], score=float(score),
+                    label_start=row["label_start"] or "", label_end=row["label_end"] or "")
                 for rowid, score in ranked if (row := by_rowid.get(rowid)) is not None]
 
 

@@ -18,17 +18,34 @@ class Hit:
     heading: str
     text: str
     score: float       # higher is better (fused rank score)
+    # The numbers printed on those pages ("38" on the PDF's page 52); "" = the index.
+    label_start: str = ""
+    label_end: str = ""
+
+    @property
+    def printed_start(self) -> str:
+        """What a student looks up in the printed book (``page_start`` opens the PDF)."""
+        return self.label_start or str(self.page_start)
 
     @property
     def page_label(self) -> str:
-        if self.page_end != self.page_start:
-            return f"{self.page_start}-{self.page_end}"
-        return str(self.page_start)
+        end = self.label_end or str(self.page_end)
+        if self.page_end != self.page_start and end != self.printed_start:
+            return f"{self.printed_start}-{end}"
+        return self.printed_start
 
     def citation(self) -> dict[str, object]:
-        """The shape ``tutor ask --json`` prints."""
-        return {"book": self.book, "page": self.page_start, "chunk_id": self.chunk_id,
-                "score": round(self.score, 4)}
+        """The shape ``tutor ask --json`` prints: ``page`` opens the PDF, ``label`` is cited."""
+        return {"book": self.book, "page": self.page_start, "label": self.printed_start,
+                "chunk_id": self.chunk_id, "score": round(self.score, 4)}
+
+
+#: Joins the printed labels of a chunk's pages (``c``: chunks) for :class:`Hit`.
+LABEL_COLUMNS = ("ps.label AS label_start, pe.label AS label_end")
+LABEL_JOINS = ("LEFT JOIN textbook_pages ps ON ps.textbook_id = c.textbook_id "
+               "AND ps.page = c.page_start "
+               "LEFT JOIN textbook_pages pe ON pe.textbook_id = c.textbook_id "
+               "AND pe.page = c.page_end")
 
 
 class Retriever(Protocol):

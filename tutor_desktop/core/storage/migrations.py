@@ -428,8 +428,21 @@ CREATE TABLE ocr_pages (
 );
 """
 
+# The printed page number of each page of a book ("38" where the PDF's page 52 says
+# so; issue 14): citations show it, the viewer opens the PDF index. Books imported
+# earlier get their rows lazily (Library.backfill_page_labels).
+_PAGE_LABELS = """
+CREATE TABLE textbook_pages (
+    textbook_id TEXT NOT NULL REFERENCES textbooks(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,               -- 1-based PDF index
+    label TEXT NOT NULL,                 -- as printed: "38", "xiv"
+    PRIMARY KEY (textbook_id, page)
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
-                               _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR)
+                               _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR,
+                               _PAGE_LABELS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -107,6 +107,7 @@ TABLE_ORDER: tuple[str, ...] = tuple(SYNCED_TABLES)
 LOCAL_TABLES: dict[str, str] = {
     "textbooks": "each PC imports its own books (textbook packs travel separately)",
     "chunks": "search index of the PC's own books",
+    "textbook_pages": "printed page numbers of the PC's own books",
     "chunks_fts": "full-text index (derived from chunks)",
     "chunk_staging": "vectors of books still importing",
     "ocr_pages": "text recognised on this PC's scanned book pages (by file sha256)",
