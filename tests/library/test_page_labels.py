@@ -33,7 +33,7 @@ def test_the_pdfs_own_page_labels_win(tmp_path: Path) -> None:
     assert [page.label for page in extract_pages(path)] == EXPECTED
 
 
-def test_a_book_numbered_like_the_pdf_keeps_the_pdf_numbers(sample_pdfs) -> None:  # type: ignore[no-untyped-def]
+def test_a_book_numbered_like_the_pdf_keeps_the_pdf_numbers(sample_pdfs) -> None:
     path, _book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
     labels = page_labels(path)
     assert labels == [str(n) for n in range(1, len(labels) + 1)]
@@ -81,14 +81,14 @@ def test_the_real_mongolian_book_running_heads_agree_with_its_labels() -> None:
     assert pdf_module._labels([], lines) == labels
 
 
-def _import_printed_book(library, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _import_printed_book(library, tmp_path: Path):
     from tutor_desktop.core.library import BookMeta
 
     path = printed_numbers_pdf(tmp_path / "physics8.pdf")
     return library.import_file(path, BookMeta("Физик 8", 8, "physics", "mn")).book
 
 
-def test_citations_give_the_printed_page_and_open_the_pdf_page(library, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_citations_give_the_printed_page_and_open_the_pdf_page(library, tmp_path: Path) -> None:
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
     book = _import_printed_book(library, tmp_path)
@@ -108,7 +108,7 @@ def test_citations_give_the_printed_page_and_open_the_pdf_page(library, tmp_path
     assert library.page_info(book.id, 4).section == "2.8 Үрэлтийн хүч"
 
 
-def test_books_imported_before_labels_get_them_lazily(library, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_books_imported_before_labels_get_them_lazily(library, tmp_path: Path) -> None:
     book = _import_printed_book(library, tmp_path)
     with library.db.write() as conn:   # as a database from the previous version leaves it
         conn.execute("DELETE FROM textbook_pages")
@@ -124,7 +124,7 @@ def test_books_imported_before_labels_get_them_lazily(library, tmp_path: Path) -
 
 
 @pytest.fixture
-def mongolian_ui(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def mongolian_ui(qapp) -> Iterator[None]:
     from tutor_desktop.ui.app import load_fonts
     from tutor_desktop.ui.i18n import ui_language
 
@@ -134,12 +134,13 @@ def mongolian_ui(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     ui_language().set_language("en")
 
 
-def test_the_page_viewer_title_is_the_printed_page_and_its_section(  # type: ignore[no-untyped-def]
+def test_the_page_viewer_title_is_the_printed_page_and_its_section(
         qtbot, services, embedder_installed: Path, tmp_path: Path, mongolian_ui) -> None:
-    from tutor_desktop.ui.library_view import make_page_viewer
+    from tutor_desktop.ui.library_view import PageViewer, make_page_viewer
 
     book = _import_printed_book(services.library, tmp_path)
     dialog = make_page_viewer((book.id, 5), services)
+    assert isinstance(dialog, PageViewer)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=30_000):
         dialog.show()
