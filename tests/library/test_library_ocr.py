@@ -200,3 +200,4 @@ def test_hard_to_read_scanned_pages_are_listed_for_the_teacher(
 
     assert "2" in _result_message(result, "mn").splitlines()[-1]
     assert "хэцүү" in _result_message(result, "mn")
+    assert "2 scanned page(s) were read by text recognition" in _result_message(result, "en")

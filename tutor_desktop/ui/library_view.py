@@ -515,6 +515,11 @@ def _result_text(result: ImportResult) -> str:
     text = core_message(f"library_{result.outcome}", current_language(), title=book.title,
                         grade=book.grade, subject=book.subject, lang=book.language,
                         pages=book.page_count, chunks=book.chunk_count)
+    if result.recognised_pages and result.ocr_pages_per_second:
+        text += "\n" + core_message("ocr_recognised_pages", current_language(),
+                                    count=len(result.recognised_pages),
+                                    seconds=round(len(result.recognised_pages)
+                                                  / result.ocr_pages_per_second))
     if result.low_confidence_pages:  # scanned pages OCR found hard to read
         text += "\n" + core_message("ocr_low_confidence_pages", current_language(),
                                     pages=", ".join(map(str, result.low_confidence_pages)))

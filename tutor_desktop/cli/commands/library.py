@@ -142,6 +142,11 @@ def _result_message(result: ImportResult, language: str) -> str:
     params = {"title": book.title, "grade": book.grade, "subject": book.subject,
               "lang": book.language, "pages": book.page_count, "chunks": book.chunk_count}
     message = tr(f"library_{result.outcome}", language, **params)
+    if result.recognised_pages and result.ocr_pages_per_second:
+        message += "\n" + tr("ocr_recognised_pages", language,
+                             count=len(result.recognised_pages),
+                             seconds=round(len(result.recognised_pages)
+                                           / result.ocr_pages_per_second))
     if result.low_confidence_pages:  # scanned pages OCR found hard to read
         message += "\n" + tr("ocr_low_confidence_pages", language,
                              pages=", ".join(map(str, result.low_confidence_pages)))
