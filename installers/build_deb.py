@@ -41,6 +41,10 @@ DEPENDS = [
     "libxcb-shape0", "libxcb-xkb1", "libportaudio2", "fonts-dejavu-core",
 ]
 
+# Reading scanned textbooks and pictures of problems (OCR): the app works without it and
+# `tutor doctor` says how to add it, so it is recommended rather than required.
+RECOMMENDS = ["tesseract-ocr", "tesseract-ocr-mon", "tesseract-ocr-eng"]
+
 MACHINE_CONFIG = """\
 # Tutor Desktop: settings for every user of this computer (set by IT staff).
 # A conffile: upgrades keep your edits. Each user's config.toml and TUTOR_*
@@ -150,6 +154,7 @@ def stage(bundle: Path, staging: Path, pkg_version: str) -> None:
         "Section: education",
         "Priority: optional",
         f"Depends: {', '.join(DEPENDS)}",
+        f"Recommends: {', '.join(RECOMMENDS)}",
         "Description: offline-first AI tutor for school lab computers",
         " Students ask questions by typing or by voice in Mongolian or English and get",
         " step-by-step tutoring grounded in their own textbooks. Everything runs on the",
