@@ -35,6 +35,8 @@ from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.doctor import Check, CheckFn, Status
 from tutor_desktop.core.embeddings.discovery import open_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+from tutor_desktop.core.grounding.exam import BackgroundExam, ExamStore
+from tutor_desktop.core.grounding.wiring import answer_gate, base_models, model_exam_checks
 from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
@@ -60,6 +62,7 @@ from tutor_desktop.core.sync.client import SyncClient, SyncWorker
 from tutor_desktop.core.sync.identity import check_identity
 from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
 from tutor_desktop.core.tutor import TutorService
+from tutor_desktop.core.tutor.prompts import PromptLibrary
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,9 @@ class Services:
     # Child safety: patterns + the e5 embedder, the teacher's cases, per-minute fair use.
     safety: SafetyGuard
     tutor: TutorService
+    # The tutoring fitness exam's results, and its background run for a new model.
+    exams: ExamStore
+    exam_runner: BackgroundExam
     # Learning progress: topics, practice items, mastery and reviews.
     progress: ProgressService
     # Sync with the school hub or the cloud; the window starts ``sync_worker``.
@@ -102,6 +108,7 @@ class Services:
         """The feature checks of ``tutor doctor``, bound to these services."""
         return [
             lambda _ctx: model_file_checks(self.models),
+            lambda _ctx: model_exam_checks(self.exams, self.models),
             lambda ctx: speech_checks(self.speech, ctx.config),
             lambda _ctx: [Check(name, Status(level), detail, hint)
                           for name, level, detail, hint
@@ -120,6 +127,7 @@ class Services:
             self.library.close,        # an import must stop before its embedder goes
             self.speech.close,
             self.router.close,         # remote HTTP clients
+            self.exam_runner.close,    # a background exam uses the chat model
             self.models.close,         # the resident chat model
         ]
         if self.embedder is not None:
@@ -185,8 +193,13 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     models.subscribe(lambda _status: connectivity.refresh("local"))
 
     safety = safety_guard(paths.data_dir, db, accounts, embedder)
+    # Only models that passed the tutoring exam write answers; the textbook tutor answers
+    # otherwise (core/grounding). The exam runs in the background for a new model.
+    exams = ExamStore(db)
+    exam_runner = BackgroundExam(exams, PromptLibrary(), models, skip=base_models(models))
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
-                         safety=safety, max_new_tokens=config.max_new_tokens)
+                         safety=safety, max_new_tokens=config.max_new_tokens,
+                         may_write=answer_gate(config, exams, models))
     # Mastery and review cards are recomputed from the merged log when sync brings
     # another PC's interactions (they are derived, never merged).
     register_recompute("topic_mastery", recompute_for_users)
@@ -196,7 +209,8 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
         retriever=retriever, router=router, cache=cache, speech=speech,
-        connectivity=connectivity, safety=safety, tutor=tutor,
+        connectivity=connectivity, safety=safety, tutor=tutor, exams=exams,
+        exam_runner=exam_runner,
         progress=ProgressService(db, accounts, paths.library_dir),
         sync=sync, sync_worker=SyncWorker(sync), ocr=ocr)
 

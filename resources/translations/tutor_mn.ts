@@ -39,6 +39,10 @@
         <translation>Энэ сэдвээр дасгал хийх</translation>
     </message>
     <message>
+        <source>Give me a hint</source>
+        <translation>Сэжүүр</translation>
+    </message>
+    <message>
         <source>Type your question… (Enter sends)</source>
         <translation>Асуултаа бичээрэй… (Enter дарж илгээнэ)</translation>
     </message>
@@ -536,6 +540,10 @@
 <context>
     <name>ServicesSection</name>
     <message>
+        <source>No model has taken the tutoring exam yet. It runs by itself when a model is loaded, or with `tutor models exam`.</source>
+        <translation>Одоогоор ямар ч загвар багшийн шалгалт өгөөгүй байна. Загвар ачаалагдмагц шалгалт өөрөө явагдана, эсвэл `tutor models exam` гэж ажиллуулна.</translation>
+    </message>
+    <message>
         <source>Saved.</source>
         <translation>Хадгалагдлаа.</translation>
     </message>
@@ -566,6 +574,10 @@
     <message>
         <source>IT has fixed this setting for this computer; it cannot be changed here.</source>
         <translation>Энэ тохиргоог МТ-ийн ажилтан энэ компьютерт тогтоосон тул энд өөрчлөх боломжгүй.</translation>
+    </message>
+    <message>
+        <source>Tutoring exam of the models</source>
+        <translation>Загваруудын багшийн шалгалт</translation>
     </message>
 </context>
 <context>

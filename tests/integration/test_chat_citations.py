@@ -60,6 +60,9 @@ def test_citation_opens_the_page_and_survives_a_restart(
     page = next(q.page for q in load_questions() if q.text == QUESTION)
     label = f"Биологи 7, х. {page}"
     services.tutor.max_new_tokens = 40  # a little more text for the screenshot
+    # The model's answer with the textbook box under it (the exam gate would have the
+    # textbook tutor answer instead: tests/integration/test_textbook_window.py).
+    services.tutor.may_write = None
     view = _view(qtbot, services, student)
 
     view.input.setPlainText(QUESTION)
@@ -123,6 +126,7 @@ def test_citation_opens_the_page_and_survives_a_restart(
 
 def test_no_textbook_passage_is_said_under_the_answer(
         qtbot, ui_mn, models_installed: Path, services, student) -> None:
+    services.tutor.may_write = None   # the model's answer (gate: see above)
     view = _view(qtbot, services, student)
     view.input.setPlainText(QUESTION)
     qtbot.mouseClick(view.send_button, Qt.MouseButton.LeftButton)

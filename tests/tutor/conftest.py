@@ -26,9 +26,11 @@ def small_context(monkeypatch: pytest.MonkeyPatch) -> None:
 
     These tests check streaming, stopping and storage, so the small base model's raw
     text is let through: with the echo guard on it mostly recites its prompt and is
-    cut off at once (tests/llm/test_echo_guard.py checks that)."""
+    cut off at once (tests/llm/test_echo_guard.py checks that). The exam gate is off too:
+    otherwise the textbook tutor answers for the embedded model (tests/integration)."""
     monkeypatch.setenv("TUTOR_N_CTX", "1024")
     monkeypatch.setenv("TUTOR_ECHO_GUARD", "0")
+    monkeypatch.setenv("TUTOR_ANSWER_GATE", "0")
     monkeypatch.setenv("TUTOR_MAX_NEW_TOKENS", "24")
 
 

@@ -89,11 +89,11 @@ def _ask_number(prompt: str, maximum: int) -> int:
             return int(line)
 
 
-def print_grounding(reply: Any, language: str) -> None:
+def print_grounding(reply: Any, language: str, question: str = "") -> None:
     """Under a terminal answer: the textbook's own words when the model gave nothing
-    usable, then the page sources (as the window shows them)."""
+    usable (the same excerpt the window shows), then the page sources."""
     if not reply.text.strip():
-        excerpt = format_textbook_excerpt(reply.passages, language)
+        excerpt = format_textbook_excerpt(reply.passages, language, question)
         if excerpt:
             print(excerpt)
     sources = format_sources(reply.citations, language)
@@ -112,13 +112,14 @@ def format_sources(citations: list[dict[str, object]], language: str) -> str:
 
 
 def format_textbook_excerpt(passages: list[dict[str, object]], language: str,
-                            limit: int = 600) -> str:
-    """The top passage's own words, for when the model gave no usable answer."""
+                            question: str = "") -> str:
+    """The top passage's best sentences (core/grounding's excerpt, as the window quotes it),
+    for when the model gave no usable answer."""
+    from tutor_desktop.core.grounding import excerpt
+
     if not passages:
         return ""
     top = passages[0]
-    text = " ".join(str(top.get("text", "")).split())
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    text = excerpt(str(top.get("text", "")), question)
     header = tr("cli_from_textbook", language, book=top.get("book", ""), page=top.get("page", ""))
     return f"{header}\n{text}"

@@ -60,6 +60,9 @@ class Config:
     remote_stt_url: str = ""
     # Cut off a model that recites its instructions or loops (see core/llm/echo_guard.py).
     echo_guard: bool = True
+    # Only models that passed the fitness exam write answers; the textbook tutor answers
+    # otherwise (core/grounding). Off: every model writes (IT checking raw model text).
+    answer_gate: bool = True
     sources: tuple[str, ...] = field(default=(), compare=False)
     #: Settings IT fixed under ``[locked]`` in a machine-wide file: no user config,
     #: ``TUTOR_*`` variable or in-app setting may change them.
@@ -78,6 +81,7 @@ _ENV = {
     "TUTOR_INACTIVITY_MINUTES": "inactivity_minutes",
     "TUTOR_REMOTE_STT_URL": "remote_stt_url",
     "TUTOR_ECHO_GUARD": "echo_guard",
+    "TUTOR_ANSWER_GATE": "answer_gate",
 }
 
 

@@ -64,6 +64,8 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.conversations import Message
+from tutor_desktop.core.grounding.passages import EXCERPT_CHARS, excerpt, mentions  # noqa: F401
+from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.manager import ModelState, ModelStatus
@@ -86,7 +88,6 @@ log = logging.getLogger(__name__)
 MATH_SCHEME = "math"
 CITE_SCHEME = "cite"          # cite:<chunk id> opens the cited page
 MORE_SCHEME = "more"          # more:<message id> shows or hides the whole passages
-EXCERPT_CHARS = 260
 EXCERPTS_SHOWN = 2
 LIVE_KEY = "live"             # the answer being streamed has no stored id yet
 _INK = "#27304A"
@@ -197,57 +198,8 @@ def markdown_to_html(text: str, maths: MathRenderer) -> str:
 
 
 # -- textbook excerpts ----------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_WORDS = re.compile(r"\w+", re.UNICODE)
-# Words a textbook uses when it defines a term: such a sentence is the best quote
-# for a "what is ...?" question.
-_DEFINING = ("гэнэ", "нэрлэдэг", "нэрлэнэ", "гэдэг", "called", "means", "defined")
-_QUESTION_TEXT = ("what which when where does with that this from have there their about into "
-                  "explain яагаад хэрхэн ямар хэзээ хаана байдаг байна гэдэг гэсэн тайлбарла")
-_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
-
-
-def _stems(question: str) -> set[str]:
-    """Content words of the question, cut to a stem (Mongolian adds case endings)."""
-    return {w[:max(4, len(w) - 3)] for w in _WORDS.findall(question.casefold())
-            if len(w) >= 4 and w not in _QUESTION_WORDS}
-
-
-def mentions(text: str, question: str) -> bool:
-    """Whether ``text`` contains one of the question's content words (in any case form)."""
-    words = _WORDS.findall(text.casefold())
-    return any(w.startswith(stem) for stem in _stems(question) for w in words)
-
-
-def excerpt(text: str, question: str = "", limit: int = EXCERPT_CHARS) -> str:
-    """A short quote from ``text``: the sentence that best matches ``question`` with the
-    sentence before it (it often names what "this" refers to), then what follows."""
-    sentences = [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
-    if not sentences:
-        return ""
-    stems = _stems(question)
-
-    def score(sentence: str) -> float:
-        words = _WORDS.findall(sentence.casefold())
-        found = sum(1 for stem in stems if any(w.startswith(stem) for w in words))
-        return found + (0.5 if found and any(w in _DEFINING for w in words) else 0.0)
-
-    scores = [score(s) for s in sentences]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i)) if stems else 0
-    start = best
-    if best > 0 and len(sentences[best - 1]) + len(sentences[best]) < limit:
-        start = best - 1
-    quote = ""
-    for sentence in sentences[start:]:
-        if quote and len(quote) + 1 + len(sentence) > limit:
-            break
-        quote = f"{quote} {sentence}".strip()
-    if len(quote) > limit:
-        quote = quote[:limit].rsplit(" ", 1)[0]
-    if quote != " ".join(sentences[start:]):
-        quote += " …"
-    return ("… " if start > 0 else "") + quote
+# One implementation for the window, the terminal and `tutor ask` (core/grounding);
+# the names stay importable from here for the chat's tests.
 
 
 class Transcript(QTextBrowser):
@@ -349,6 +301,8 @@ class ChatView(QWidget):
             # A view deleted without shutdown() (window closed) must not be called again.
             self.destroyed.connect(lambda *_: models.unsubscribe(listener))
             self.models.start()  # no-op when already loading or loaded
+            # Once per model file and app version: may this model write answers?
+            services.exam_runner.watch()
             self._show_model_status(self.models.status)
         self.retranslate_ui()
         self.reload_conversations(select_newest=True)
@@ -434,6 +388,11 @@ class ChatView(QWidget):
         self.practise_button.hide()
         self._practise_topic: tuple[str, str] | None = None
         actions.addWidget(self.practise_button)
+        # The textbook tutor's hint ladder (core/grounding): one step per press.
+        self.hint_button = QPushButton()
+        self.hint_button.setObjectName("chatHint")
+        self.hint_button.clicked.connect(self.hint)
+        actions.addWidget(self.hint_button)
         actions.addStretch(1)
         actions.addWidget(self.regenerate_button)
         actions.addWidget(self.copy_button)
@@ -463,6 +422,7 @@ class ChatView(QWidget):
         self.regenerate_button.setText(self.tr("Try again"))
         self.copy_button.setText(self.tr("Copy answer"))
         self.practise_button.setText(self.tr("Practise this topic"))
+        self.hint_button.setText(self.tr("Give me a hint"))
         self.input.setPlaceholderText(self.tr("Type your question… (Enter sends)"))
         subject = subject_name(self.subject, current_language())
         if self.grade is not None:
@@ -572,6 +532,15 @@ class ChatView(QWidget):
         conv_id, session = self.conversation_id, self.session
         self._run(lambda on_delta, stop, on_sources: self.tutor.regenerate(
             session, conv_id, on_delta=on_delta, stop_event=stop, on_sources=on_sources))
+
+    def hint(self) -> None:
+        """The next hint for the last question (the student may answer in between)."""
+        if self.busy or self.conversation_id is None:
+            return
+        self.session.touch()
+        conv_id, session = self.conversation_id, self.session
+        self._run(lambda on_delta, stop, on_sources: self.tutor.hint(
+            session, conv_id, on_delta=on_delta, on_sources=on_sources))
 
     def _run(self, job: Any) -> None:
         self.show_notice("")
@@ -685,6 +654,7 @@ class ChatView(QWidget):
         has_answer = any(m.role == "assistant" for m in self.messages)
         self.regenerate_button.setEnabled(not busy and has_answer)
         self.copy_button.setEnabled(not busy and has_answer)
+        self.hint_button.setEnabled(not busy and has_answer)
         self.new_button.setEnabled(not busy)
         self._practise_topic = None if busy else self._answer_topic()
         self.practise_button.setVisible(self._practise_topic is not None)
@@ -812,12 +782,15 @@ class ChatView(QWidget):
                    'style="margin-top:8px"><tr><td bgcolor="#FFF7D6">'
                    f'<p style="color:#7A5B12; font-size:12px"><b>{title}</b></p>'
                    f"{''.join(parts)}{more}</td></tr></table>")
+        return box + self._source_links(citations)
+
+    def _source_links(self, citations: Sequence[dict[str, Any]]) -> str:
         pages: dict[tuple[str, str], dict[str, Any]] = {}
         for citation in citations:
             pages.setdefault((str(citation.get("book")), str(citation.get("page"))), citation)
         links = " · ".join(self._link(c, self.citation_label(c)) for c in pages.values())
         label = html.escape(self.tr("Sources:"))
-        return (f'{box}<p style="color:#6B7280; font-size:13px; margin-top:6px">'
+        return (f'<p style="color:#6B7280; font-size:13px; margin-top:6px">'
                 f"{label} {links}</p>")
 
     def _answer_footer(self, message: Message, question: str) -> str:
@@ -825,6 +798,16 @@ class ChatView(QWidget):
             return ""
         if message.backend == SAFETY_BACKEND or not (message.content or message.citations):
             return ""  # an empty answer still shows the textbook's own words
+        if message.backend == TEXTBOOK_BACKEND and message.id not in self._expanded:
+            # The textbook tutor's answer is the quote itself ("not found" has no links):
+            # only the links, and the way to read the whole passages.
+            if not message.citations:
+                return ""
+            label = html.escape(self.tr("Show the whole passages"))
+            target = html.escape(message.id, quote=True)
+            more = (f'<p style="font-size:13px"><a href="{MORE_SCHEME}:{target}" '
+                    f'style="color:#7A5B12">{label}</a></p>')
+            return more + self._source_links(message.citations)
         # Cached: the transcript is redrawn every 50 ms while an answer streams.
         key = (message.id, message.id in self._expanded, current_language(), question,
                tuple(str(c.get("chunk_id")) for c in message.citations))

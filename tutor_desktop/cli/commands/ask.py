@@ -84,7 +84,7 @@ def handler(args: argparse.Namespace) -> int:
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
-            print_grounding(reply, language)
+            print_grounding(reply, language, args.question)
             for notice in reply.notices if not problem else []:
                 print(notice, file=sys.stderr)
         for model_notice in services.models.status.notices:

@@ -27,6 +27,7 @@ from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.safety.fair_use import countdown_text
 
 _DONE = object()
+HINT_COMMANDS = ("/hint", "/сэжүүр")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -116,6 +117,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
         if status.state.value != "ready":
             print(status.message(language), file=sys.stderr)
     print(tr("chat_welcome", language, name=session.user.display_name))
+    print(tr("chat_hint_help", language))
     interactive = sys.stdin.isatty()
     conversation_id: str | None = None
     while True:
@@ -145,6 +147,14 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             conversation_id = None
             print(tr("chat_new_conversation", language))
             continue
+        if text in HINT_COMMANDS:
+            if conversation_id is None:
+                print(tr("textbook_no_question", language))
+                continue
+            hinted = tutor.hint(session, conversation_id)
+            print(hinted.text)
+            print_grounding(hinted, language)
+            continue
         try:
             if conversation_id is None:
                 conversation_id = tutor.start_conversation(
@@ -160,7 +170,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(error.message(language))
             continue
         print()
-        print_grounding(reply, language)
+        print_grounding(reply, language, text)
         if reply.status == "partial":
             print(tr("tutor_stopped", language))
         for notice in reply.notices:

@@ -59,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exporting = actions.add_parser(
         "export", help="write this PC's checked models and their manifest into a folder")
     exporting.add_argument("dir", metavar="DIR", help="destination, e.g. a USB stick folder")
+    exam = actions.add_parser("exam", help="the tutoring fitness exam: may this model write "
+                                           "answers? (score, verdict, tokens/s; stored)")
+    exam.add_argument("model", nargs="?", help="chat model name (default: the one this PC uses)")
+    exam.add_argument("--backend", choices=("local", "remote"), default="local",
+                      help="remote: examine the configured remote provider")
+    exam.add_argument("--items", type=int, metavar="N", help="only the first N prompts (quick)")
+    exam.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=handler, models_action=None, json=False)
 
 
@@ -73,6 +80,8 @@ def handler(args: argparse.Namespace) -> int:
         manager = services.models
         if action == "export":
             return export_models(manager, Path(args.dir))
+        if action == "exam":
+            return exam_model(services, manager, args)
         return verify(manager) if action == "verify" else list_models(manager, args.json)
     finally:
         services.close()
@@ -311,3 +320,60 @@ def export_models(manager: ModelManager, destination: Path) -> int:
         print(f"{entry.sha256 or '-':<64}  {entry.file}")
     print(tr("pack_export_done", language, count=len(written), path=destination))
     return 0
+
+def exam_model(services: Any, manager: ModelManager, args: argparse.Namespace) -> int:
+    """Give a model the fitness exam, store the verdict and print it.
+
+    Exit code 0 when the model passes, 1 when it fails or is too slow, 2 when it
+    could not be examined (no such model, nothing reachable).
+    """
+    from tutor_desktop.core.grounding.exam import ExamStore, load_items, run_exam
+    from tutor_desktop.core.llm.backend import BackendUnavailable
+    from tutor_desktop.core.tutor.prompts import PromptLibrary
+
+    language = cli_language()
+    loaded: Any = None
+    try:
+        if args.backend == "remote":
+            backend = services.router.backend("remote")
+        else:
+            files = {f.name: f for f in _scan(manager).usable()}
+            chosen = args.model or next((f.name for f in manager.candidates(_scan(manager))), "")
+            if chosen not in files:
+                print(tr("exam_no_model", language, model=chosen or "-"), file=sys.stderr)
+                return 2
+            loaded = manager._factory(files[chosen], manager.n_ctx)
+            backend = loaded
+    except BackendUnavailable as exc:
+        print(exc.message(language), file=sys.stderr)
+        return 2
+    items = load_items()[:args.items] if args.items else load_items()
+    model_name = args.model or str(backend.model)
+
+    def progress(done: int, total: int, item: Any) -> None:
+        if not args.json:
+            mark = "ok " if item.passed else "-- "
+            failed = ", ".join(k for k, v in item.checks.items() if not v)
+            print(f"  [{done:>2}/{total}] {mark}{item.id}" + (f"  ({failed})" if failed else ""),
+                  file=sys.stderr, flush=True)
+
+    try:
+        result = run_exam(backend, PromptLibrary(), items=items, on_item=progress,
+                          model=model_name)
+    finally:
+        if loaded is not None:
+            loaded.close()
+    ExamStore(services.db).save(result)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(exam_summary(result, language))
+    return 0 if result.passed else 1
+
+
+def exam_summary(result: Any, language: str) -> str:
+    """One line: "gemma3-270m: fail, score 31 %, 2/30 prompts, 61.2 tokens/s"."""
+    return tr("exam_summary", language, model=result.model,
+              verdict=tr(f"exam_verdict_{result.verdict}", language),
+              score=round(result.score * 100), passed=result.passed_items,
+              total=result.total_items, speed=result.tokens_per_s)

@@ -23,6 +23,7 @@ MAX_HEADING_CHARS = 150
 MIN_TEXT_CHARS = 40         # fewer letters in the whole file: a scan without a text layer
 _PAGE_NUMBER = re.compile(r"^(page|хуудас|х\.)?\s*\d{1,4}\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+_HYPHENATION_MARKS = ("\ufffe", "\u00ad")
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,9 @@ def _join_body(lines: list[str]) -> str:
     """Join wrapped lines into a paragraph, undoing end-of-line hyphenation."""
     out = ""
     for line in lines:
-        if out.endswith("-") and line[:1].islower():
+        if out.endswith(_HYPHENATION_MARKS):
+            out = out[:-1] + line       # "тушаа\ufffe" + "лын": one word, no space
+        elif out.endswith("-") and line[:1].islower():
             out = out[:-1] + line
         elif out:
             out += " " + line
@@ -251,9 +254,12 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
     letters = sum(ch.isalnum() for lines in raw_pages for line in lines for ch in line.text)
     letters += sum(ch.isalnum() for page in recognised.values() for ch in page.text)
     if letters < MIN_TEXT_CHARS:
-        no_ocr = recognise is None and len(scans) > 0
-        raise LibraryError("library_scan_needs_ocr" if no_ocr else "library_no_text",
-                           file=path.name)
+        if recognise is None and len(scans) > 0:
+            raise LibraryError("library_scan_needs_ocr", file=path.name)
+        if letters == 0:
+            raise LibraryError("library_no_text", file=path.name)
+        # A few real words (a cover, a title page) is not a scan: say what is wrong.
+        raise LibraryError("library_too_little_text", file=path.name, letters=letters)
 
     body = _body_size(raw_pages)
     heading_sizes = sorted({round(line.size, 1) for lines in raw_pages for line in lines

@@ -661,13 +661,15 @@ class Library:
             return []
         rows = self.db.query(
             "SELECT c.id, c.textbook_id, t.title, c.page_start, c.page_end, c.heading, c.text, "
-            f"{LABEL_COLUMNS} FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            f"{LABEL_COLUMNS}, t.subject, t.language FROM chunks c "
+            "JOIN textbooks t ON t.id = c.textbook_id "
             f"{LABEL_JOINS} WHERE c.id IN ({','.join('?' * len(ids))})", ids)
         by_id = {str(r["id"]): r for r in rows}
         return [Hit(chunk_id=i, textbook_id=r["textbook_id"], book=r["title"],
                     page_start=int(r["page_start"]), page_end=int(r["page_end"]),
                     heading=r["heading"], text=r["text"], score=0.0,
-                    label_start=r["label_start"] or "", label_end=r["label_end"] or "")
+                    label_start=r["label_start"] or "", label_end=r["label_end"] or "",
+                    subject=r["subject"] or "", language=r["language"] or "")
                 for i in ids if (r := by_id.get(i)) is not None]
 
     def page_info(self, book_id: str, page: int) -> PageInfo:

@@ -222,14 +222,15 @@ class HybridRetriever:
         marks = ",".join("?" * len(ranked))
         rows = self.db.query(
             "SELECT c.rowid AS rowid, c.id, c.textbook_id, t.title, c.page_start, c.page_end, "
-            f"c.heading, c.text, {LABEL_COLUMNS} FROM chunks c "
+            f"c.heading, c.text, t.subject, t.language, {LABEL_COLUMNS} FROM chunks c "
             f"JOIN textbooks t ON t.id = c.textbook_id {LABEL_JOINS} "
             f"WHERE c.rowid IN ({marks}) AND t.status = 'ready'", [r for r, _ in ranked])
         by_rowid = {int(r["rowid"]): r for r in rows}
         return [Hit(chunk_id=row["id"], textbook_id=row["textbook_id"], book=row["title"],
                     page_start=int(row["page_start"]), page_end=int(row["page_end"]),
                     heading=row["heading"], text=row["text"], score=float(score),
-                    label_start=row["label_start"] or "", label_end=row["label_end"] or "")
+                    label_start=row["label_start"] or "", label_end=row["label_end"] or "",
+                    subject=row["subject"] or "", language=row["language"] or "")
                 for rowid, score in ranked if (row := by_rowid.get(rowid)) is not None]
 
 

@@ -22,6 +22,11 @@ class Hit:
     label_start: str = ""
     label_end: str = ""
 
+    # The book's subject and language: the tutor must say so when a passage comes from
+    # another subject's book (core/grounding), and quotes the question's language first.
+    subject: str = ""
+    language: str = ""
+
     @property
     def printed_start(self) -> str:
         """What a student looks up in the printed book (``page_start`` opens the PDF)."""

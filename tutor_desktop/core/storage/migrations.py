@@ -440,9 +440,24 @@ CREATE TABLE textbook_pages (
 ) WITHOUT ROWID;
 """
 
+# Text hygiene (issue 12): real PDFs carry U+FFFE and soft hyphens at hyphenation
+# points ("тушаа\ufffeлын"); imports now drop them. Passages imported before are cleaned
+# once here and the full-text index rebuilt from the cleaned text, so keyword search
+# finds "тушаалын" in old libraries too.
+_TEXT_HYGIENE = """
+UPDATE chunks SET
+    text = replace(replace(text, char(65534), ''), char(173), ''),
+    heading = replace(replace(heading, char(65534), ''), char(173), '')
+WHERE instr(text, char(65534)) OR instr(text, char(173))
+   OR instr(heading, char(65534)) OR instr(heading, char(173));
+
+INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
                                _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR,
-                               _PAGE_LABELS)
+                               _PAGE_LABELS,
+                               _TEXT_HYGIENE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,11 @@ from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.cache import ResponseCache
 from tutor_desktop.core.cache import tutor_hook as cache_hook
 from tutor_desktop.core.conversations import Conversation, ConversationStore, Message
+from tutor_desktop.core.grounding import service_hooks as grounding
+from tutor_desktop.core.grounding.passages import clip as _clip
+from tutor_desktop.core.grounding.text import answer_matches
+from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
+from tutor_desktop.core.grounding.tutor import HINT_STEPS, TextbookAnswer, TextbookTutor
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.backend import (
     BackendError,
@@ -33,6 +38,7 @@ from tutor_desktop.core.llm.backend import (
 )
 from tutor_desktop.core.retrieval.types import Hit, Retriever
 from tutor_desktop.core.safety import SafetyGuard
+from tutor_desktop.core.subjects import canonical_subject
 from tutor_desktop.core.tutor.context import fit_conversation, prompt_budget, topic_line
 from tutor_desktop.core.tutor.limits import DailyLimit, DailyUsage
 from tutor_desktop.core.tutor.prompts import PromptLibrary, fill
@@ -91,7 +97,8 @@ class TutorService:
                  cache: ResponseCache | None = None,
                  prompts: PromptLibrary | None = None, safety: SafetyGuard | None = None,
                  limit: DailyLimit | None = None, max_new_tokens: int = 1024,
-                 temperature: float = 0.3) -> None:
+                 temperature: float = 0.3,
+                 may_write: Callable[[str], bool] | None = None) -> None:
         self.conversations = conversations
         self.accounts = accounts
         self.backends = backends        # the router (local and remote models by policy)
@@ -102,6 +109,10 @@ class TutorService:
         self.limit = limit or DailyLimit(accounts, conversations)
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature
+        # The textbook tutor answers when the model may not (core/grounding): the exam's
+        # verdict per model name; None lets every model write (tests of raw streaming).
+        self.textbook = TextbookTutor()
+        self.may_write = may_write
 
     # -- conversations -------------------------------------------------------
     def start_conversation(self, session: Session, *, subject: str = "",
@@ -136,7 +147,12 @@ class TutorService:
         asked = self.conversations.add_message(session, conv.id, "user", question)
         if not conv.title:
             self.conversations.rename(session, conv.id, title_for(question))
-        history = self._history(session, conv.id)[:-1]
+        earlier = self.conversations.messages(session, conv.id)[:-1]
+        ladder = grounding.ladder_state(earlier)
+        if ladder.awaiting and grounding.looks_like_attempt(question):
+            # The student answers a hint: checked against the textbook, next step given.
+            return self._attempt(session, conv, ladder, question, on_delta, on_sources)
+        history = _as_chat(earlier)
         try:
             return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
                                 max_tokens, on_sources)
@@ -192,6 +208,10 @@ class TutorService:
         except BackendUnavailable as exc:
             return TutorReply(exc.message(language), "error", finish_reason="error")
         hits, notices = self._retrieve(question, grade, subject, language)
+        if not grounding.model_may_write(self.may_write, backend, prefer):
+            answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
+                                          language, subject=canonical_subject(subject))
+            return self._textbook_reply(answer, hits, notices, on_delta, on_sources)
         messages, hits = self._prompt(backend, [], question, mode, language, grade, subject,
                                       hits, attempts=1, max_tokens=max_tokens)
         reply = TutorReply("", "partial", backend.name, backend.model, notices=notices,
@@ -200,6 +220,7 @@ class TutorService:
         if on_sources:
             on_sources(list(reply.passages))
         self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, None, language)
+        self._textbook_if_empty(reply, question, hits, language, subject, on_delta)
         return reply
 
     # -- internals -----------------------------------------------------------
@@ -235,6 +256,11 @@ class TutorService:
             return TutorReply(text, "error", finish_reason="error", conversation_id=conv.id,
                               message_id=stored.id)
         hits, notices = self._retrieve(question, conv.grade, conv.subject, language)
+        if not grounding.model_may_write(self.may_write, backend, prefer):
+            answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
+                                          language, subject=canonical_subject(conv.subject))
+            return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
+                                        session=session, conv=conv)
         attempts = sum(1 for m in history if m.role == "user") + 1
         messages, hits = self._prompt(backend, history, question, conv.mode, language,
                                       conv.grade, conv.subject, hits, attempts=attempts,
@@ -273,6 +299,11 @@ class TutorService:
                 model=(completion.model or None) if completion else None)
 
         self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, save, language)
+        if self._textbook_if_empty(reply, question, hits, language, conv.subject, on_delta):
+            self.conversations.update_message(session, stored.id, reply.text, status="complete",
+                                              backend=TEXTBOOK_BACKEND,
+                                              model=grounding.ANSWER_MODEL)
+            return reply
         cache_hook.remember(cache, cache_query, backend, text=reply.text, model=reply.model,
                             status=reply.status, finish_reason=reply.finish_reason)
         return reply
@@ -283,11 +314,94 @@ class TutorService:
             return [], []
         try:
             hits = self.retriever.search(question, grade=grade, subject=subject or None,
-                                         language=language, k=PASSAGES_K)
+                                         language=language, k=grounding.RETRIEVE_K)
         except Exception:  # a broken index must not stop the tutor
             log.exception("retrieval failed")
             hits = []
-        return hits, ([] if hits else [tr("tutor_no_sources", language)])
+        # Only passages about the question are cited (relevance floor, core/grounding).
+        hits, notices = grounding.cited_hits(question, hits, subject, language, PASSAGES_K)
+        return hits, notices + ([] if hits else [tr("tutor_no_sources", language)])
+
+    # -- the textbook tutor (core/grounding) -----------------------------------
+    def hint(self, session: Session, conversation_id: str, *,
+             on_delta: DeltaCallback | None = None,
+             on_sources: SourcesCallback | None = None) -> TutorReply:
+        """The next step of the hint ladder for the conversation's last question."""
+        _require_active(session)
+        conv = self.conversations.get(session, conversation_id)
+        ladder = grounding.ladder_state(self.conversations.messages(session, conv.id))
+        language = conv.language
+        if not ladder.question or ladder.step >= HINT_STEPS:
+            text = tr("textbook_no_more_hints" if ladder.question else "textbook_no_question",
+                      language)
+            if on_delta:
+                on_delta(text)
+            return TutorReply(text, "complete", TEXTBOOK_BACKEND, finish_reason="stop",
+                              conversation_id=conv.id)
+        hits, notices = self._retrieve(ladder.question, conv.grade, conv.subject, language)
+        answer = self.textbook.hint(ladder.question, [grounding.passage_of(h) for h in hits],
+                                    ladder.step + 1, language,
+                                    subject=canonical_subject(conv.subject))
+        return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
+                                    session=session, conv=conv)
+
+    def _attempt(self, session: Session, conv: Conversation, ladder: grounding.LadderState,
+                 attempt: str, on_delta: DeltaCallback | None,
+                 on_sources: SourcesCallback | None) -> TutorReply:
+        language = conv.language
+        subject = canonical_subject(conv.subject)
+        hits, notices = self._retrieve(ladder.question, conv.grade, conv.subject, language)
+        passages = [grounding.passage_of(h) for h in hits]
+        point = self.textbook.key_point(ladder.question, passages, subject)
+        right = point is not None and answer_matches(attempt, point.term)
+        answer = self.textbook.hint(ladder.question, passages,
+                                    HINT_STEPS if right else ladder.step + 1, language,
+                                    subject=subject)
+        verdict = self.textbook.check(attempt, point.term if point else "", language)[1]
+        answer.text = f"{verdict}\n\n{answer.text}"
+        return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
+                                    session=session, conv=conv)
+
+    def _textbook_reply(self, answer: TextbookAnswer, hits: list[Hit], notices: list[str],
+                        on_delta: DeltaCallback | None, on_sources: SourcesCallback | None, *,
+                        session: Session | None = None,
+                        conv: Conversation | None = None) -> TutorReply:
+        """A textbook tutor's answer or hint as a reply (stored when in a conversation)."""
+        quoted = {s.chunk_id for s in answer.sources}
+        cited = [h for h in hits if h.chunk_id in quoted]
+        citations = [h.citation() for h in cited]
+        passages = [passage_record(h) for h in cited]
+        model = (grounding.HINT_MODEL.format(step=answer.step) if answer.step and answer.found
+                 else grounding.ANSWER_MODEL)
+        no_sources = {tr("tutor_no_sources", lang) for lang in ("mn", "en")}
+        notes = [n for n in notices if n not in no_sources and n not in answer.notices]
+        reply = TutorReply(answer.text, "complete", TEXTBOOK_BACKEND, model, "stop",
+                           citations=citations, passages=passages,
+                           notices=[*notes, *answer.notices])
+        if on_sources:
+            on_sources(list(passages))
+        if session is not None and conv is not None:
+            stored = self.conversations.add_message(session, conv.id, "assistant", answer.text,
+                                                    backend=TEXTBOOK_BACKEND, model=model,
+                                                    citations=citations)
+            reply.conversation_id, reply.message_id = conv.id, stored.id
+        if on_delta:
+            on_delta(answer.text)
+        return reply
+
+    def _textbook_if_empty(self, reply: TutorReply, question: str, hits: list[Hit],
+                           language: str, subject: str,
+                           on_delta: DeltaCallback | None) -> bool:
+        """The model said nothing usable (its echo guard cut it off): the textbook answers."""
+        if reply.status != "complete" or reply.text.strip():
+            return False
+        answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
+                                      language, subject=canonical_subject(subject))
+        reply.text, reply.backend, reply.model = (answer.text, TEXTBOOK_BACKEND,
+                                                  grounding.ANSWER_MODEL)
+        if on_delta:
+            on_delta(answer.text)
+        return True
 
     def _prompt(self, backend: ChatBackend, history: Sequence[ChatMessage], question: str,
                 mode: str, language: str, grade: int | None, subject: str, hits: list[Hit], *,
@@ -408,13 +522,6 @@ def _as_chat(messages: Sequence[Message]) -> list[ChatMessage]:
         result.append(ChatMessage("user" if message.role == "user" else "assistant",
                                   message.content))
     return result
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _require_active(session: Session) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from tutor_desktop import __version__
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.config import ROUTING_POLICIES
+from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.router import effective_policy, set_policy
 from tutor_desktop.core.storage.settings import set_setting
 from tutor_desktop.ui.background import run_in_background
@@ -97,6 +98,14 @@ class ServicesSection(QWidget):
         table.model().rowsInserted.connect(self._fit_timer.start)
         table.model().rowsRemoved.connect(self._fit_timer.start)
         table.installEventFilter(self)
+        # The tutoring fitness exam of each model (core/grounding/exam.py): teachers see why
+        # answers come from the textbook when the model failed.
+        self.exam_title = label("section")
+        self.exam_title.setObjectName("examTitle")
+        layout.addWidget(self.exam_title)
+        self.exam_results = label("hint")
+        self.exam_results.setObjectName("examResults")
+        layout.addWidget(self.exam_results)
         self.retranslate_ui()
         self.show_policy()
 
@@ -122,7 +131,21 @@ class ServicesSection(QWidget):
         self.setVisible(staff)
         if staff:
             self.show_policy()
+            self.show_exams()
             self._fit_timer.start()
+
+    def show_exams(self) -> None:
+        """One line per examined model: verdict, score, prompts answered well, speed."""
+        store = self.services.exams
+        results = store.all() if store is not None else []
+        language = current_language()
+        lines = [core_message("exam_summary", language, model=r.model,
+                              verdict=core_message(f"exam_verdict_{r.verdict}", language),
+                              score=round(r.score * 100), passed=r.passed_items,
+                              total=r.total_items, speed=r.tokens_per_s) for r in results]
+        self.exam_results.setText("\n".join(lines) if lines else self.tr(
+            "No model has taken the tutoring exam yet. It runs by itself when a model is "
+            "loaded, or with `tutor models exam`."))
 
     # -- saving ----------------------------------------------------------------
     def _chosen(self, index: int) -> None:
@@ -176,6 +199,8 @@ class ServicesSection(QWidget):
             "With \"Local model only\", questions never leave this computer."))
         self.policy_locked.setText(self.tr(
             "IT has fixed this setting for this computer; it cannot be changed here."))
+        self.exam_title.setText(self.tr("Tutoring exam of the models"))
+        self.show_exams()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
