@@ -28,6 +28,9 @@ class OneBook:
 def context_2048(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUTOR_N_CTX", "2048")
     monkeypatch.setenv("TUTOR_MAX_NEW_TOKENS", "24")
+    # These tests check the prompt the model gets: the exam gate would have the textbook
+    # tutor answer for the embedded model instead (tests/integration/test_textbook_tutor.py).
+    monkeypatch.setenv("TUTOR_ANSWER_GATE", "0")
 
 
 def test_passages_are_cited_and_stored(context_2048, model_installed, services,
