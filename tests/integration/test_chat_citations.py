@@ -139,7 +139,7 @@ def test_no_textbook_passage_is_said_under_the_answer(
 
 
 def test_the_excerpt_quotes_the_sentences_that_answer() -> None:
-    from tutor_desktop.ui.chat_view import EXCERPT_CHARS, excerpt, mentions
+    from tutor_desktop.core.grounding.passages import EXCERPT_CHARS, excerpt, mentions
 
     passage = ("Амьд бүх организмд амьдрахад нь энерги хэрэгтэй. Ногоон ургамал нарны гэрлийн "
                "энергийг ашиглан нүүрсхүчлийн хий ба уснаас органик бодис үүсгэдэг. "

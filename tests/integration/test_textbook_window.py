@@ -79,7 +79,7 @@ def _hint(qtbot: Any, view: Any) -> None:
 
 def test_textbook_answers_and_hints_in_the_window(
         qtbot, mn_window, models_installed: Path, sample_pdfs: Any, services: Any, school: Any,
-        student: Any) -> None:  # type: ignore[no-untyped-def]
+        student: Any) -> None:
     import_samples(services, sample_pdfs)
     view = _chat(qtbot, services, student, "biology", 7)
     _send(qtbot, view, QUESTION)
@@ -108,7 +108,7 @@ def test_textbook_answers_and_hints_in_the_window(
 
 def test_window_terminal_and_ask_show_the_same_excerpt(
         qtbot, mn_window, models_installed: Path, sample_pdfs: Any, services: Any, school: Any,
-        student: Any) -> None:  # type: ignore[no-untyped-def]
+        student: Any) -> None:
     import_samples(services, sample_pdfs)
     view = _chat(qtbot, services, student, "biology", 7)
     _send(qtbot, view, QUESTION)
@@ -131,7 +131,7 @@ def test_window_terminal_and_ask_show_the_same_excerpt(
     assert quote in chat.stdout and "Сэжүүр 1" in chat.stdout
 
 
-def test_exam_result_in_settings(qtbot, mn_window, services: Any, school: Any) -> None:  # type: ignore[no-untyped-def]
+def test_exam_result_in_settings(qtbot, mn_window, services: Any, school: Any) -> None:
     from tutor_desktop.core.grounding.exam import ExamResult
     from tutor_desktop.ui.pages.settings import SettingsPage
 
