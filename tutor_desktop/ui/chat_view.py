@@ -322,6 +322,10 @@ class ChatView(QWidget):
         self.conversation_list.setObjectName("chatConversations")
         self.conversation_list.itemClicked.connect(self._conversation_clicked)
         self.conversation_list.setMaximumWidth(260)
+        # Long titles wrap onto a second line: no sideways scrolling on a small screen.
+        self.conversation_list.setWordWrap(True)
+        self.conversation_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.conversation_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         side.addWidget(self.new_button)
         side.addWidget(self.conversation_list, 1)
         root.addLayout(side)

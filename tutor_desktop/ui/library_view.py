@@ -281,6 +281,9 @@ class LibraryPage(Page):
             "answers from the books of their grade and subject, with page numbers."))
         self.title_caption.setText(self.tr("Title"))
         self.title_edit.setPlaceholderText(self.tr("e.g. Biology 7 (optional)"))
+        # The hint must show whole in every language (Mongolian is longer).
+        self.title_edit.setMinimumWidth(min(440, self.title_edit.fontMetrics().horizontalAdvance(
+            self.title_edit.placeholderText()) + 24))
         self.subject_caption.setText(self.tr("Subject"))
         self.grade_caption.setText(self.tr("Grade"))
         self.language_caption.setText(self.tr("Language"))
@@ -604,7 +607,7 @@ class PageViewer(QDialog):
         self.page_number = target.page
         self.info: PageInfo | None = None
         self.image: QImage | None = None
-        self.resize(1100, 760)
+        self._fit_to_screen(parent)
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         self.title = label("section", align=Qt.AlignmentFlag.AlignLeft)
@@ -640,6 +643,16 @@ class PageViewer(QDialog):
         self.previous_button.setText(self.tr("◀ Previous page"))
         self.next_button.setText(self.tr("Next page ▶"))
         self.show_page(target.page)
+
+    def _fit_to_screen(self, parent: QWidget | None) -> None:
+        """1100×760 where there is room; on a lab PC's 1024×768 (taskbar included) or
+        1366×768 screen, a little less than the free area, so nothing is off screen."""
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = 1100, 760
+        if area is not None:
+            width, height = min(width, area.width() - 40), min(height, area.height() - 60)
+        self.resize(max(480, width), max(360, height))
 
     def show_page(self, page: int) -> None:
         book = self.info.book if self.info else None

@@ -564,9 +564,14 @@ class ClassDashboard(QWidget):
         for widget in widgets:
             filters.addWidget(widget)
         filters.addStretch(1)
-        for push in (self.flagged_button, self.csv_button, self.pdf_button):
-            filters.addWidget(push)
         root.addLayout(filters)
+        # The actions get their own row: beside the filters they were squeezed until
+        # their Mongolian names were cut off on a 1024-pixel-wide lab screen.
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        for push in (self.flagged_button, self.csv_button, self.pdf_button):
+            actions.addWidget(push)
+        root.addLayout(actions)
         body = QHBoxLayout()
         self.grid = QTableWidget(0, 0)
         self.grid.setObjectName("dashboardGrid")

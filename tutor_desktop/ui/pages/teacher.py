@@ -229,11 +229,14 @@ class TeacherPage(Page):
         self.create_class_button = button()
         self.create_class_button.setObjectName("createClass")
         self.create_class_button.clicked.connect(self.create_class)
-        class_form.addWidget(self.new_class_name, 1)
+        # The name gets a row of its own: beside the grade and the button it was cut
+        # to "Анг…" on a 1024-pixel-wide screen.
         class_form.addWidget(self.new_class_grade_label)
         class_form.addWidget(self.new_class_grade)
+        class_form.addStretch(1)
         class_form.addWidget(self.create_class_button)
         new_class.addWidget(self.new_class_title)
+        new_class.addWidget(self.new_class_name)
         new_class.addLayout(class_form)
         right.addWidget(class_card)
         right.addStretch(1)
