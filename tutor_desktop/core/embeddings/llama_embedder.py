@@ -49,21 +49,41 @@ def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+# (n_batch, n_ubatch, n_ctx) the app loads the embedder with, and ``lean`` below.
+# n_batch = n_ubatch = n_ctx = 512 must stay: e5 attends both ways, so a passage
+# has to fit one micro-batch whole, and llama-cpp-python truncates a text to
+# n_batch tokens (a smaller n_batch would silently change long passages'
+# vectors). lean (n_seq_max = 1) is the memory diet: llama-cpp-python otherwise asks for
+# min(n_batch, 256) parallel sequences, and llama.cpp reserves an output buffer
+# of n_seq_max x vocabulary (250 k) floats = 245 MB that one-text-per-call
+# embedding never uses (bench/memory_bench.py: 498 -> 270 MB loaded, same vectors).
+DEFAULT_SETTINGS: tuple[int, int, int] = (512, 512, 512)
+
+
 class LlamaEmbedder:
     """A loaded embedding GGUF. Thread-safe: llama.cpp contexts are not, so calls queue."""
 
-    def __init__(self, model_path: Path, *, n_threads: int | None = None, n_ctx: int = 512,
-                 n_batch: int = 512) -> None:
+    def __init__(self, model_path: Path, *, n_threads: int | None = None,
+                 n_ctx: int = DEFAULT_SETTINGS[2], n_batch: int = DEFAULT_SETTINGS[0],
+                 n_ubatch: int = DEFAULT_SETTINGS[1], lean: bool = True) -> None:
+        import llama_cpp
         from llama_cpp import Llama
 
         self.model_path = Path(model_path)
         self._query_prefix, self._passage_prefix = prefixes_for(self.model_path)
         self._lock = threading.Lock()
         threads = n_threads or default_threads()
+        # Llama(embedding=True) forces n_seq_max = min(n_batch, 256) with no
+        # parameter to change it; created as a plain context (n_seq_max = 1, the
+        # llama.cpp default) and switched to embeddings, it computes the same
+        # vectors (cosine 1.0, tests/library/test_library_embedder.py).
         self._llama: Any = Llama(
-            model_path=str(self.model_path), embedding=True, n_ctx=n_ctx, n_batch=n_batch,
-            n_ubatch=n_batch, n_threads=threads, n_threads_batch=threads, verbose=False,
+            model_path=str(self.model_path), embedding=not lean, n_ctx=n_ctx, n_batch=n_batch,
+            n_ubatch=n_ubatch, n_threads=threads, n_threads_batch=threads, verbose=False,
         )
+        if lean:
+            llama_cpp.llama_set_embeddings(self._llama.ctx, True)
+            self._llama.context_params.embeddings = True
         self._dim = int(self._llama.n_embd())
 
     @property
