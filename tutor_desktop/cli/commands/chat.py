@@ -1,8 +1,10 @@
 """``tutor chat``: the same tutor in a terminal (headless lab PCs, SSH, quick checks).
 
 The student signs in (class -> name -> PIN), then types questions; answers
-stream as they are generated. ``/new`` starts a new conversation, ``/quit``
-ends, ``/practice [topic]`` gives five practice items; Ctrl+C stops an answer
+stream as they are generated. Lines starting with "/" are commands, never sent
+to the model: ``/help`` lists them (also shown at the start), ``/new`` starts a
+new conversation, ``/subject [name]`` chooses the subject, ``/hint`` gives a
+hint, ``/quit`` ends, ``/practice [topic]`` gives five practice items; Ctrl+C stops an answer
 mid-way (it is kept, marked as stopped). Works line by line when standard input
 is a pipe, so scripts and tests can drive it.
 """
@@ -25,9 +27,13 @@ from tutor_desktop.cli.common import (
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.safety.fair_use import countdown_text
+from tutor_desktop.core.subjects import Subject, subject_key, subject_name, subjects_for_grade
 
 _DONE = object()
 HINT_COMMANDS = ("/hint", "/сэжүүр")
+HELP_COMMANDS = ("/help", "/?", "/тусламж")
+SUBJECT_COMMANDS = ("/subject", "/хичээл")
+QUIT_COMMANDS = ("/quit", "/exit", "/q")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -117,9 +123,12 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
         if status.state.value != "ready":
             print(status.message(language), file=sys.stderr)
     print(tr("chat_welcome", language, name=session.user.display_name))
-    print(tr("chat_hint_help", language))
+    print(_help_text(language))
     interactive = sys.stdin.isatty()
     conversation_id: str | None = None
+    subject = args.subject
+    grade = _grade(services, session)
+    print(tr("chat_subject_now", language, subject=_subject_text(subject, language)))
     while True:
         if interactive:
             print("> ", end="", flush=True)
@@ -136,8 +145,19 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
         text = line.strip()
         if not text:
             continue
-        if text in ("/quit", "/exit", "/q"):
+        command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
+        if command in QUIT_COMMANDS:
             break
+        if command in HELP_COMMANDS:
+            print(_help_text(language))
+            continue
+        if command in SUBJECT_COMMANDS:
+            chosen = _choose_subject(text[len(command):].strip(), grade, language, interactive)
+            if chosen is not None:
+                subject, conversation_id = chosen, None  # a new conversation in that subject
+                print(tr("chat_subject_chosen", language,
+                         subject=_subject_text(subject, language)))
+            continue
         if text.startswith("/practice"):  # five practice items on a topic
             from tutor_desktop.cli.commands.progress import practice_in_terminal
 
@@ -147,7 +167,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             conversation_id = None
             print(tr("chat_new_conversation", language))
             continue
-        if text in HINT_COMMANDS:
+        if command in HINT_COMMANDS:
             if conversation_id is None:
                 print(tr("textbook_no_question", language))
                 continue
@@ -155,10 +175,14 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(hinted.text)
             print_grounding(hinted, language)
             continue
+        if command and not command.startswith("/practice"):
+            # A mistyped command is not a question: the model would only ramble about it.
+            print(tr("chat_unknown_command", language, command=command))
+            continue
         try:
             if conversation_id is None:
                 conversation_id = tutor.start_conversation(
-                    session, subject=args.subject, mode=args.mode).id
+                    session, subject=subject, mode=args.mode).id
             conv_id = conversation_id
             reply = _stream_answer(lambda on_delta, stop, q=text, c=conv_id: tutor.ask(
                 session, c, q, on_delta=on_delta, stop_event=stop,
@@ -177,6 +201,41 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
             print(notice, file=sys.stderr)
     print(tr("chat_goodbye", language))
     return 0
+
+
+def _help_text(language: str) -> str:
+    """The commands, listed at the start and on /help."""
+    return "\n".join((tr("chat_commands", language), tr("chat_hint_help", language)))
+
+
+def _grade(services: Any, session: Any) -> int | None:
+    class_id = session.user.class_id
+    return services.accounts.get_class(class_id).grade if class_id else None
+
+
+def _subject_text(subject: str, language: str) -> str:
+    return subject_name(subject, language) if subject else tr("chat_subject_any", language)
+
+
+def _choose_subject(answer: str, grade: int | None, language: str,
+                    interactive: bool) -> str | None:
+    """A subject id from a name or a number in the menu (the menu is shown when none
+    is given); None (and a message) when nothing matches."""
+    choices: list[Subject] = subjects_for_grade(grade)
+    if not answer:
+        print(tr("chat_subject_menu", language))
+        for number, choice in enumerate(choices, start=1):
+            print(f"  {number}. {choice.name(language)}")
+        if interactive:
+            print("> ", end="", flush=True)
+        answer = sys.stdin.readline().strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        return choices[int(answer) - 1].id
+    key = subject_key(answer)
+    if key is not None:
+        return key
+    print(tr("chat_subject_unknown", language, subject=answer))
+    return None
 
 
 def wait_out(seconds: int, language: str, interactive: bool,
