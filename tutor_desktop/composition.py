@@ -41,6 +41,7 @@ from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
 from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
+from tutor_desktop.core.llm.ram_check import ram_check
 from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
 from tutor_desktop.core.llm.router import Router, effective_policy
 from tutor_desktop.core.ocr import TesseractEngine
@@ -108,6 +109,7 @@ class Services:
         """The feature checks of ``tutor doctor``, bound to these services."""
         return [
             lambda _ctx: model_file_checks(self.models),
+            lambda _ctx: self._ram_check(),
             lambda _ctx: model_exam_checks(self.exams, self.models),
             lambda ctx: speech_checks(self.speech, ctx.config),
             lambda _ctx: [Check(name, Status(level), detail, hint)
@@ -117,6 +119,13 @@ class Services:
             lambda _ctx: sync_doctor_check(self.sync.status()),
             lambda _ctx: ocr_checks(self.ocr),
         ]
+
+    def _ram_check(self) -> Check:
+        """RAM for the chat model this PC would load and the embedder, vs. the PC's."""
+        chosen = self.models.candidates()
+        return ram_check(chosen[0].path if chosen else None,
+                         self.embedder.model_path if self.embedder is not None else None,
+                         self.models.ram_bytes)
 
     def close(self) -> None:
         """Stop the users of a resource before the resource: background probes and
