@@ -51,6 +51,10 @@
         <translation>%1-р анги · %2</translation>
     </message>
     <message>
+        <source>The tutor is ready</source>
+        <translation>Багш бэлэн байна</translation>
+    </message>
+    <message>
         <source>Model: %1</source>
         <translation>Загвар: %1</translation>
     </message>
@@ -1182,8 +1186,8 @@
         <translation>WAV бичлэг (*.wav)</translation>
     </message>
     <message>
-        <source>Import WAV…</source>
-        <translation>WAV оруулах…</translation>
+        <source>Listen to a recording…</source>
+        <translation>Бичсэн дуугаа сонсгох…</translation>
     </message>
     <message>
         <source>Check the microphone again</source>

@@ -445,7 +445,10 @@ class ChatView(QWidget):
         language = current_language()
         notices = tuple(n.message(language) for n in status.notices)
         if status.state is ModelState.READY:
-            self.model_label.setText(self.tr("Model: %1").replace("%1", status.model))
+            # Which model file answers is for staff; a child only needs to know it works.
+            self.model_label.setText(
+                self.tr("The tutor is ready") if self.session.is_student
+                else self.tr("Model: %1").replace("%1", status.model))
         elif status.state in (ModelState.LOADING, ModelState.NOT_STARTED):
             self.model_label.setText(self.tr("Loading the model…"))
         else:

@@ -56,7 +56,7 @@ from tutor_desktop.core.library import (
 )
 from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended
 from tutor_desktop.core.retrieval import Hit
-from tutor_desktop.core.subjects import SUBJECTS, subject_by_id
+from tutor_desktop.core.subjects import SUBJECTS, subject_by_id, subject_name
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
@@ -515,8 +515,12 @@ def _duration(seconds: float) -> str:
 
 def _result_text(result: ImportResult) -> str:
     book = result.book
-    text = core_message(f"library_{result.outcome}", current_language(), title=book.title,
-                        grade=book.grade, subject=book.subject, lang=book.language,
+    language = current_language()
+    # Names, not codes: "Мэдээлэл зүй, монгол хэл", never "informatics, mn".
+    text = core_message(f"library_{result.outcome}", language, title=book.title,
+                        grade=book.grade, subject=subject_name(book.subject, language),
+                        lang=core_message(f"language_name_{book.language}", language)
+                        if book.language in ("mn", "en") else book.language,
                         pages=book.page_count, chunks=book.chunk_count)
     if result.recognised_pages and result.ocr_pages_per_second:
         text += "\n" + core_message("ocr_recognised_pages", current_language(),

@@ -74,7 +74,7 @@ class _LiveBridge(QObject):
 
 
 class VoiceInputButton(QWidget):
-    """Mic button, level meter, live transcript and an "Import WAV…" action."""
+    """Mic button, level meter, live transcript and "Listen to a recording…" (a WAV file)."""
 
     transcript_ready = Signal(str)
     availability_changed = Signal(bool)
@@ -357,7 +357,8 @@ class VoiceInputButton(QWidget):
     # --- language ---------------------------------------------------------------------
 
     def _retranslate(self) -> None:
-        self.import_action.setText(self.tr("Import WAV…"))
+        # "WAV" means nothing to a child: say what it does.
+        self.import_action.setText(self.tr("Listen to a recording…"))
         self.recheck_action.setText(self.tr("Check the microphone again"))
         if self._follow_ui and current_language() != self._language and self._live is None:
             self.set_language(current_language())

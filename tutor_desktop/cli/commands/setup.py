@@ -55,7 +55,10 @@ def handler(args: argparse.Namespace) -> int:
 def _demo(services, language: str) -> int:  # type: ignore[no-untyped-def]
     accounts = services.accounts
     password = secrets.token_urlsafe(9)
-    accounts.first_run_setup("Demo School", "Administrator", "admin", password, language)
+    # Named in the language the school is set up in (the sign-in screen shows them).
+    school, admin_name = (("Жишээ сургууль", "Админ") if language == "mn"
+                          else ("Demo School", "Administrator"))
+    accounts.first_run_setup(school, admin_name, "admin", password, language)
     admin = accounts.sign_in_staff("admin", password)
     grade7 = accounts.create_class(admin, "7A", 7, allow_no_pin=True)
     grade8 = accounts.create_class(admin, "8B", 8, allow_no_pin=True)
