@@ -6,6 +6,11 @@ IT staff import a whole curriculum unattended::
     tutor library add bio7.pdf --grade 7 --subject biology --lang mn --title "Биологи 7"
     tutor library list --json
     tutor library search "фотосинтез гэж юу вэ" --grade 7 --k 5
+
+and index it once, then install it on every lab PC from a USB stick::
+
+    tutor library export --to /media/usb/textbooks --all      # on the PC that embedded them
+    tutor library import-pack /media/usb/textbooks           # on each lab PC, no re-embedding
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from tutor_desktop.core.i18n import TutorError, tr
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
     from tutor_desktop.core.library import ImportProgress, ImportResult, Library
+    from tutor_desktop.core.library.packs import PackProgress, PackReport
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
 
@@ -69,6 +75,27 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     samples.add_argument("--json", action="store_true")
     add_sign_in_options(samples)
     samples.set_defaults(handler=cmd_import_samples)
+
+    export = actions.add_parser(
+        "export", help="write a textbook pack (PDFs, passages, search index) to a folder")
+    export.add_argument("--to", required=True, metavar="DIR", help="a new or empty folder")
+    which = export.add_mutually_exclusive_group()
+    which.add_argument("--book", action="append", metavar="ID",
+                       help="a book id (or its first 8 characters); repeat for several")
+    which.add_argument("--all", action="store_true", help="every book (the default)")
+    export.add_argument("--json", action="store_true")
+    add_sign_in_options(export)
+    export.set_defaults(handler=cmd_export)
+
+    install = actions.add_parser(
+        "import-pack", help="install a textbook pack written by `tutor library export`")
+    install.add_argument("pack", metavar="DIR")
+    install.add_argument("--re-embed", action="store_true",
+                         help="the pack was indexed with another embedding model: "
+                              "re-embed its passages on this PC (slow)")
+    install.add_argument("--json", action="store_true")
+    add_sign_in_options(install)
+    install.set_defaults(handler=cmd_import_pack)
 
     resume = actions.add_parser("resume",
                                 help="finish interrupted imports / rebuild the search index")
@@ -317,6 +344,73 @@ def cmd_resume(args: argparse.Namespace) -> int:
         for book in library.resume_pending(progress=TerminalProgress()):
             print(tr("library_resumed", language, title=book.title))
         return 0
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()
+
+
+class _PackLine:
+    """Progress of a pack on stderr: one line per book."""
+
+    def __init__(self) -> None:
+        self._last = ""
+
+    def __call__(self, progress: PackProgress) -> None:
+        if progress.stage == "done" or not progress.title or progress.title == self._last:
+            return
+        self._last = progress.title
+        print(f"[{progress.books_done + 1}/{progress.books_total}] {progress.title}",
+              file=sys.stderr, flush=True)
+
+
+def _pack_report(report: PackReport, path: str, as_json: bool) -> int:
+    """Print a pack's outcome per book; exit 2 when a book was skipped."""
+    language = cli_language()
+    if as_json:
+        print(json.dumps({"pack_id": report.pack_id, "model": report.model_id, "books": [
+            {"title": b.title, "outcome": b.outcome, "book_id": b.book_id,
+             "error": b.message_id, "message": tr(b.message_id, language, **b.params)
+             if b.message_id else ""} for b in report.books]}, ensure_ascii=False, indent=2))
+    else:
+        for book in report.books:
+            if book.message_id:
+                print(tr(book.message_id, language, **book.params), file=sys.stderr)
+            else:
+                print(tr(f"textbook_pack_{book.outcome}", language, title=book.title))
+        done = len(report.books) - len(report.skipped)
+        print(tr("textbook_pack_summary", language, path=path, done=done,
+                 skipped=len(report.skipped)))
+    return 2 if report.skipped else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tutor_desktop.core.library.packs import export_pack
+
+    services = open_services(args)
+    try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
+        report = export_pack(_library(services), Path(args.to),
+                             None if args.all or not args.book else args.book,
+                             progress=_PackLine())
+        return _pack_report(report, args.to, args.json)
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()
+
+
+def cmd_import_pack(args: argparse.Namespace) -> int:
+    from tutor_desktop.core.library.packs import import_pack
+
+    services = open_services(args)
+    try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
+        report = import_pack(_library(services), Path(args.pack), re_embed=args.re_embed,
+                             progress=_PackLine())
+        return _pack_report(report, args.pack, args.json)
     except TutorError as error:
         return fail(error)
     finally:

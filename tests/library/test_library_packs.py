@@ -1,0 +1,295 @@
+"""Textbook packs: export the sample library once, install it on a fresh PC without
+embedding anything; damaged packs, another model, an install stopped between books."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tutor_desktop.core.library.evaluation import load_questions
+from tutor_desktop.core.library.packs import (
+    PackInstaller,
+    TextbookPackError,
+    export_pack,
+    import_pack,
+    read_manifest,
+)
+
+
+class CountingLoads:
+    """The factory of a LazyEmbedder: counts how often the real model is loaded."""
+
+    def __init__(self, loaded: Any) -> None:
+        self.loaded = loaded
+        self.loads = 0
+
+    def __call__(self, _path: Path) -> Any:
+        self.loads += 1
+        return self.loaded
+
+
+@pytest.fixture(scope="module")
+def pack(sample_library: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("pack") / "textbooks"
+    report = export_pack(sample_library.library, target)
+    assert [b.outcome for b in report.books] == ["exported", "exported"]
+    return target
+
+
+class FreshPC:
+    def __init__(self, folder: Path, e5_path: Path, embedder: Any,
+                 model_name: str | None = None) -> None:
+        from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+        from tutor_desktop.core.library import Library
+        from tutor_desktop.core.retrieval.hybrid import HybridRetriever
+        from tutor_desktop.core.storage import Database
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.counter = CountingLoads(embedder)
+        model = e5_path if model_name is None else folder / model_name
+        self.lazy = LazyEmbedder(model, factory=self.counter)
+        self.db = Database(folder / "tutor.sqlite3")
+        self.library = Library(self.db, folder / "books", lambda: self.lazy)
+        self.retriever = HybridRetriever(self.db, lambda: self.lazy)
+
+    def close(self) -> None:
+        self.library.close()
+        self.db.close()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, e5_path: Path, embedder: Any) -> Iterator[FreshPC]:
+    pc = FreshPC(tmp_path / "pc", e5_path, embedder)
+    yield pc
+    pc.close()
+
+
+def _snapshot(db: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in db.query(
+        "SELECT t.title, t.grade, t.subject, t.language, t.sha256, t.status, t.page_count, "
+        "c.id, c.ordinal, c.page_start, c.page_end, c.heading, c.text, c.topic_id "
+        "FROM chunks c JOIN textbooks t ON t.id = c.textbook_id ORDER BY t.title, c.ordinal")]
+
+
+def _copy(pack: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(pack, copy)
+    return copy
+
+
+def test_installed_pack_searches_like_the_library_it_came_from(
+        sample_library: Any, pack: Path, fresh: FreshPC) -> None:
+    report = import_pack(fresh.library, pack)
+    assert sorted(b.outcome for b in report.books) == ["installed", "installed"]
+    assert fresh.counter.loads == 0 and not fresh.lazy.loaded  # no embedding on this PC
+
+    assert _snapshot(fresh.db) == _snapshot(sample_library.db)
+    assert fresh.library.vectors.count() == sample_library.library.vectors.count() > 0
+    assert not fresh.library.pending()
+    for table in ("topics", "practice_items"):
+        count = f"SELECT count(*) FROM {table}"
+        assert fresh.db.query_one(count)[0] == sample_library.db.query_one(count)[0]
+    assert fresh.db.query_one("SELECT count(*) FROM topics")[0] > 0
+    book = fresh.library.books()[0]
+    assert fresh.library.pdf_path(book) is not None
+    assert fresh.library.page_info(book.id, 1).text
+
+    for question in load_questions():
+        theirs = sample_library.retriever.search(question.text, k=5)
+        ours = fresh.retriever.search(question.text, k=5)
+        assert [h.chunk_id for h in ours] == [h.chunk_id for h in theirs], question.text
+        assert [round(h.score, 4) for h in ours] == [round(h.score, 4) for h in theirs]
+    # keyword search sees the installed passages too
+    assert fresh.retriever.search_detailed("Гельмонт", mode="keyword", k=3).hits
+
+    again = import_pack(fresh.library, pack)  # installing twice doubles nothing
+    assert [b.outcome for b in again.books] == ["present", "present"]
+    assert _snapshot(fresh.db) == _snapshot(sample_library.db)
+
+
+def test_damaged_files_are_named_and_their_book_skipped(
+        pack: Path, fresh: FreshPC, tmp_path: Path) -> None:
+    copy = _copy(pack, tmp_path)
+    manifest = read_manifest(copy)
+    first, second = manifest.books
+    pdf = copy / first["pdf"]
+    pdf.write_bytes(pdf.read_bytes()[: pdf.stat().st_size // 2])  # truncated PDF
+    vectors = copy / second["vectors"]
+    matrix = np.load(vectors)
+    matrix[0] = matrix[1]  # a changed vector file, still well formed
+    np.save(vectors, matrix)
+
+    report = import_pack(fresh.library, copy)
+    assert [b.outcome for b in report.books] == ["skipped", "skipped"]
+    assert [b.params["file"] for b in report.books] == [first["pdf"], second["vectors"]]
+    assert all(b.message_id == "textbook_pack_damaged_file" for b in report.books)
+    assert fresh.library.books() == []
+    assert fresh.db.query_one("SELECT count(*) FROM chunks")[0] == 0
+    assert fresh.library.vectors.count() == 0
+    assert not list((fresh.library.library_dir).glob("*.pdf*"))
+
+    shutil.copyfile(pack / first["pdf"], pdf)  # one book repaired: it installs alone
+    report = import_pack(fresh.library, copy)
+    assert [b.outcome for b in report.books] == ["installed", "skipped"]
+    assert [b.title for b in fresh.library.books()] == [first["title"]]
+
+
+def test_vectors_of_another_model_are_refused_with_a_translated_message(
+        pack: Path, tmp_path: Path, e5_path: Path, embedder: Any) -> None:
+    from tutor_desktop.core.i18n import tr
+
+    other = FreshPC(tmp_path / "other", e5_path, embedder, model_name="bge-m3-q4.gguf")
+    try:
+        with pytest.raises(TextbookPackError) as raised:
+            import_pack(other.library, pack)
+        error = raised.value
+        assert error.message_id == "textbook_pack_other_model"
+        assert error.params["model"] == read_manifest(pack).model_id
+        assert error.params["here"] == "bge-m3-q4"
+        assert "bge-m3-q4" in error.message("mn") and "мин" in error.message("mn")
+        assert error.message("mn") != error.message("en")
+        assert tr("textbook_pack_other_model", "mn", **error.params) == error.message("mn")
+        assert other.library.books() == [] and other.counter.loads == 0
+    finally:
+        other.close()
+
+
+def test_a_manifest_naming_another_model_is_refused(pack: Path, fresh: FreshPC,
+                                                    tmp_path: Path) -> None:
+    copy = _copy(pack, tmp_path)
+    data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    data["embed_model"]["id"] = "bge-m3-q4"
+    (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TextbookPackError, match="bge-m3-q4"):
+        import_pack(fresh.library, copy)
+    assert fresh.library.books() == []
+
+
+def test_re_embedding_a_pack_of_another_model_gives_a_searchable_library(
+        pack: Path, tmp_path: Path, e5_path: Path, embedder: Any) -> None:
+    copy = _copy(pack, tmp_path)
+    data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    data["embed_model"]["id"] = "some-older-model"
+    (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    pc = FreshPC(tmp_path / "pc", e5_path, embedder)
+    try:
+        report = import_pack(pc.library, copy, re_embed=True)
+        assert sorted(b.outcome for b in report.books) == ["installed", "installed"]
+        assert pc.counter.loads == 1  # embedded here, with this PC's model
+        books = pc.library.books()
+        assert all(b.searchable and b.embed_model == e5_path.stem for b in books)
+        assert pc.library.vectors.count() == sum(b.chunk_count for b in books)
+        hit = pc.retriever.search("What is terminal velocity?", k=1)[0]
+        assert (hit.book, hit.page_start) == ("Physics 8", 5)
+    finally:
+        pc.close()
+
+
+def test_install_stopped_between_books_resumes_without_doubles(
+        sample_library: Any, pack: Path, fresh: FreshPC) -> None:
+    class PowerCut(Exception):
+        pass
+
+    def cut(_title: str) -> None:
+        raise PowerCut
+
+    with pytest.raises(PowerCut):
+        PackInstaller(fresh.library, after_book=cut).install(pack)
+    assert len(fresh.library.books()) == 1 and all(b.searchable for b in fresh.library.books())
+
+    report = import_pack(fresh.library, pack)
+    assert sorted(b.outcome for b in report.books) == ["installed", "present"]
+    assert _snapshot(fresh.db) == _snapshot(sample_library.db)
+    assert fresh.library.vectors.count() == sample_library.library.vectors.count()
+    assert fresh.counter.loads == 0
+
+
+def test_a_new_edition_in_a_pack_replaces_the_old_book(
+        sample_library: Any, pack: Path, fresh: FreshPC, tmp_path: Path) -> None:
+    import_pack(fresh.library, pack)
+    manifest = read_manifest(pack)
+    old = next(b for b in fresh.library.books() if b.title == manifest.books[0]["title"])
+    # the same title with another file: what the next edition's pack looks like
+    copy = _copy(pack, tmp_path)
+    data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    entry = data["books"][0]
+    pdf = copy / entry["pdf"]
+    pdf.write_bytes(pdf.read_bytes() + b"\n% second edition\n")
+    from tutor_desktop.core.library.service import file_sha256
+
+    entry["sha256"] = entry["edition"] = data["files"][entry["pdf"]] = file_sha256(pdf)
+    entry["id"] = "ffffffff-0000-4000-8000-000000000001"
+    data["books"] = [entry]
+    (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+
+    report = import_pack(fresh.library, copy)
+    assert [b.outcome for b in report.books] == ["replaced"]
+    titles = [b.title for b in fresh.library.books()]
+    assert sorted(titles) == sorted(b["title"] for b in manifest.books)  # not doubled
+    assert fresh.library.get(old.id) is None
+    assert not (fresh.library.library_dir / old.stored_path).exists()
+    # chunk ids were taken by the old edition in the same pack: fresh ids, one copy each
+    assert fresh.db.query_one("SELECT count(*) FROM chunks")[0] == \
+        sample_library.db.query_one("SELECT count(*) FROM chunks")[0]
+    assert fresh.library.vectors.count() == sample_library.library.vectors.count()
+
+
+def test_export_refuses_a_folder_that_is_not_empty(sample_library: Any,
+                                                   tmp_path: Path) -> None:
+    (tmp_path / "old.txt").write_text("x")
+    with pytest.raises(TextbookPackError) as raised:
+        export_pack(sample_library.library, tmp_path)
+    assert raised.value.message_id == "textbook_pack_target_not_empty"
+
+
+def test_cli_exports_on_one_pc_and_installs_on_another(
+        data_dir: Path, embedder_installed: Path, tmp_path: Path, e5_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from library_helpers import link_into
+
+    from tutor_desktop.cli.main import main as tutor
+    from tutor_desktop.core.privacy import os_admin
+
+    assert tutor(["--data-dir", str(data_dir), "library", "import-samples"]) == 0
+    usb = tmp_path / "usb" / "textbooks"
+    assert tutor(["--data-dir", str(data_dir), "library", "export", "--to", str(usb),
+                  "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "Биологи 7: written to the pack." in out and "2 book(s) ready, 0 skipped" in out
+
+    lab_pc = tmp_path / "lab-pc"
+    link_into(e5_path, lab_pc / "models")
+    monkeypatch.setattr(os_admin, "is_os_admin", lambda: False)  # a student's account
+    assert tutor(["--data-dir", str(lab_pc), "library", "import-pack", str(usb)]) == 2
+    assert "Only a teacher or an admin" in capsys.readouterr().err
+    monkeypatch.setattr(os_admin, "is_os_admin", lambda: True)   # IT, as administrator
+
+    assert tutor(["--data-dir", str(lab_pc), "library", "import-pack", str(usb)]) == 0
+    out = capsys.readouterr().out
+    assert "Physics 8: installed from the pack (no re-embedding needed)." in out
+    assert tutor(["--data-dir", str(lab_pc), "library", "list", "--json"]) == 0
+    books = json.loads(capsys.readouterr().out)
+    assert {b["title"] for b in books} == {"Биологи 7", "Physics 8"}
+    assert all(b["status"] == "ready" and b["embed_model"] == e5_path.stem for b in books)
+
+    # a damaged copy: the book is named, the exit code says something was skipped
+    manifest = read_manifest(usb)
+    vectors = usb / manifest.books[1]["vectors"]
+    vectors.write_bytes(vectors.read_bytes()[:-8])
+    other_pc = tmp_path / "other-pc"
+    link_into(e5_path, other_pc / "models")
+    monkeypatch.setenv("TUTOR_LANGUAGE", "mn")
+    assert tutor(["--data-dir", str(other_pc), "library", "import-pack", str(usb)]) == 2
+    captured = capsys.readouterr()
+    assert manifest.books[1]["vectors"] in captured.err and "алгаслаа" in captured.err
+    assert "1 ном бэлэн, 1 алгассан" in captured.out
+
+    assert tutor(["--data-dir", str(other_pc), "library", "import-pack",
+                  str(tmp_path / "nothing")]) == 2
+    assert "manifest.json" in capsys.readouterr().err
