@@ -217,6 +217,14 @@
         <translation>PDF оруулах…</translation>
     </message>
     <message>
+        <source>Import a textbook pack…</source>
+        <translation>Сурах бичгийн багц оруулах…</translation>
+    </message>
+    <message>
+        <source>Install the books of a textbook pack (made with tutor library export) from a USB stick: no re-indexing on this computer.</source>
+        <translation>Сурах бичгийн багцын номуудыг (tutor library export-оор хийсэн) USB дискнээс суулгана: энэ компьютер дээр дахин индексжүүлэхгүй.</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>Болих</translation>
     </message>
@@ -287,6 +295,18 @@
     <message>
         <source>Import cancelled; nothing was kept.</source>
         <translation>Оруулалтыг цуцаллаа; юу ч хадгалагдаагүй.</translation>
+    </message>
+    <message>
+        <source>Choose the textbook pack folder</source>
+        <translation>Сурах бичгийн багцын хавтсыг сонгоно уу</translation>
+    </message>
+    <message>
+        <source>Checking the pack…</source>
+        <translation>Багцыг шалгаж байна…</translation>
+    </message>
+    <message>
+        <source>Book {done} of {total}: {title}</source>
+        <translation>{total} номын {done}-р ном: {title}</translation>
     </message>
     <message>
         <source>Remove textbook</source>

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from tutor_desktop.core.library.evaluation import load_questions
 from tutor_desktop.core.library.packs import (
@@ -293,3 +294,74 @@ def test_cli_exports_on_one_pc_and_installs_on_another(
     assert tutor(["--data-dir", str(other_pc), "library", "import-pack",
                   str(tmp_path / "nothing")]) == 2
     assert "manifest.json" in capsys.readouterr().err
+
+
+def test_a_failure_inside_a_book_leaves_nothing_of_it_searchable(
+        sample_library: Any, pack: Path, fresh: FreshPC,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor_desktop.core.retrieval.vector_index import VectorIndex
+
+    real_insert = VectorIndex.insert
+    calls = []
+
+    def failing_insert(conn: Any, rows: Any) -> None:
+        calls.append(len(rows))
+        if len(calls) == 2:  # the second book: its passages are already written
+            raise OSError("disk unplugged")
+        real_insert(conn, rows)
+
+    monkeypatch.setattr(VectorIndex, "insert", staticmethod(failing_insert))
+    with pytest.raises(OSError):
+        import_pack(fresh.library, pack)
+    books = fresh.library.books()
+    assert len(books) == 1 and books[0].searchable
+    count = "SELECT count(*) FROM chunks"
+    assert fresh.db.query_one(count)[0] == books[0].chunk_count  # no half book
+    assert fresh.library.vectors.count() == books[0].chunk_count
+    assert len(list(fresh.library.library_dir.glob("*.pdf"))) == 1
+    second = read_manifest(pack).books[1]["title"]
+    assert second == "Physics 8"
+    assert all(h.book != second for h in fresh.retriever.search_detailed(
+        "force gravity", mode="keyword", k=20).hits)
+
+    monkeypatch.setattr(VectorIndex, "insert", staticmethod(real_insert))
+    import_pack(fresh.library, pack)
+    assert _snapshot(fresh.db) == _snapshot(sample_library.db)
+
+
+@pytest.mark.timeout(600)
+def test_library_tab_installs_a_pack_chosen_from_a_folder(
+        qtbot: Any, embedder_installed: Path, services: Any, school: Any, pack: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from tutor_desktop.ui.library_view import make_library_page
+
+    page = make_library_page(services, school.teacher_session)
+    qtbot.addWidget(page)
+    page.show()
+    seen: list[Any] = []
+    page._relay.pack_progressed.connect(seen.append)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *_a, **_k: str(pack)))
+    assert page.pack_button.text() == "Import a textbook pack…"
+    qtbot.mouseClick(page.pack_button, Qt.MouseButton.LeftButton)
+    assert page.busy and page.progress.isVisible() and not page.pack_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+
+    assert page.table.rowCount() == 2
+    assert {page.table.item(r, 0).text() for r in range(2)} == {"Биологи 7", "Physics 8"}
+    assert "Physics 8: installed from the pack (no re-embedding needed)." in page.message.text()
+    assert [p.books_done for p in seen if p.stage == "installing"] == [0, 1]
+    assert services.embedder is not None and not services.embedder.loaded
+    assert page.pack_button.isEnabled() and not page.progress.isVisible()
+
+    # a damaged pack: the book is named in the tab, the other one is already there
+    broken = _copy(pack, tmp_path)
+    pdf = broken / read_manifest(broken).books[0]["pdf"]
+    pdf.write_bytes(pdf.read_bytes()[:100])
+    services.library.remove(services.library.books()[0].id)
+    page.import_pack(broken)
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert "is damaged or was changed" in page.message.text()
+    assert page.table.rowCount() == 1

@@ -55,6 +55,7 @@ from tutor_desktop.core.library import (
     RenderedPage,
 )
 from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended
+from tutor_desktop.core.library.packs import PackProgress, PackReport, import_pack
 from tutor_desktop.core.retrieval import Hit
 from tutor_desktop.core.subjects import SUBJECTS, subject_by_id, subject_name
 from tutor_desktop.ui.background import run_in_background
@@ -76,6 +77,7 @@ class _Relay(QObject):
     """Carries progress from the import thread to the GUI thread (queued signal)."""
 
     progressed = Signal(object)
+    pack_progressed = Signal(object)  # PackProgress of a textbook pack install
 
 
 @dataclass
@@ -188,6 +190,8 @@ class LibraryPage(Page):
         self._job: _ImportJob | None = None
         self._relay = _Relay()  # no parent: the running job may outlive this tab
         self._relay.progressed.connect(self._on_progress)
+        self._relay.pack_progressed.connect(self._on_pack_progress)
+        self.last_pack_report: PackReport | None = None
         self.last_outcome: _Outcome | None = None
 
         layout = QVBoxLayout(self)
@@ -225,6 +229,9 @@ class LibraryPage(Page):
         self.import_button = button("primary")
         self.import_button.clicked.connect(self.choose_files)
         actions.addWidget(self.import_button)
+        self.pack_button = button()
+        self.pack_button.clicked.connect(self.choose_pack)
+        actions.addWidget(self.pack_button)
         actions.addStretch(1)
         form_layout.addLayout(actions)
         layout.addWidget(form_frame)
@@ -271,6 +278,7 @@ class LibraryPage(Page):
         self.refresh()
         if self.library is None:
             self.import_button.setEnabled(False)
+            self.pack_button.setEnabled(False)
         else:
             QTimer.singleShot(0, self.resume_pending)
 
@@ -293,6 +301,10 @@ class LibraryPage(Page):
             if subject is not None:
                 self.subject_combo.setItemText(index, subject.name(language))
         self.import_button.setText(self.tr("Import PDF…"))
+        self.pack_button.setText(self.tr("Import a textbook pack…"))
+        self.pack_button.setToolTip(self.tr(
+            "Install the books of a textbook pack (made with tutor library export) from a "
+            "USB stick: no re-indexing on this computer."))
         self.cancel_button.setText(self.tr("Cancel"))
         self.open_button.setText(self.tr("Open"))
         self.remove_button.setText(self.tr("Remove"))
@@ -460,6 +472,66 @@ class LibraryPage(Page):
     def _set_progress_visible(self, visible: bool) -> None:
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.setVisible(visible)
+
+    # ------------------------------------------------------ textbook packs
+    def choose_pack(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose the textbook pack folder"))
+        if folder:
+            self.import_pack(Path(folder))
+
+    def import_pack(self, folder: Path) -> None:
+        """Install a textbook pack on a worker thread; the bar counts books."""
+        if self.library is None or self.busy:
+            return
+        library, relay = self.library, self._relay
+
+        def report(progress: PackProgress) -> None:  # worker thread
+            with contextlib.suppress(RuntimeError):  # the tab is gone: keep installing
+                relay.pack_progressed.emit(progress)
+
+        self.busy = True
+        self.message.clear_message()
+        self.progress.setValue(0)
+        self.progress_label.setText(self.tr("Checking the pack…"))
+        self._set_progress_visible(True)
+        self.cancel_button.setVisible(False)  # each book is one short step: nothing to cancel
+        self.import_button.setEnabled(False)
+        self.pack_button.setEnabled(False)
+        run_in_background(import_pack, library, folder, progress=report,
+                          on_done=self._pack_finished, on_error=self._pack_failed, context=self)
+
+    def _on_pack_progress(self, progress: PackProgress) -> None:
+        self.progress.setValue(int(progress.fraction * 1000))
+        if progress.title:
+            self.progress_label.setText(self.tr("Book {done} of {total}: {title}").format(
+                done=progress.books_done + 1, total=progress.books_total, title=progress.title))
+
+    def _pack_finished(self, report: PackReport) -> None:
+        self.last_pack_report = report
+        self._pack_done()
+
+        def render() -> str:
+            language = current_language()
+            return "\n".join(
+                core_message(b.message_id, language, **b.params) if b.message_id
+                else core_message(f"textbook_pack_{b.outcome}", language, title=b.title)
+                for b in report.books)
+
+        self.message.show_text(render, success=not report.skipped)
+
+    def _pack_failed(self, error: BaseException) -> None:
+        self._pack_done()
+        self.message.show_error(error)
+
+    def _pack_done(self) -> None:
+        self.busy = False
+        self._set_progress_visible(False)
+        self.import_button.setEnabled(True)
+        self.pack_button.setEnabled(True)
+        self.refresh()
+        if self._queue:  # PDFs dropped during the install follow
+            queued, self._queue = self._queue, []
+            self._start(queued)
 
     # ------------------------------------------------------- open/remove
     def open_selected(self) -> None:
