@@ -365,3 +365,19 @@ def test_library_tab_installs_a_pack_chosen_from_a_folder(
     qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
     assert "is damaged or was changed" in page.message.text()
     assert page.table.rowCount() == 1
+
+
+def test_a_pack_cannot_write_outside_its_library(pack: Path, fresh: FreshPC,
+                                                 tmp_path: Path) -> None:
+    copy = _copy(pack, tmp_path)
+    data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    data["books"][0]["id"] = "../../escaped"
+    data["books"][1]["passages_file"] = "../outside.json"
+    (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    report = import_pack(fresh.library, copy)
+    assert [b.outcome for b in report.books] == ["installed", "skipped"]
+    assert report.books[1].params["file"] == "../outside.json"
+    stored = [p.name for p in fresh.library.library_dir.iterdir()]
+    assert stored == [f"{fresh.library.books()[0].id}.pdf"]
+    assert fresh.library.books()[0].id != "../../escaped"
+    assert not (tmp_path / "escaped.pdf").exists()

@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ MANIFEST = "manifest.json"
 #: see the library report); only used to say roughly how long re-embedding takes.
 EMBED_RATE_PER_S = 18.0
 
+_ID = re.compile(r"[0-9A-Za-z-]{8,64}")
 _TOPIC_COLUMNS = ("id", "parent_id", "ordinal", "level", "title", "page_start", "page_end",
                   "source")
 _ITEM_COLUMNS = ("id", "topic_id", "chunk_id", "kind", "prompt", "answer", "choices", "data",
@@ -136,6 +138,23 @@ def export_pack(library: Library, to_dir: Path, book_ids: Sequence[str] | None =
     to_dir = Path(to_dir)
     if to_dir.exists() and (not to_dir.is_dir() or any(to_dir.iterdir())):
         raise TextbookPackError("textbook_pack_target_not_empty", path=str(to_dir))
+    # Written beside the target and renamed at the end: a cut export (USB stick pulled)
+    # never leaves a folder that looks like a pack, and the same command can run again.
+    staging = to_dir.with_name(to_dir.name + ".part")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        result = _export(library, staging, book_ids, report)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if to_dir.exists():
+        to_dir.rmdir()
+    os.replace(staging, to_dir)
+    return result
+
+
+def _export(library: Library, to_dir: Path, book_ids: Sequence[str] | None,
+            report: PackProgressCallback) -> PackReport:
     current = library.vectors.current()
     if book_ids is None:
         books = [b for b in library.books()]
@@ -409,11 +428,15 @@ class PackInstaller:
 
                 vectors = np.load(io.BytesIO(blobs[names[2]]), allow_pickle=False)
             _validate(entry, passages, vectors, manifest.dim)
+            topics = [dict(t) for t in topic_doc.get("topics", [])]
+            items = [dict(i) for i in topic_doc.get("practice_items", [])]
+            if any(set(_TOPIC_COLUMNS) - t.keys() for t in topics) or any(
+                    set(_ITEM_COLUMNS) - i.keys() for i in items):
+                raise ValueError("topics")
         except (ValueError, KeyError, TypeError, AttributeError, OSError):
             raise _Skip("textbook_pack_damaged_file", file=names[1], title=entry["title"]) \
                 from None
-        return _BookData(entry, pdf, passages, vectors, list(topic_doc.get("topics", [])),
-                         list(topic_doc.get("practice_items", [])))
+        return _BookData(entry, pdf, passages, vectors, topics, items)
 
     def _replacement(self, conn: Connection, entry: dict[str, Any]) -> str:
         """The older edition this book replaces, by the rule a re-import uses: a ready
@@ -442,7 +465,9 @@ class PackInstaller:
             clash = taken is not None or any(
                 conn.execute("SELECT 1 FROM chunks WHERE id = ?", (cid,)).fetchone()
                 for cid in chunk_ids)
-        if clash:  # ids are kept so citations match across PCs, unless already used here
+        if clash or not _ID.fullmatch(book_id):
+            # ids are kept so citations match across PCs, unless already used here (or
+            # not an id at all: the book id names the stored file)
             book_id = new_id()
             chunk_ids = {cid: new_id() for cid in chunk_ids}
         library.library_dir.mkdir(parents=True, exist_ok=True)
