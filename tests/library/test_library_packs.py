@@ -74,7 +74,7 @@ def fresh(tmp_path: Path, e5_path: Path, embedder: Any) -> Iterator[FreshPC]:
 def _snapshot(db: Any) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in db.query(
         "SELECT t.title, t.grade, t.subject, t.language, t.sha256, t.status, t.page_count, "
-        "c.id, c.ordinal, c.page_start, c.page_end, c.heading, c.text, c.topic_id "
+        "c.id, c.ordinal, c.page_start, c.page_end, c.heading, c.text, c.topic_id, c.recognised "
         "FROM chunks c JOIN textbooks t ON t.id = c.textbook_id ORDER BY t.title, c.ordinal")]
 
 
@@ -381,3 +381,26 @@ def test_a_pack_cannot_write_outside_its_library(pack: Path, fresh: FreshPC,
     assert stored == [f"{fresh.library.books()[0].id}.pdf"]
     assert fresh.library.books()[0].id != "../../escaped"
     assert not (tmp_path / "escaped.pdf").exists()
+
+
+def test_recognised_text_of_scanned_pages_travels_with_the_pack(
+        pack: Path, fresh: FreshPC, tmp_path: Path) -> None:
+    """A scanned book's OCR text (5-10 s a page to make) is installed, not redone."""
+    import hashlib
+
+    copy = _copy(pack, tmp_path)
+    data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    entry = data["books"][1]
+    extras_file = copy / entry["extras"]
+    extras = json.loads(extras_file.read_text(encoding="utf-8"))
+    extras["ocr_pages"] = [{"page": 2, "language": "en", "text": "Recognised page two.",
+                            "confidence": 0.91, "seconds": 6.5}]
+    extras_file.write_text(json.dumps(extras), encoding="utf-8")
+    data["files"][entry["extras"]] = hashlib.sha256(extras_file.read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+
+    import_pack(fresh.library, copy)
+    book = next(b for b in fresh.library.books() if b.title == entry["title"])
+    info = fresh.library.page_info(book.id, 2)
+    assert info.recognised and info.text == "Recognised page two."
+    assert info.confidence == pytest.approx(0.91)

@@ -13,7 +13,8 @@ Layout of a pack folder (format version :data:`PACK_VERSION`)::
     books/<book id>/book.pdf      the textbook as imported
     books/<book id>/passages.json passages in order (ids, pages, heading, text, topic)
     books/<book id>/vectors.npy   float32 (passages x dim), row i = passage i
-    books/<book id>/topics.json   topic tree + rule-made practice items (may be empty)
+    books/<book id>/extras.json   topic tree, rule-made practice items and the OCR text
+                                  of scanned pages (each may be empty)
 
 Installing is one write transaction per book (book, passages, full-text rows,
 vec0 rows, topics, items; a changed edition retires the old one in the same
@@ -57,6 +58,7 @@ MANIFEST = "manifest.json"
 #: see the library report); only used to say roughly how long re-embedding takes.
 EMBED_RATE_PER_S = 18.0
 
+_OCR_COLUMNS = ("page", "language", "text", "confidence", "seconds")
 _ID = re.compile(r"[0-9A-Za-z-]{8,64}")
 _TOPIC_COLUMNS = ("id", "parent_id", "ordinal", "level", "title", "page_start", "page_end",
                   "source")
@@ -204,7 +206,8 @@ def _export_book(library: Library, book: Book, pdf: Path, to_dir: Path,
     folder = f"books/{book.id}"
     with library.db.reader() as conn:
         chunks = conn.execute(
-            "SELECT rowid, id, ordinal, page_start, page_end, heading, text, topic_id "
+            "SELECT rowid, id, ordinal, page_start, page_end, heading, text, topic_id, "
+            "recognised "
             "FROM chunks WHERE textbook_id = ? ORDER BY ordinal", (book.id,)).fetchall()
         stored = dict(library.vectors.fetch(conn, [int(c["rowid"]) for c in chunks]))
         topics = conn.execute(
@@ -213,6 +216,9 @@ def _export_book(library: Library, book: Book, pdf: Path, to_dir: Path,
         items = conn.execute(
             f"SELECT {', '.join(_ITEM_COLUMNS)} FROM practice_items WHERE textbook_id = ? "
             "AND origin = 'rules' ORDER BY id", (book.id,)).fetchall()
+        ocr = conn.execute(
+            f"SELECT {', '.join(_OCR_COLUMNS)} FROM ocr_pages WHERE sha256 = ? "
+            "ORDER BY page, language", (book.sha256,)).fetchall()
     matrix = np.zeros((len(chunks), dim), dtype="<f4")
     for index, chunk in enumerate(chunks):
         blob = stored.get(int(chunk["rowid"]))
@@ -221,9 +227,11 @@ def _export_book(library: Library, book: Book, pdf: Path, to_dir: Path,
         matrix[index] = np.frombuffer(blob, dtype="<f4")
     passages = [{"id": c["id"], "ordinal": int(c["ordinal"]), "page_start": int(c["page_start"]),
                  "page_end": int(c["page_end"]), "heading": c["heading"], "text": c["text"],
-                 "topic_id": c["topic_id"]} for c in chunks]
+                 "topic_id": c["topic_id"], "recognised": int(c["recognised"])}
+                for c in chunks]
     topic_doc = {"topics": [{k: t[k] for k in _TOPIC_COLUMNS} for t in topics],
-                 "practice_items": [{k: i[k] for k in _ITEM_COLUMNS} for i in items]}
+                 "practice_items": [{k: i[k] for k in _ITEM_COLUMNS} for i in items],
+                 "ocr_pages": [{k: o[k] for k in _OCR_COLUMNS} for o in ocr]}
     buffer = _npy_bytes(matrix)
     written: dict[str, str] = {}
     target = to_dir / folder
@@ -235,14 +243,14 @@ def _export_book(library: Library, book: Book, pdf: Path, to_dir: Path,
     written[f"{folder}/passages.json"] = _write_atomic(target / "passages.json",
                                                        _dump_json(passages))
     written[f"{folder}/vectors.npy"] = _write_atomic(target / "vectors.npy", buffer)
-    written[f"{folder}/topics.json"] = _write_atomic(target / "topics.json", _dump_json(topic_doc))
+    written[f"{folder}/extras.json"] = _write_atomic(target / "extras.json", _dump_json(topic_doc))
     entry = {
         "id": book.id, "title": book.title, "grade": book.grade, "subject": book.subject,
         "language": book.language, "sha256": book.sha256, "edition": book.sha256,
         "page_count": book.page_count, "passages": len(chunks),
         "source_name": Path(book.source_path).name if book.source_path else "",
         "pdf": f"{folder}/book.pdf", "passages_file": f"{folder}/passages.json",
-        "vectors": f"{folder}/vectors.npy", "topics": f"{folder}/topics.json",
+        "vectors": f"{folder}/vectors.npy", "extras": f"{folder}/extras.json",
     }
     return entry, written
 
@@ -284,7 +292,7 @@ def read_manifest(pack_dir: Path) -> Manifest:
         books = tuple(dict(b) for b in data["books"])
         for book in books:
             for key in ("id", "title", "grade", "subject", "language", "sha256", "pdf",
-                        "passages_file", "vectors", "topics"):
+                        "passages_file", "vectors", "extras"):
                 if key not in book:
                     raise ValueError(key)
         files = {str(k): str(v) for k, v in dict(data["files"]).items()}
@@ -316,6 +324,7 @@ class _BookData:
     vectors: npt.NDArray[np.float32] | None
     topics: list[dict[str, Any]]
     items: list[dict[str, Any]]
+    ocr: list[dict[str, Any]]
 
 
 class PackInstaller:
@@ -400,7 +409,7 @@ class PackInstaller:
     def _load(self, pack_dir: Path, manifest: Manifest, entry: dict[str, Any],
               use_vectors: bool) -> _BookData:
         """Check every file of the book against the manifest, then parse it."""
-        names = [str(entry[k]) for k in ("pdf", "passages_file", "vectors", "topics")]
+        names = [str(entry[k]) for k in ("pdf", "passages_file", "vectors", "extras")]
         blobs: dict[str, bytes] = {}
         for name in names:
             path = (pack_dir / name).resolve()
@@ -430,13 +439,15 @@ class PackInstaller:
             _validate(entry, passages, vectors, manifest.dim)
             topics = [dict(t) for t in topic_doc.get("topics", [])]
             items = [dict(i) for i in topic_doc.get("practice_items", [])]
+            ocr = [dict(o) for o in topic_doc.get("ocr_pages", [])]
             if any(set(_TOPIC_COLUMNS) - t.keys() for t in topics) or any(
-                    set(_ITEM_COLUMNS) - i.keys() for i in items):
-                raise ValueError("topics")
+                    set(_ITEM_COLUMNS) - i.keys() for i in items) or any(
+                    set(_OCR_COLUMNS) - o.keys() for o in ocr):
+                raise ValueError("extras")
         except (ValueError, KeyError, TypeError, AttributeError, OSError):
             raise _Skip("textbook_pack_damaged_file", file=names[1], title=entry["title"]) \
                 from None
-        return _BookData(entry, pdf, passages, vectors, topics, items)
+        return _BookData(entry, pdf, passages, vectors, topics, items, ocr)
 
     def _replacement(self, conn: Connection, entry: dict[str, Any]) -> str:
         """The older edition this book replaces, by the rule a re-import uses: a ready
@@ -500,12 +511,20 @@ class PackInstaller:
                      "" if use_vectors else replaces, now, now))
                 conn.executemany(
                     "INSERT INTO chunks (id, textbook_id, ordinal, page_start, page_end, "
-                    "heading, text, embedded, topic_id, created_at, updated_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "heading, text, embedded, recognised, topic_id, created_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(chunk_ids[str(p["id"])], book_id, int(p["ordinal"]), int(p["page_start"]),
                       int(p["page_end"]), str(p["heading"]), str(p["text"]),
-                      1 if use_vectors else 0, p.get("topic_id"), now, now)
+                      1 if use_vectors else 0, int(bool(p.get("recognised", 0))),
+                      p.get("topic_id"), now, now)
                      for p in data.passages])
+                # the recognised text of scanned pages: the page viewer shows it, and a
+                # later import of the same file does not OCR them again
+                conn.executemany(
+                    "INSERT OR IGNORE INTO ocr_pages (sha256, page, language, text, confidence, "
+                    "seconds, created_at) VALUES (?,?,?,?,?,?,?)",
+                    [(str(entry["sha256"]), int(o["page"]), str(o["language"]), str(o["text"]),
+                      float(o["confidence"]), float(o["seconds"]), now) for o in data.ocr])
                 conn.executemany(
                     "INSERT OR IGNORE INTO topics (id, textbook_id, parent_id, ordinal, level, "
                     "title, page_start, page_end, source, created_at, updated_at) "
