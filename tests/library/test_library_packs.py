@@ -337,7 +337,7 @@ def test_library_tab_installs_a_pack_chosen_from_a_folder(
 
     from tutor_desktop.ui.library_view import make_library_page
 
-    page = make_library_page(services, school.teacher_session)
+    page: Any = make_library_page(services, school.teacher_session)
     qtbot.addWidget(page)
     page.show()
     seen: list[Any] = []
