@@ -88,6 +88,9 @@ def test_every_page_fits_a_small_screen_in_mongolian(
     problems += _check(qtbot, window, size, "student home")
     click(qtbot, tile(window, "subject:physics"))
     problems += _check(qtbot, window, size, "chat")
+    box = window.findChild(QWidget, "chatInput")
+    assert box is not None and box.width() >= size[0] // 2, \
+        f"the question box is {box.width() if box else 0} px wide: too narrow to write in"
     chat = window.findChild(QWidget, "chatConversations")
     assert chat is not None and chat.isVisible()
     qtbot.waitUntil(lambda: chat.count() >= 1, timeout=10_000)

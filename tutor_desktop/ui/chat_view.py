@@ -369,16 +369,22 @@ class ChatView(QWidget):
         if self.voice is not None:
             self.voice.transcript_ready.connect(self._insert_transcript)
             self.voice.rate_limited.connect(self.start_cooldown)
-            row.addWidget(self.voice)
         # A picture of a problem (file or pasted): OCR'd here, lands in the box.
         self.picture = PictureInputButton(self.services.ocr, self)
         self.picture.text_ready.connect(self._insert_transcript)
         self.picture.status.connect(self.show_notice)
         self.input.image_pasted.connect(self.picture.read_image)
-        row.addWidget(self.picture)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         main.addLayout(row)
+        # Voice and picture get a row below the box: beside it they squeezed the box to
+        # a few words on a 1024-pixel-wide lab screen (issue 14).
+        tools = QHBoxLayout()
+        if self.voice is not None:
+            tools.addWidget(self.voice)
+        tools.addWidget(self.picture)
+        tools.addStretch(1)
+        main.addLayout(tools)
         actions = QHBoxLayout()
         self.regenerate_button = QPushButton()
         self.regenerate_button.setObjectName("chatRegenerate")
