@@ -343,6 +343,7 @@ def exam_model(services: Any, manager: ModelManager, args: argparse.Namespace) -
                 print(tr("exam_no_model", language, model=chosen or "-"), file=sys.stderr)
                 return 2
             loaded = manager._factory(files[chosen], manager.n_ctx)
+            loaded.load()
             backend = loaded
     except BackendUnavailable as exc:
         print(exc.message(language), file=sys.stderr)
