@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from grounded_helpers import import_samples
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
 from tutor_desktop.core.i18n import tr
 from tutor_desktop.core.library.evaluation import load_questions
@@ -21,11 +21,13 @@ QUESTION = "Фотосинтез гэж юу вэ?"
 DEFINITION = "Энэ үйл явцыг фотосинтез гэнэ"   # the textbook's defining sentence (page 1)
 
 
-def _view(qtbot, services, session):
+def _view(qtbot, services, session, *, owned: bool = True):
+    """The chat page, shown; ``owned=False`` when the test deletes it itself."""
     from tutor_desktop.ui.chat_view import make_chat_page
 
     view = make_chat_page(services, session, "biology", 7)
-    qtbot.addWidget(view)
+    if owned:
+        qtbot.addWidget(view)
     view.resize(1100, 760)
     view.show()
     return view
@@ -47,6 +49,13 @@ def _click_link(qtbot, browser: QTextBrowser, text: str, after: str = "") -> Non
                      pos=browser.cursorRect(cursor).center())
 
 
+def _delete(widget: Any) -> None:
+    """Delete a view now (before the services it uses are closed)."""
+    widget.close()
+    widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def _wait_for_page(qtbot, view) -> Any:
     qtbot.waitUntil(lambda: view.page_viewer is not None and view.page_viewer.info is not None,
                     timeout=30_000)
@@ -63,7 +72,7 @@ def test_citation_opens_the_page_and_survives_a_restart(
     # The model's answer with the textbook box under it (the exam gate would have the
     # textbook tutor answer instead: tests/integration/test_textbook_window.py).
     services.tutor.may_write = None
-    view = _view(qtbot, services, student)
+    view = _view(qtbot, services, student, owned=False)
 
     view.input.setPlainText(QUESTION)
     qtbot.mouseClick(view.send_button, Qt.MouseButton.LeftButton)
@@ -105,14 +114,14 @@ def test_citation_opens_the_page_and_survives_a_restart(
     conversation = view.conversation_id
     viewer.close()
     view.shutdown()
-    view.close()
+    _delete(view)  # a view must not outlive its services (LanguageChange would reach it)
     services.close()
     from tutor_desktop.composition import build_services
 
     reopened = build_services(data_dir)
     try:
         session = reopened.accounts.sign_in_student(school.anu.id, "1234")
-        again = _view(qtbot, reopened, session)
+        again = _view(qtbot, reopened, session, owned=False)
         assert again.conversation_id == conversation
         text = again.transcript.toPlainText()
         assert f"Эх сурвалж: {label}" in text and DEFINITION in text
@@ -120,6 +129,7 @@ def test_citation_opens_the_page_and_survives_a_restart(
         assert _wait_for_page(qtbot, again).page_number == page
         again.page_viewer.close()
         again.shutdown()
+        _delete(again)
     finally:
         reopened.close()
 

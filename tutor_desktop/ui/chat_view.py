@@ -422,7 +422,13 @@ class ChatView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate_ui()
+            try:
+                self.retranslate_ui()
+            except Exception:
+                # An exception escaping a Qt event handler kills the process under PySide6
+                # 6.11 (shiboken segfaults reporting it), e.g. for a view whose services
+                # were already closed: log it instead.
+                log.exception("the chat view could not switch language")
         super().changeEvent(event)
 
     def retranslate_ui(self) -> None:
