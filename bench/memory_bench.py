@@ -190,7 +190,7 @@ def main() -> int:
     chat = run_child("chat")
     print(f"{'chat model loaded (n_ctx ' + str(chat['n_ctx']) + ')':<40}{chat['hwm']:>8.0f}"
           f"{chat['rss']:>7.0f}{chat['files']:>9.1f}{ratio(chat['hwm'], chat['files']):>7}")
-    print("Targets (issue 17): embedder resident <= 150 MB, query <= 100 ms, import >= 0.9x "
+    print("Targets: embedder resident <= 150 MB, query <= 100 ms, import >= 0.9x "
           f"of {BASELINE}; cosine vs the first row >= 0.999.")
     return 0
 

@@ -1,4 +1,4 @@
-"""Citations give the page number printed in the book, not the PDF's (issue 14, point 1).
+"""Citations give the page number printed in the book, not the PDF's.
 
 Students look pages up in the printed book: "х. 2" must be the page that says 2,
 while the viewer still opens the PDF's page behind it.

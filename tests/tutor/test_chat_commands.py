@@ -1,4 +1,4 @@
-"""The terminal tutor's commands (issue 14, point 4): /help, /new, /subject and /quit are
+"""The terminal tutor's commands: /help, /new, /subject and /quit are
 commands, never questions to the model; they are listed at the start."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Words a student or teacher understands, in Mongolian (issue 14, point 3)."""
+"""Words a student or teacher understands, in Mongolian."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every page fits a lab PC's small screen and clips no text, in Mongolian (issue 14, point 6).
+"""Every page fits a lab PC's small screen and clips no text, in Mongolian.
 
 Lab PCs run 1366×768 or 1024×768 with a taskbar (~40 px). At both sizes, each page
 of the window is walked; a label, button or field whose text is wider than the

@@ -378,7 +378,7 @@ class ChatView(QWidget):
         row.addWidget(self.stop_button)
         main.addLayout(row)
         # Voice and picture get a row below the box: beside it they squeezed the box to
-        # a few words on a 1024-pixel-wide lab screen (issue 14).
+        # a few words on a 1024-pixel-wide lab screen.
         tools = QHBoxLayout()
         if self.voice is not None:
             tools.addWidget(self.voice)

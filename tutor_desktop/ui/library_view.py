@@ -801,5 +801,5 @@ def on_main_window(window: Any, services: Services) -> None:
     if app is not None:
         app.aboutToQuit.connect(library.suspend)
     QTimer.singleShot(3000, library.start_background_resume)
-    # Books imported before printed page numbers were kept get them now (issue 14).
+    # Books imported before printed page numbers were kept get them now.
     QTimer.singleShot(4000, lambda: run_in_background(library.backfill_page_labels))

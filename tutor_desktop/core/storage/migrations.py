@@ -429,7 +429,7 @@ CREATE TABLE ocr_pages (
 """
 
 # The printed page number of each page of a book ("38" where the PDF's page 52 says
-# so; issue 14): citations show it, the viewer opens the PDF index. Books imported
+# so): citations show it, the viewer opens the PDF index. Books imported
 # earlier get their rows lazily (Library.backfill_page_labels).
 _PAGE_LABELS = """
 CREATE TABLE textbook_pages (
@@ -440,7 +440,7 @@ CREATE TABLE textbook_pages (
 ) WITHOUT ROWID;
 """
 
-# Text hygiene (issue 12): real PDFs carry U+FFFE and soft hyphens at hyphenation
+# Text hygiene: real PDFs carry U+FFFE and soft hyphens at hyphenation
 # points ("тушаа\ufffeлын"); imports now drop them. Passages imported before are cleaned
 # once here and the full-text index rebuilt from the cleaned text, so keyword search
 # finds "тушаалын" in old libraries too.
