@@ -67,7 +67,7 @@ def ours_ttft(backend: RemoteBackend) -> float:
 
 
 def overhead(server: LlamaServer, runs: int) -> dict[str, Any]:
-    client = httpx.Client()
+    client = httpx.Client(timeout=120)  # a loaded PC answers slowly: measure, never die
     backend = RemoteBackend(RemoteProvider("bench", server.base_url, server.alias),
                             key_lookup({}, {}))
     for _ in range(2):  # warm both connections and the server's prompt cache
