@@ -7,10 +7,6 @@
         <source>← Subjects</source>
         <translation>← Хичээлүүд</translation>
     </message>
-    <message>
-        <source>The tutor is not installed yet.</source>
-        <translation>Туслах багш одоогоор суулгагдаагүй байна.</translation>
-    </message>
 </context>
 <context>
     <name>ChatView</name>

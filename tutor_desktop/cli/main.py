@@ -8,12 +8,29 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("gui", "chat", "ask", "doctor", "setup", "models", "library", "transcribe",
-            "progress", "admin", "safety", "sync", "hub", "ocr")
+from tutor_desktop.cli.commands import (
+    admin,
+    ask,
+    chat,
+    doctor,
+    gui,
+    hub,
+    library,
+    models,
+    ocr,
+    progress,
+    safety,
+    setup,
+    sync,
+    transcribe,
+)
+
+# Imported normally, so a broken command fails at once and the packager sees every one.
+COMMANDS = (gui, chat, ask, doctor, setup, models, library, transcribe, progress, admin, safety,
+            sync, hub, ocr)
 
 
 class _VersionAction(argparse.Action):
@@ -36,9 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder for the database and models (default: TUTOR_HOME or the "
                              "user data folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"tutor_desktop.cli.commands.{name}")
-        module.register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 

@@ -1,7 +1,7 @@
-"""The chat area: hosts the tutor's chat view for one subject, or says it is missing.
+"""The chat area: hosts the tutor's chat view for one subject.
 
-The tutor provides ``tutor_desktop.ui.chat_view.make_chat_page(services,
-session, subject, grade, parent) -> QWidget`` (``subject`` is a
+``tutor_desktop.ui.chat_view.make_chat_page(services, session, subject, grade,
+parent) -> QWidget`` builds the chat (``subject`` is a
 :mod:`tutor_desktop.core.subjects` id such as ``"math"``). If that widget has a
 ``shutdown()`` method it is called before the widget is deleted (sign-out,
 inactivity, back to the subjects), so it can stop a running answer.
@@ -9,16 +9,15 @@ inactivity, back to the subjects), so it can stop a running answer.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.subjects import subject_by_id
+from tutor_desktop.ui.chat_view import make_chat_page
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.widgets import Page, button, label
 
@@ -26,21 +25,6 @@ if TYPE_CHECKING:
     from tutor_desktop.composition import Services
 
 log = logging.getLogger(__name__)
-
-
-def load_chat_factory() -> Callable[..., QWidget] | None:
-    """``chat_view.make_chat_page`` if the tutor is installed, else None."""
-    try:
-        module = importlib.import_module("tutor_desktop.ui.chat_view")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tutor_desktop.ui.chat_view":
-            log.exception("the chat view failed to import")
-        return None
-    except Exception:
-        log.exception("the chat view failed to import")
-        return None
-    factory = getattr(module, "make_chat_page", None)
-    return factory if callable(factory) else None
 
 
 class ChatHostPage(Page):
@@ -72,16 +56,7 @@ class ChatHostPage(Page):
     def open(self, session: Session, subject_id: str, grade: int | None) -> None:
         self.close_chat()
         self.subject_id = subject_id
-        factory = load_chat_factory()
-        widget: QWidget | None = None
-        if factory is not None:
-            try:
-                widget = factory(self.services, session, subject_id, grade, self)
-            except Exception:
-                log.exception("the chat view could not be created")
-        if widget is None:
-            widget = label("subtitle")
-            widget.setObjectName("chatMissing")
+        widget = make_chat_page(self.services, session, subject_id, grade, self)
         self.content = widget
         relay = getattr(widget, "practise_requested", None)
         if relay is not None:
@@ -108,5 +83,4 @@ class ChatHostPage(Page):
         self.back_button.setText(self.tr("← Subjects"))
         subject = subject_by_id(self.subject_id)
         self.subject_title.setText(subject.name(current_language()) if subject else "")
-        if isinstance(self.content, QLabel) and self.content.objectName() == "chatMissing":
-            self.content.setText(self.tr("The tutor is not installed yet."))
+

@@ -11,7 +11,6 @@ is added as a tab when it exists.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Role, SchoolClass, Session, StaffMember, User
 from tutor_desktop.ui.background import run_in_background
+from tutor_desktop.ui.library_view import make_library_page
 from tutor_desktop.ui.safety_view import NeedsAttentionPage, make_attention_page
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
 
@@ -440,20 +440,10 @@ class TeacherPage(Page):
             self.library_page = None
         if session is None:
             return
-        try:
-            module: Any = importlib.import_module("tutor_desktop.ui.library_view")
-            page = module.make_library_page(self.services, session, self)
-        except ModuleNotFoundError as exc:
-            if exc.name != "tutor_desktop.ui.library_view":
-                log.exception("the library view failed to import")
-            return
-        except Exception:
-            log.exception("the library view could not be created")
-            return
-        if isinstance(page, QWidget):
-            self.library_page = page
-            self.tabs.addTab(page, "")
-            self._add_progress(session, page)
+        page = make_library_page(self.services, session, self)
+        self.library_page = page
+        self.tabs.addTab(page, "")
+        self._add_progress(session, page)
 
     def _add_progress(self, session: Session, library_page: QWidget) -> None:
         """Learning progress: the class dashboard tab, and the topic editor
