@@ -15,10 +15,13 @@ thread, a file or a model).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from tutor_desktop.core.accounts import AccountService
 from tutor_desktop.core.cache import ResponseCache
@@ -35,8 +38,10 @@ from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.doctor import Check, CheckFn, Status
 from tutor_desktop.core.embeddings.discovery import open_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+from tutor_desktop.core.errors import DataFolderNotWritable
 from tutor_desktop.core.grounding.exam import BackgroundExam, ExamStore
 from tutor_desktop.core.grounding.wiring import answer_gate, base_models, model_exam_checks
+from tutor_desktop.core.i18n import TutorError, environment_language
 from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
@@ -155,15 +160,35 @@ def build_services(data_dir: str | Path | None = None) -> Services:
     Nothing heavy happens here: models load on first use or when the window asks.
     """
     paths = resolve_paths(data_dir)
-    paths.ensure()
+    try:
+        paths.ensure()
+    except OSError as exc:  # no permission, a read-only disk, a file in the way
+        raise DataFolderNotWritable(exc.filename or paths.data_dir) from exc
     config = load_config(paths.user_config_file)
-    db = Database(paths.database)
+    try:
+        db = Database(paths.database)
+    except OSError as exc:
+        if isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+            raise DataFolderNotWritable(exc.filename or paths.data_dir) from exc
+        raise
     try:
         return _wire(paths, config, db)
     except BaseException:
         with contextlib.suppress(Exception):
             db.close()
         raise
+
+
+def start_services(data_dir: str | Path | None = None, *, language: str | None = None,
+                   stream: TextIO | None = None) -> Services | None:
+    """:func:`build_services` for the window and the terminal alike: a problem IT staff
+    can fix (a broken config, a database from a newer app, a data folder without write
+    permission) is printed as one translated line and None is returned (exit code 3)."""
+    try:
+        return build_services(data_dir)
+    except TutorError as error:
+        print(error.message(language or environment_language()), file=stream or sys.stderr)
+        return None
 
 
 def _wire(paths: AppPaths, config: Config, db: Database) -> Services:

@@ -56,7 +56,8 @@ def test_no_passage_found_is_said_not_invented(small_context, model_installed, s
     conv = tutor.start_conversation(student, subject="physics")
     reply = tutor.ask(student, conv.id, "Хурд гэж юу вэ?")
     assert reply.citations == []
-    assert any("сурах бичгийн эх сурвалжгүй" in n for n in reply.notices)
+    assert [n.message_id for n in reply.notices] == ["tutor_no_sources"]
+    assert "сурах бичгийн эх сурвалжгүй" in reply.notices[0].message("mn")
 
 
 def test_passages_that_do_not_fit_are_left_out_not_the_answer(

@@ -7,9 +7,8 @@ import getpass
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tutor_desktop.core.config import ConfigError
-from tutor_desktop.core.i18n import TutorError, tr
-from tutor_desktop.core.storage import DatabaseTooNewError
+from tutor_desktop.core.errors import WrongPin
+from tutor_desktop.core.i18n import TutorError, environment_language, tr
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -17,28 +16,17 @@ if TYPE_CHECKING:
 
 
 def open_services(args: argparse.Namespace) -> Services:
-    """Build services or exit with a clear, translated one-line message."""
-    from tutor_desktop.composition import build_services
+    """Build services or exit (code 3) with the clear, translated line the window prints."""
+    from tutor_desktop.composition import start_services
 
-    try:
-        return build_services(args.data_dir)
-    except ConfigError as exc:
-        print(tr("config_invalid", cli_language(), reason=str(exc)), file=sys.stderr)
-        raise SystemExit(3) from None
-    except DatabaseTooNewError:
-        print(tr("database_too_new", cli_language()), file=sys.stderr)
-        raise SystemExit(3) from None
-    except PermissionError as exc:
-        print(tr("data_dir_not_writable", cli_language(), path=exc.filename or args.data_dir),
-              file=sys.stderr)
-        raise SystemExit(3) from None
+    services = start_services(args.data_dir, language=cli_language())
+    if services is None:
+        raise SystemExit(3)
+    return services
 
 
 def cli_language() -> str:
-    import os
-
-    lang = os.environ.get("TUTOR_LANGUAGE") or os.environ.get("LANG", "")
-    return "mn" if lang.startswith("mn") else "en"
+    return environment_language()
 
 
 def fail(error: TutorError, language: str | None = None) -> int:
@@ -75,7 +63,7 @@ def terminal_sign_in(services: Services, class_name: str | None = None,
         except TutorError as error:
             print(error.message(student.language), file=sys.stderr)
             # Only a wrong PIN is worth another try; anything else would loop forever.
-            if error.message_id != "wrong_pin" or not sys.stdin.isatty():
+            if not isinstance(error, WrongPin) or not sys.stdin.isatty():
                 return None
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.paths import MACHINE_CONFIG_NAME, machine_config_files
 from tutor_desktop.core.privacy.urls import UnsafeUrlError, check_transport_url
 
@@ -30,8 +31,15 @@ LANGUAGES = ("mn", "en")
 ROUTING_POLICIES = ("local-first", "remote-first", "local-only")
 
 
-class ConfigError(ValueError):
-    """A config file or variable holds a value the app cannot use."""
+class ConfigError(TutorError, ValueError):
+    """A config file or variable holds a value the app cannot use (``reason`` says which,
+    in English: it names a file, a key or a variable)."""
+
+    message_id = "config_invalid"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)

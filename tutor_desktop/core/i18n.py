@@ -9,7 +9,9 @@ lacks Mongolian or if two files define the same id.
 
 from __future__ import annotations
 
+import os
 import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,13 @@ def catalog_files() -> list[Path]:
     """``messages.toml`` first, then every ``messages.<area>.toml`` in name order."""
     folder = resources_dir() / "translations"
     return [folder / "messages.toml", *sorted(folder.glob("messages.*.toml"))]
+
+
+def environment_language() -> str:
+    """The language for messages before anyone signs in (start-up errors, the terminal):
+    ``TUTOR_LANGUAGE``, else the system locale; Mongolian or English."""
+    lang = os.environ.get("TUTOR_LANGUAGE") or os.environ.get("LANG", "")
+    return "mn" if lang.startswith("mn") else "en"
 
 
 class DuplicateMessageIdError(RuntimeError):
@@ -42,7 +51,7 @@ def catalog() -> dict[str, dict[str, str]]:
     return data
 
 
-def tr(message_id: str, language: str = "en", **params: Any) -> str:
+def tr(message_id: str, language: str = "en", /, **params: Any) -> str:
     """The message in ``language`` (English if missing), with ``{params}`` filled in."""
     entry = catalog().get(message_id)
     if entry is None:
@@ -55,12 +64,32 @@ def tr(message_id: str, language: str = "en", **params: Any) -> str:
 
 
 class TutorError(Exception):
-    """An error a user should read: carries a message id and its parameters."""
+    """An error a user should read: carries a message id and its parameters.
 
-    def __init__(self, message_id: str, **params: Any) -> None:
-        self.message_id = message_id
+    Each kind of error is a subclass (see :mod:`tutor_desktop.core.errors`) with its
+    own default ``message_id``, so callers branch on the type, never on the id's text;
+    the id stays on the error for translation in the window and the terminal.
+    """
+
+    message_id: str = "error_unexpected"
+
+    def __init__(self, message_id: str | None = None, **params: Any) -> None:
+        self.message_id = message_id or type(self).message_id
         self.params = params
-        super().__init__(tr(message_id, "en", **params))
+        super().__init__(tr(self.message_id, "en", **params))
+
+    def message(self, language: str = "en") -> str:
+        return tr(self.message_id, language, **self.params)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A remark for the student or IT as a message id and its parameters (a fallback to
+    another model, a damaged file, no textbook passage): the core hands these out and
+    the window or the terminal translates them into the reader's language."""
+
+    message_id: str
+    params: dict[str, Any] = field(default_factory=dict)
 
     def message(self, language: str = "en") -> str:
         return tr(self.message_id, language, **self.params)

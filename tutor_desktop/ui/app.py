@@ -7,31 +7,29 @@ translated line on stderr with exit code 3, never as a crash.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
-from tutor_desktop.core.config import ConfigError
-
 # Aliased: lupdate would take a bare ``tr("...")`` call for a Qt string.
-from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.paths import resources_dir
-from tutor_desktop.core.storage import DatabaseTooNewError
-from tutor_desktop.core.storage.settings import get_setting
+from tutor_desktop.ui import library_view, voice_input
 from tutor_desktop.ui.background import wait_for_background
-from tutor_desktop.ui.i18n import LANGUAGE_NAMES, ui_language
+from tutor_desktop.ui.i18n import ui_language
 from tutor_desktop.ui.style import FONT_FAMILY
+
+if TYPE_CHECKING:
+    from tutor_desktop.composition import Services
+    from tutor_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 SMOKE_MS = 1000
-EXTENSION_MODULES = ("chat_view", "library_view", "voice_input")
 
 
 def load_fonts(app: QApplication) -> str:
@@ -53,28 +51,12 @@ def load_fonts(app: QApplication) -> str:
     return family
 
 
-def _startup_language() -> str:
-    lang = os.environ.get("TUTOR_LANGUAGE") or os.environ.get("LANG", "")
-    return "mn" if lang.startswith("mn") else "en"
-
-
-def _notify_extensions(window: object, services: object) -> None:
-    for name in EXTENSION_MODULES:
-        try:
-            module = importlib.import_module(f"tutor_desktop.ui.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tutor_desktop.ui.{name}":
-                log.exception("ui.%s failed to import", name)
-            continue
-        except Exception:
-            log.exception("ui.%s failed to import", name)
-            continue
-        hook = getattr(module, "on_main_window", None)
-        if callable(hook):
-            try:
-                hook(window, services)
-            except Exception:
-                log.exception("ui.%s.on_main_window failed", name)
+def _notify_extensions(window: MainWindow, services: Services) -> None:
+    """Start-up work of the library and voice parts once the window exists (resume
+    imports, probe the microphone). Imported normally: a broken module fails loudly at
+    start, and the packager sees it."""
+    for hook in (library_view.on_main_window, voice_input.on_main_window):
+        hook(window, services)
 
 
 def run_gui(data_dir: str | None, smoke: bool = False) -> int:
@@ -90,26 +72,16 @@ def run_gui(data_dir: str | None, smoke: bool = False) -> int:
     app.setOrganizationName("TutorDesktop")
     load_fonts(app)
 
-    from tutor_desktop.composition import build_services
+    from tutor_desktop.composition import start_services
 
-    try:
-        services = build_services(data_dir)
-    except DatabaseTooNewError:
-        print(core_message("database_too_new", _startup_language()), file=sys.stderr)
-        return 3
-    except OSError as exc:  # PermissionError, a read-only file system
-        print(core_message("data_dir_not_writable", _startup_language(),
-                           path=exc.filename or data_dir), file=sys.stderr)
-        return 3
-    except ConfigError as exc:
-        print(core_message("gui_config_invalid", _startup_language(), error=exc), file=sys.stderr)
+    services = start_services(data_dir)
+    if services is None:
         return 3
 
     from tutor_desktop.ui.main_window import MainWindow
 
     language = ui_language()
-    default = get_setting(services.db, "default_language", None)
-    language.set_language(default if default in LANGUAGE_NAMES else services.config.language)
+    language.set_language(services.accounts.default_language(services.config.language))
     window = MainWindow(services, language=language)
     _notify_extensions(window, services)
     window.show()

@@ -598,8 +598,9 @@ class ChatView(QWidget):
             self._expanded.add(str(reply.message_id))  # stays open once stored
         self._finish()
         # "Nothing found in your textbooks" is shown under the answer itself.
-        no_sources = {core_message("tutor_no_sources", lang) for lang in ("mn", "en")}
-        notes = [n for n in reply.notices if n not in no_sources]
+        language = current_language()
+        notes = [n.message(language) for n in reply.notices
+                 if n.message_id != "tutor_no_sources"]
         if reply.status == "partial":
             notes.append(self.tr("The answer was stopped."))
         self.show_notice("\n".join(notes))

@@ -10,9 +10,8 @@ Hooks for other features:
 * ``MainWindow.settings_page.add_section(widget)`` — a panel in the settings.
 * The chat page comes from ``ui/chat_view.py`` (see :mod:`.pages.chat_host`), the
   library tab from ``ui/library_view.py`` (see :mod:`.pages.teacher`).
-* ``ui/app.py`` calls ``on_main_window(window, services)`` of each of
-  ``chat_view``, ``library_view`` and ``voice_input`` that defines it, once the
-  window exists (e.g. to start loading a model in the background).
+* ``ui/app.py`` calls ``on_main_window(window, services)`` of ``library_view``
+  and ``voice_input`` once the window exists (resume imports, probe the microphone).
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.paths import resources_dir
-from tutor_desktop.core.storage.settings import get_setting
 from tutor_desktop.ui.activity import IdleWatch
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, UiLanguage, current_language, ui_language
 from tutor_desktop.ui.pages.chat_host import ChatHostPage
@@ -210,8 +208,7 @@ class MainWindow(QMainWindow):
         self.set_language("mn" if current_language() == "en" else "en")
 
     def default_language(self) -> str:
-        value = get_setting(self.services.db, "default_language", None)
-        return str(value) if value in LANGUAGE_NAMES else self.services.config.language
+        return self.services.accounts.default_language(self.services.config.language)
 
     # -- pages -------------------------------------------------------------
     def current_page(self) -> QWidget | None:

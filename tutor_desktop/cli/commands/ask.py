@@ -71,7 +71,9 @@ def handler(args: argparse.Namespace) -> int:
                                   max_tokens=args.max_tokens)
         except TutorError as error:
             return fail(error, language)
-        problem = (reply.error or reply.text) if reply.status == "error" else ""
+        problem = ""
+        if reply.status == "error":
+            problem = reply.error.message(language) if reply.error else reply.text
         if args.json:
             out = {"answer": reply.text, "backend": reply.backend, "model": reply.model,
                    "citations": reply.citations,
@@ -86,7 +88,7 @@ def handler(args: argparse.Namespace) -> int:
             print()
             print_grounding(reply, language, args.question)
             for notice in reply.notices if not problem else []:
-                print(notice, file=sys.stderr)
+                print(notice.message(language), file=sys.stderr)
         for model_notice in services.models.status.notices:
             print(model_notice.message(language), file=sys.stderr)
         if problem:

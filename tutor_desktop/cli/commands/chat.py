@@ -198,7 +198,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
         if reply.status == "partial":
             print(tr("tutor_stopped", language))
         for notice in reply.notices:
-            print(notice, file=sys.stderr)
+            print(notice.message(language), file=sys.stderr)
     print(tr("chat_goodbye", language))
     return 0
 

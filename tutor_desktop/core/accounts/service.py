@@ -26,11 +26,28 @@ from tutor_desktop.core.accounts.hashing import (
 )
 from tutor_desktop.core.accounts.models import Role, SchoolClass, StaffMember, User
 from tutor_desktop.core.accounts.session import Session
+from tutor_desktop.core.config import LANGUAGES
+from tutor_desktop.core.errors import (
+    AccountUnknown,
+    InvalidPin,
+    LockedOut,
+    NotAllowed,
+    PasswordTooShort,
+    RosterRowInvalid,
+    SessionExpired,
+    SetupAlreadyDone,
+    UnknownLanguage,
+    WrongPassword,
+    WrongPin,
+)
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.privacy.os_admin import is_os_admin
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
+from tutor_desktop.core.storage.settings import get_setting, set_setting
 from tutor_desktop.core.sync.outbox import record_change
+
+DEFAULT_LANGUAGE_SETTING = "default_language"
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -42,12 +59,12 @@ TEACHER_IDLE_FACTOR = 3  # staff get three times the student idle limit
 
 def _check_pin(pin: str) -> None:
     if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 6):
-        raise TutorError("pin_format")
+        raise InvalidPin()
 
 
 def _check_password(password: str) -> None:
     if len(password) < 8:
-        raise TutorError("password_too_short")
+        raise PasswordTooShort()
 
 
 class AccountService:
@@ -77,12 +94,28 @@ class AccountService:
     def school_id(self) -> str:
         row = self.db.query_one("SELECT id FROM schools ORDER BY created_at LIMIT 1")
         if row is None:
-            raise TutorError("account_unknown")
+            raise AccountUnknown()
         return str(row["id"])
 
     def school_name(self) -> str:
         row = self.db.query_one("SELECT name FROM schools ORDER BY created_at LIMIT 1")
         return "" if row is None else str(row["name"])
+
+    # -- installation settings ---------------------------------------------
+    def default_language(self, fallback: str = "mn") -> str:
+        """The language the sign-in screen starts in on this PC (the admin's choice)."""
+        value = get_setting(self.db, DEFAULT_LANGUAGE_SETTING, None)
+        return str(value) if value in LANGUAGES else fallback
+
+    def set_default_language(self, session: Session, language: str) -> None:
+        """Admins only: the language everyone on this computer starts in. Checked here,
+        not in the window, so no other door (the terminal, a script) skips the check."""
+        if session.expired:
+            raise SessionExpired()
+        self._require_admin(session)
+        if language not in LANGUAGES:
+            raise UnknownLanguage(language=language)
+        set_setting(self.db, DEFAULT_LANGUAGE_SETTING, language)
 
     def first_run_setup(
         self, school_name: str, admin_name: str, admin_username: str, password: str,
@@ -90,7 +123,7 @@ class AccountService:
     ) -> User:
         """Create the school and its first admin; refused once done."""
         if self.is_set_up():
-            raise TutorError("setup_done_already")
+            raise SetupAlreadyDone()
         _check_password(password)
         now = utc_now()
         school_id, admin_id = new_id(), new_id()
@@ -116,7 +149,7 @@ class AccountService:
     def get_user(self, user_id: str) -> User:
         row = self.db.query_one("SELECT * FROM users WHERE id = ?", (user_id,))
         if row is None:
-            raise TutorError("account_unknown")
+            raise AccountUnknown()
         return User.from_row(row)
 
     def list_classes(self) -> list[SchoolClass]:
@@ -127,7 +160,7 @@ class AccountService:
     def get_class(self, class_id: str) -> SchoolClass:
         row = self.db.query_one("SELECT * FROM classes WHERE id = ?", (class_id,))
         if row is None:
-            raise TutorError("account_unknown")
+            raise AccountUnknown()
         return SchoolClass.from_row(row)
 
     def list_students(self, class_id: str) -> list[User]:
@@ -169,17 +202,17 @@ class AccountService:
 
     def _require_admin(self, session: Session) -> None:
         if session.user.role is not Role.ADMIN:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
 
     def _require_class(self, session: Session, class_id: str) -> None:
         if not self.can_manage_class(session, class_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
 
     # -- staff and classes -------------------------------------------------
     def create_class(self, session: Session, name: str, grade: int, *,
                      allow_no_pin: bool = False, daily_message_limit: int = 50) -> SchoolClass:
         if session.user.role not in (Role.ADMIN, Role.TEACHER):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         now, class_id = utc_now(), new_id()
         with self.db.write() as conn:
             conn.execute(
@@ -257,10 +290,10 @@ class AccountService:
         self._require_class(session, class_id)
         name = display_name.strip()
         if not name:
-            raise TutorError("roster_bad_row", line=0, reason="empty name")
+            raise RosterRowInvalid(line=0, reason="empty name")
         if pin is None or pin == "":
             if not self.get_class(class_id).allow_no_pin:
-                raise TutorError("pin_format")
+                raise InvalidPin()
             secret = None
         else:
             _check_pin(pin)
@@ -290,18 +323,18 @@ class AccountService:
         reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
         fields = {f.strip().lower() for f in (reader.fieldnames or [])}
         if "name" not in fields:
-            raise TutorError("roster_bad_row", line=1, reason="missing 'name' column")
+            raise RosterRowInvalid(line=1, reason="missing 'name' column")
         allow_no_pin = self.get_class(class_id).allow_no_pin
         rows: list[tuple[str, str | None]] = []
         for line_no, raw in enumerate(reader, start=2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
             name, pin = row.get("name", ""), row.get("pin") or None
             if not name:
-                raise TutorError("roster_bad_row", line=line_no, reason="empty name")
+                raise RosterRowInvalid(line=line_no, reason="empty name")
             if pin is None and not allow_no_pin:
-                raise TutorError("roster_bad_row", line=line_no, reason="PIN required")
+                raise RosterRowInvalid(line=line_no, reason="PIN required")
             if pin is not None and not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 6):
-                raise TutorError("roster_bad_row", line=line_no, reason="PIN must be 4-6 digits")
+                raise RosterRowInvalid(line=line_no, reason="PIN must be 4-6 digits")
             rows.append((name, pin))
         hashed = [(name, hash_secret(pin, self.hash_cost) if pin else None) for name, pin in rows]
         with self.db.write() as conn:
@@ -312,12 +345,12 @@ class AccountService:
         """A teacher sets a new PIN (and unlocks the account)."""
         student = self.get_user(student_id)
         if student.role is not Role.STUDENT or student.class_id is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         self._require_class(session, student.class_id)
         if new_pin:
             _check_pin(new_pin)
         elif not self.get_class(student.class_id).allow_no_pin:
-            raise TutorError("pin_format")
+            raise InvalidPin()
         with self.db.write() as conn:
             conn.execute(
                 "UPDATE users SET secret_hash = ?, failed_attempts = 0, locked_until = NULL, "
@@ -398,8 +431,8 @@ class AccountService:
         matched = verify_secret(password, stored or dummy_hash(self.hash_cost))
         if row is None or not stored or not matched:
             if lock:
-                raise TutorError("account_locked", until=_local_hhmm(lock))
-            raise TutorError("wrong_password", remaining=MAX_FAILED_ATTEMPTS - failures)
+                raise LockedOut(until=_local_hhmm(lock))
+            raise WrongPassword(remaining=MAX_FAILED_ATTEMPTS - failures)
         new_hash = self._rehash_if_needed(password, stored)
         with self.db.write() as conn:
             conn.execute("DELETE FROM sign_in_throttle WHERE username = ? AND source = ?",
@@ -415,10 +448,10 @@ class AccountService:
             "SELECT u.*, c.allow_no_pin FROM users u JOIN classes c ON c.id = u.class_id "
             "WHERE u.id = ? AND u.role = 'student' AND u.active = 1", (student_id,))
         if row is None:
-            raise TutorError("account_unknown")
+            raise AccountUnknown()
         if row["secret_hash"] is None:
             if not row["allow_no_pin"]:
-                raise TutorError("not_allowed")
+                raise NotAllowed()
         else:
             self._check_pin_counted(student_id, pin or "")
         return Session(User.from_row(row), self.idle_minutes * 60, clock=self._idle_clock)
@@ -438,7 +471,7 @@ class AccountService:
                                "WHERE id = ?", (user_id,)).fetchone()
             locked_until = row["locked_until"]
             if locked_until and datetime.fromisoformat(locked_until) > now:
-                raise TutorError("account_locked", until=_local_hhmm(locked_until))
+                raise LockedOut(until=_local_hhmm(locked_until))
             failures = int(row["failed_attempts"]) + 1
             lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_ATTEMPTS else None
             conn.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
@@ -454,8 +487,8 @@ class AccountService:
                     record_change(conn, "users", user_id)
             return
         if lock:
-            raise TutorError("account_locked", until=_local_hhmm(lock))
-        raise TutorError("wrong_pin", remaining=MAX_FAILED_ATTEMPTS - failures)
+            raise LockedOut(until=_local_hhmm(lock))
+        raise WrongPin(remaining=MAX_FAILED_ATTEMPTS - failures)
 
     def _count_staff_attempt(self, username: str, source: str) -> tuple[int, str | None]:
         """Check and count a staff attempt in one transaction; (failures, lock or None)."""
@@ -469,7 +502,7 @@ class AccountService:
                                (username, source)).fetchone()
             failed, locks = (int(row[0]), int(row[1])) if row else (0, 0)
             if row and row[2] and datetime.fromisoformat(row[2]) > now:
-                raise TutorError("account_locked", until=_local_hhmm(row[2]))
+                raise LockedOut(until=_local_hhmm(row[2]))
             failures = failed + 1
             lock = None
             if failures >= MAX_FAILED_ATTEMPTS:
@@ -504,7 +537,7 @@ class AccountService:
         row = self.db.query_one(
             "SELECT id FROM users WHERE username = ? AND role IN ('admin','teacher')", (name,))
         if row is None:
-            raise TutorError("account_unknown")
+            raise AccountUnknown()
         new_hash = hash_secret(new_password, self.hash_cost)
         with self.db.write() as conn:
             conn.execute("UPDATE users SET secret_hash = ?, failed_attempts = 0, "

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from tutor_desktop.core.accounts import AccountService, Session
-from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.sync.outbox import record_change, record_delete
@@ -74,16 +74,16 @@ class ConversationStore:
         row = self.db.query_one("SELECT user_id FROM conversations WHERE id = ?",
                                 (conversation_id,))
         if row is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         return str(row["user_id"])
 
     def _require_view(self, session: Session, conversation_id: str) -> None:
         if not self.accounts.can_view_user(session, self._owner_of(conversation_id)):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
 
     def _require_own(self, session: Session, conversation_id: str) -> None:
         if self._owner_of(conversation_id) != session.user.id:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
 
     # -- conversations -----------------------------------------------------
     def create(self, session: Session, *, subject: str = "", grade: int | None = None,
@@ -105,7 +105,7 @@ class ConversationStore:
         """Newest first. Without ``user_id``: the caller's own conversations."""
         target = user_id or session.user.id
         if not self.accounts.can_view_user(session, target):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         rows = self.db.query(
             "SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC", (target,))
         return [Conversation.from_row(r) for r in rows]
@@ -184,7 +184,7 @@ class ConversationStore:
     def _message(self, message_id: str) -> Message:
         row = self.db.query_one("SELECT * FROM messages WHERE id = ?", (message_id,))
         if row is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         return Message.from_row(row)
 
     def delete_message(self, session: Session, message_id: str) -> None:

@@ -19,7 +19,7 @@ from tutor_desktop.core.grounding.tutor import (
     is_maths_question,
     maths_filter,
 )
-from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.i18n import Notice
 from tutor_desktop.core.retrieval.types import Hit
 from tutor_desktop.core.subjects import canonical_subject
 
@@ -36,17 +36,17 @@ def passage_of(hit: Hit) -> Passage:
 
 
 def cited_hits(question: str, hits: Sequence[Hit], subject: str, language: str,
-               limit: int) -> tuple[list[Hit], list[str]]:
+               limit: int) -> tuple[list[Hit], list[Notice]]:
     """The hits worth citing (relevance floor, no repeats, Mathematics never borrows another
     subject's page) and the notices to show (another subject's book used, or none found)."""
     wanted = canonical_subject(subject)
     by_id = {h.chunk_id: h for h in hits}
     candidates = maths_filter(question, [passage_of(h) for h in hits], wanted)
     chosen = select_passages(question, candidates, subject=wanted, limit=limit)
-    notices: list[str] = []
+    notices: list[Notice] = []
     if chosen.other_subject:
-        notices.append(tr("textbook_other_subject", language,
-                          books=", ".join(chosen.other_subject)))
+        notices.append(Notice("textbook_other_subject",
+                              {"books": ", ".join(chosen.other_subject)}))
     return [by_id[p.chunk_id] for p in chosen.passages], notices
 
 

@@ -42,7 +42,7 @@ from tutor_desktop.core.grounding.text import (
     stem,
     words,
 )
-from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.i18n import Notice, tr
 
 MATHS_SUBJECT = "math"      # canonical subject id (core/subjects.py)
 BACKEND = "textbook"        # the ``backend`` of every message this tutor writes
@@ -108,7 +108,7 @@ class TextbookAnswer:
     quotes: list[str] = field(default_factory=list)
     step: int = 0                            # hint step (1-3), 0 for an answer
     expected: str = ""                       # the blanked key term the student may type
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # message ids, translated by the UI
 
     @property
     def excerpt(self) -> str:
@@ -165,7 +165,7 @@ class TextbookTutor:
                subject: str = "") -> TextbookAnswer:
         """The textbook's answer to ``question``, or an honest "not found"."""
         usable, others = self.usable(question, passages, subject)
-        notices = [tr("textbook_other_subject", language, books=", ".join(others))] \
+        notices = [Notice("textbook_other_subject", {"books": ", ".join(others)})] \
             if others else []
         if not usable:
             return TextbookAnswer(tr("textbook_not_found", language), False, notices=notices)
@@ -192,7 +192,7 @@ class TextbookTutor:
                               lines, notices=notices)
 
     def _maths(self, question: str, passages: Sequence[Passage], language: str,
-               notices: list[str]) -> TextbookAnswer | None:
+               notices: list[Notice]) -> TextbookAnswer | None:
         """A worked example, or (in a maths book without one) an honest "no example";
         None: not a maths book, quote it like any other (a physics formula)."""
         for passage in passages:

@@ -1,5 +1,6 @@
 """Chat models: the backend protocol, the local llama.cpp engine, model files and loading."""
 
+from tutor_desktop.core.i18n import Notice
 from tutor_desktop.core.llm.backend import (
     BackendError,
     BackendProvider,
@@ -9,7 +10,7 @@ from tutor_desktop.core.llm.backend import (
     Completion,
     Delta,
 )
-from tutor_desktop.core.llm.manager import ModelManager, ModelState, ModelStatus, Notice
+from tutor_desktop.core.llm.manager import ModelManager, ModelState, ModelStatus
 
 __all__ = [
     "BackendError",

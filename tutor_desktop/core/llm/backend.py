@@ -81,6 +81,15 @@ class BackendError(TutorError):
         self.retryable = retryable
 
 
+class ContextOverflow(BackendError):
+    """The prompt does not fit the model's context window (``tokens``, ``limit``)."""
+
+    message_id = "context_overflow"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__("context_overflow", retryable=False, **params)
+
+
 @runtime_checkable
 class ChatBackend(Protocol):
     """A chat model that streams. Implementations: ``LocalBackend`` (llama.cpp) and,

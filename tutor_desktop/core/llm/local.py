@@ -33,6 +33,7 @@ from tutor_desktop.core.llm.backend import (
     BackendKind,
     ChatMessage,
     Completion,
+    ContextOverflow,
     Delta,
     FinishReason,
 )
@@ -239,8 +240,7 @@ class LocalBackend:
         tokens, stop, criteria = self.prompt_tokens(messages)
         room = self.n_ctx - len(tokens)
         if room < 1:
-            raise BackendError("context_overflow", retryable=False, tokens=len(tokens),
-                               limit=self.n_ctx)
+            raise ContextOverflow(tokens=len(tokens), limit=self.n_ctx)
         cached = _common_prefix(llm, tokens)
         timings = Timings(prompt_tokens=len(tokens), cached_tokens=cached)
         self.last_timings = timings

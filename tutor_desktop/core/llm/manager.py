@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from tutor_desktop.core.config import Config
-from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.i18n import Notice, tr
 from tutor_desktop.core.llm.backend import BackendUnavailable, ChatBackend
 from tutor_desktop.core.llm.discovery import (
     ChecksumCache,
@@ -44,17 +43,6 @@ class ModelState(StrEnum):
     LOADING = "loading"
     READY = "ready"
     FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A translated remark for the student or IT (damaged file, fell back to a smaller model)."""
-
-    message_id: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def message(self, language: str = "en") -> str:
-        return tr(self.message_id, language, **self.params)
 
 
 def corrupt_notice(file: ModelFile) -> Notice:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from tutor_desktop.core.config import ROUTING_POLICIES, Config
+from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.backend import (
     BackendError,
@@ -559,7 +560,7 @@ def set_policy(db: Any, session: Any, policy: str) -> None:
     from tutor_desktop.core.storage.settings import set_setting
 
     if getattr(session, "is_student", True):
-        raise TutorError("not_allowed")
+        raise NotAllowed()
     if policy not in ROUTING_POLICIES:
         raise TutorError("route_bad_policy", policy=policy, allowed=", ".join(ROUTING_POLICIES))
     set_setting(db, POLICY_SETTING, policy)

@@ -22,6 +22,7 @@ from typing import Any
 
 from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.accounts.models import Role, User
+from tutor_desktop.core.errors import NotAllowed, SessionExpired
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.progress.checking import Verdict, check_item
 from tutor_desktop.core.progress.mastery import Interaction, Mastery, mastery_of, topic_mastery
@@ -339,7 +340,7 @@ class ProgressService:
 
     def _require_staff(self, session: Session) -> None:
         if session.user.role not in (Role.ADMIN, Role.TEACHER):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
 
     def rename_topic(self, session: Session, topic_id: str, title: str) -> None:
         self._require_staff(session)
@@ -493,7 +494,7 @@ class ProgressService:
                duration_ms: int | None = None, assignment_id: str = "") -> Feedback:
         """Check a student's answer, record it and update mastery and review, atomically."""
         if session.expired:
-            raise TutorError("session_expired")
+            raise SessionExpired()
         session.touch()
         item = self.item(item_id)
         verdict = check_item(item.kind, given, item.answer, item.data)
@@ -530,7 +531,7 @@ class ProgressService:
 
     def student_progress(self, session: Session, user_id: str) -> StudentProgress:
         if not self.accounts.can_view_user(session, user_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         user = self.accounts.get_user(user_id)
         topics = {t.id: t for t in self.topics(include_hidden=True)}
         merged = self._merged()
@@ -555,7 +556,7 @@ class ProgressService:
         """The teacher's grid: students x topics with levels, who needs help and why,
         and the topics the class asks about most."""
         if not self.accounts.can_manage_class(session, class_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         school_class = self.accounts.get_class(class_id)
         students = self.accounts.list_students(class_id)
         merged = self._merged()
@@ -614,7 +615,7 @@ class ProgressService:
     def assign(self, session: Session, class_id: str, title: str, topic_ids: Sequence[str],
                item_count: int, due_date: str) -> Assignment:
         if not self.accounts.can_manage_class(session, class_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         if item_count < 1 or not topic_ids:
             raise TutorError("practice_bad_assignment")
         now, assignment_id = utc_now(), new_id()
@@ -633,7 +634,7 @@ class ProgressService:
         """Newest first, each with how many answers every student gave for it."""
         if not (self.accounts.can_manage_class(session, class_id)
                 or session.user.class_id == class_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         rows = self.db.query("SELECT * FROM practice_assignments WHERE class_id = ? "
                              "ORDER BY created_at DESC", (class_id,))
         result: list[Assignment] = []

@@ -14,6 +14,7 @@ from typing import Any
 
 from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.accounts.models import Role
+from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.ids import new_id, utc_now
@@ -88,7 +89,7 @@ class SafetyEventStore:
             return None
         if role is Role.TEACHER:
             return self.accounts.teacher_class_ids(session.user.id)
-        raise TutorError("not_allowed")
+        raise NotAllowed()
 
     def list_for(self, session: Session, *, include_acknowledged: bool = False,
                  limit: int = 200) -> list[SafetyEvent]:
@@ -114,7 +115,7 @@ class SafetyEventStore:
         event = self.get(event_id)
         classes = self._visible_classes(session)
         if classes is not None and event.class_id not in classes:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         if event.acknowledged:
             return event
         now = utc_now()

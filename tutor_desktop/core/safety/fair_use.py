@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tutor_desktop.core.accounts import AccountService, Session
+from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.ids import utc_now
@@ -81,7 +82,7 @@ class FairUse:
                    recordings_per_minute: int | None = None) -> FairUseLimits:
         """A teacher of the class (or an admin) changes its per-minute limits."""
         if not self.accounts.can_manage_class(session, class_id):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         current = self.limits(class_id)
         questions = current.questions_per_minute if questions_per_minute is None \
             else max(0, questions_per_minute)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tutor_desktop.core.errors import SpeechGrammarEmpty
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.speech.audio import check_recording, load_wav, seconds
 from tutor_desktop.core.speech.capture import (
@@ -211,9 +212,9 @@ class SpeechService:
                 for start in range(0, len(pcm), 8000):  # 0.25 s, as if it streamed in
                     recognizer.accept(pcm[start: start + 8000])
                 text = recognizer.final()
+            except SpeechGrammarEmpty:
+                raise
             except TutorError as error:
-                if error.message_id == "speech_grammar_empty":
-                    raise
                 last_error = error
                 continue
             return Transcription(text=text, recognizer=recognizer.name, language=language,
@@ -320,7 +321,7 @@ class LiveTranscription:
             recognizer = self._engines[0].recognizer(self._grammar,
                                                      partials=self._on_partial is not None)
         except TutorError as error:  # the local model failed to load: next one at the end
-            if error.message_id == "speech_grammar_empty" or len(self._engines) < 2:
+            if isinstance(error, SpeechGrammarEmpty) or len(self._engines) < 2:
                 raise
         shown = ""
         while (chunk := self.recorder.chunks.get()) is not None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tutor_desktop.core.errors import SpeechGrammarEmpty
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.speech.audio import BYTES_PER_SECOND, SAMPLE_RATE
 
@@ -267,5 +268,5 @@ class VoskEngine:
         if grammar:
             words = self.known_words(grammar)
             if not words:
-                raise TutorError("speech_grammar_empty", words=" ".join(grammar)[:80])
+                raise SpeechGrammarEmpty(words=" ".join(grammar)[:80])
         return VoskRecognizer(model, self._name, self._language, words, partials)

@@ -9,6 +9,7 @@ Rows that sync carry a UUID ``id`` plus ``created_at``/``updated_at`` (UTC ISO).
 
 from __future__ import annotations
 
+from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.storage.connection import Connection
 
 _INITIAL = """
@@ -461,14 +462,13 @@ MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_T
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class DatabaseTooNewError(RuntimeError):
-    """The database was written by a newer version of the app."""
+class DatabaseTooNewError(TutorError):
+    """The database was written by a newer version of the app; it is left untouched."""
+
+    message_id = "database_too_new"
 
     def __init__(self, found: int, supported: int) -> None:
-        super().__init__(
-            f"This database is from a newer version of Tutor Desktop (schema {found}, this app "
-            f"understands up to {supported}). Update the app; the database was not changed."
-        )
+        super().__init__(found=found, supported=supported)
         self.found = found
         self.supported = supported
 

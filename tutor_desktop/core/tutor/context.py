@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.errors import QuestionTooLong
 from tutor_desktop.core.llm.backend import ChatMessage
 
 PER_MESSAGE_TOKENS = 8   # template tokens around each message (role markers, separators)
@@ -52,7 +52,7 @@ def fit_conversation(system: str, history: Sequence[ChatMessage], newest: ChatMe
 
     fixed = cost(system) + cost(newest.content)
     if fixed > budget:
-        raise TutorError("question_too_long")
+        raise QuestionTooLong()
     turns = split_turns(history)
     costs = [sum(cost(m.content) for m in turn) for turn in turns]
     total = fixed + sum(costs)

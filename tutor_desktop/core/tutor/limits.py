@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.conversations import ConversationStore
-from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.errors import DailyLimitReached
 
 
 def local_now() -> datetime:
@@ -64,6 +64,6 @@ class DailyLimit:
         """Raise a friendly, translated ``daily_limit_reached`` once the day is used up."""
         usage = self.usage(session)
         if usage.exhausted:
-            raise TutorError("daily_limit_reached", limit=usage.limit,
+            raise DailyLimitReached(limit=usage.limit,
                              reset=usage.resets_at.strftime("%H:%M"))
         return usage

@@ -22,12 +22,13 @@ from tutor_desktop.core.accounts import AccountService, Session
 from tutor_desktop.core.cache import ResponseCache
 from tutor_desktop.core.cache import tutor_hook as cache_hook
 from tutor_desktop.core.conversations import Conversation, ConversationStore, Message
+from tutor_desktop.core.errors import EmptyQuestion, NotAllowed, QuestionTooLong, SessionExpired
 from tutor_desktop.core.grounding import service_hooks as grounding
 from tutor_desktop.core.grounding.passages import clip as _clip
 from tutor_desktop.core.grounding.text import answer_matches
 from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
 from tutor_desktop.core.grounding.tutor import HINT_STEPS, TextbookAnswer, TextbookTutor
-from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.core.i18n import Notice, TutorError, tr
 from tutor_desktop.core.llm.backend import (
     BackendError,
     BackendProvider,
@@ -35,6 +36,7 @@ from tutor_desktop.core.llm.backend import (
     ChatBackend,
     ChatMessage,
     Completion,
+    ContextOverflow,
 )
 from tutor_desktop.core.retrieval.types import Hit, Retriever
 from tutor_desktop.core.safety import SafetyGuard
@@ -68,8 +70,10 @@ class TutorReply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     citations: list[dict[str, Any]] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    error: str = ""   # why no backend could answer (status "error"), in the student's language
+    # Remarks to show under the answer, as message ids: the window and the terminal
+    # translate them into the reader's language.
+    notices: list[Notice] = field(default_factory=list)
+    error: Notice | None = None   # why no backend could answer (status "error")
     conversation_id: str | None = None
     message_id: str | None = None
     # The cited passages with their words (same order as ``citations``), so the student
@@ -133,14 +137,15 @@ class TutorService:
             on_sources: SourcesCallback | None = None) -> TutorReply:
         """Store the student's question, answer it (streaming) and store the answer.
 
-        Raises :class:`TutorError` for the daily limit or a conversation the
-        session may not write to; model problems come back as a reply with
-        status ``error`` and a translated text.
+        Raises :class:`EmptyQuestion`, :class:`QuestionTooLong` (neither is stored),
+        :class:`DailyLimitReached`, :class:`SessionExpired` or :class:`NotAllowed`;
+        model problems come back as a reply with status ``error``, the reason in
+        ``reply.error`` (a message id) and a translated text stored for the student.
         """
         _require_active(session)
         question = question.strip()
         if not question:
-            raise TutorError("question_too_long")
+            raise EmptyQuestion()
         conv = self.conversations.get(session, conversation_id)
         self.limit.check(session)
         self.safety.before_question(session)  # per-minute fair use (RateLimited)
@@ -156,10 +161,9 @@ class TutorService:
         try:
             return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
                                 max_tokens, on_sources)
-        except TutorError as error:
-            if error.message_id in ("question_too_long", "context_overflow"):
-                # Refused before any answer: do not keep it or count it against the limit.
-                self.conversations.delete_message(session, asked.id)
+        except (QuestionTooLong, ContextOverflow):
+            # Refused before any answer: do not keep it or count it against the limit.
+            self.conversations.delete_message(session, asked.id)
             raise
 
     def regenerate(self, session: Session, conversation_id: str, *,
@@ -173,7 +177,7 @@ class TutorService:
         messages = self.conversations.messages(session, conv.id)
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         old_answers = messages[last_user + 1:]
         history = _as_chat(messages[:last_user])
         # A new answer, never the cached one again (and not counted as another ask).
@@ -280,8 +284,8 @@ class TutorService:
                 on_delta(cached.answer)
             return TutorReply(cached.answer, "cached", "cache", cached.model, "stop",
                               citations=citations, passages=passages,
-                              notices=[*notices, tr("cached_answer", language,
-                                                    model=cached.model)],
+                              notices=[*notices, Notice("cached_answer",
+                                                        {"model": cached.model})],
                               conversation_id=conv.id, message_id=stored.id)
         stored = self.conversations.add_message(session, conv.id, "assistant", "",
                                                 status="partial", backend=backend.name,
@@ -309,7 +313,7 @@ class TutorService:
         return reply
 
     def _retrieve(self, question: str, grade: int | None, subject: str,
-                  language: str) -> tuple[list[Hit], list[str]]:
+                  language: str) -> tuple[list[Hit], list[Notice]]:
         if self.retriever is None:
             return [], []
         try:
@@ -320,7 +324,7 @@ class TutorService:
             hits = []
         # Only passages about the question are cited (relevance floor, core/grounding).
         hits, notices = grounding.cited_hits(question, hits, subject, language, PASSAGES_K)
-        return hits, notices + ([] if hits else [tr("tutor_no_sources", language)])
+        return hits, notices + ([] if hits else [Notice("tutor_no_sources")])
 
     # -- the textbook tutor (core/grounding) -----------------------------------
     def hint(self, session: Session, conversation_id: str, *,
@@ -362,7 +366,7 @@ class TutorService:
         return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
                                     session=session, conv=conv)
 
-    def _textbook_reply(self, answer: TextbookAnswer, hits: list[Hit], notices: list[str],
+    def _textbook_reply(self, answer: TextbookAnswer, hits: list[Hit], notices: list[Notice],
                         on_delta: DeltaCallback | None, on_sources: SourcesCallback | None, *,
                         session: Session | None = None,
                         conv: Conversation | None = None) -> TutorReply:
@@ -373,8 +377,8 @@ class TutorService:
         passages = [passage_record(h) for h in cited]
         model = (grounding.HINT_MODEL.format(step=answer.step) if answer.step and answer.found
                  else grounding.ANSWER_MODEL)
-        no_sources = {tr("tutor_no_sources", lang) for lang in ("mn", "en")}
-        notes = [n for n in notices if n not in no_sources and n not in answer.notices]
+        notes = [n for n in notices
+                 if n.message_id != "tutor_no_sources" and n not in answer.notices]
         reply = TutorReply(answer.text, "complete", TEXTBOOK_BACKEND, model, "stop",
                            citations=citations, passages=passages,
                            notices=[*notes, *answer.notices])
@@ -425,7 +429,7 @@ class TutorService:
                     raise
                 continue
             return fitted.messages, hits[:used]
-        raise TutorError("question_too_long")  # pragma: no cover - the loop ends in raise
+        raise QuestionTooLong()  # pragma: no cover - the loop ends in raise
 
     def _newest(self, question: str, hits: list[Hit], words: dict[str, str], mode: str,
                 attempts: int) -> ChatMessage:
@@ -469,11 +473,11 @@ class TutorService:
         except (BackendError, BackendUnavailable) as exc:
             # A router may only find out mid-stream that no backend can answer.
             reply.status, reply.finish_reason = "error", "error"
-            reply.error = exc.message(language)
+            reply.error = Notice(exc.message_id, exc.params)
             if pieces:
                 reply.text = "".join(pieces)
-                reply.notices.append(tr("tutor_no_answer", language,
-                                        reason=exc.message(language)))
+                reply.notices.append(Notice("tutor_no_answer",
+                                            {"reason": exc.message(language)}))
             else:
                 reply.text = exc.message(language)
                 if on_delta:
@@ -487,7 +491,7 @@ class TutorService:
         if not reply.text.strip() and reply.status == "complete":
             # The model had nothing usable to say (a small model reciting its prompt is
             # cut off by the engine's echo guard): say so, and point to the textbook.
-            reply.notices.append(tr("model_weak_answer", language))
+            reply.notices.append(Notice("model_weak_answer"))
         if completion:
             reply.prompt_tokens = completion.prompt_tokens
             reply.completion_tokens = completion.completion_tokens
@@ -495,8 +499,8 @@ class TutorService:
             reply.backend = completion.backend or reply.backend
             reply.model = completion.model or reply.model
             if completion.notice_id:
-                reply.notices.append(tr(completion.notice_id, language,
-                                        **completion.notice_params))
+                reply.notices.append(Notice(completion.notice_id,
+                                            dict(completion.notice_params)))
         unsafe = self.safety.check_answer(reply.text)
         if unsafe is not None:  # the model's own text is never shown when it is unsafe
             reply.text, reply.status = tr("safety_answer_replaced", language), "refused"
@@ -527,5 +531,5 @@ def _as_chat(messages: Sequence[Message]) -> list[ChatMessage]:
 def _require_active(session: Session) -> None:
     """An idle session is over: the next person at a shared PC must not continue it."""
     if session.expired:
-        raise TutorError("session_expired")
+        raise SessionExpired()
     session.touch()

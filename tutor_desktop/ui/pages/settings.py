@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 from tutor_desktop import __version__
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.config import ROUTING_POLICIES
+from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.router import effective_policy, set_policy
-from tutor_desktop.core.storage.settings import set_setting
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
 from tutor_desktop.ui.status_indicator import StatusPanel
@@ -395,10 +395,15 @@ class SettingsPage(Page):
         self.scroller.verticalScrollBar().setValue(0)
 
     def make_default(self) -> None:
-        """Admins choose the language the sign-in screen starts in."""
-        if self.session is None or not self.session.is_admin:
+        """Admins choose the language the sign-in screen starts in (the core checks who)."""
+        if self.session is None:
             return
-        set_setting(self.services.db, "default_language", current_language())
+        try:
+            self.services.accounts.set_default_language(self.session, current_language())
+        except TutorError as error:
+            refused = error  # the name ``error`` is unbound after the block
+            self.message.show_text(lambda: refused.message(current_language()))
+            return
         self.message.show_text(lambda: self.tr("Saved: the sign-in screen will start in this "
                                                "language."), success=True)
 
