@@ -369,7 +369,7 @@ class AccountService:
         replace it and lock the teacher out.
         """
         if session.is_student or session.user.username is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         _check_password(new_password)
         name = session.user.username
         where = source if source is not None else local_source()
@@ -395,7 +395,7 @@ class AccountService:
         self._require_admin(session)
         target = self.get_user(user_id)
         if target.role is not Role.TEACHER or target.username is None:
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         _check_password(new_password)
         self._set_staff_password(target.id, target.username, new_password)
         return self.get_user(target.id)

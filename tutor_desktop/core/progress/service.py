@@ -662,7 +662,7 @@ class ProgressService:
                                 (assignment_id,))
         if row is None or not (session.user.class_id == row["class_id"]
                                or self.accounts.can_manage_class(session, row["class_id"])):
-            raise TutorError("not_allowed")
+            raise NotAllowed()
         items: list[PracticeItem] = []
         size = int(row["item_count"])
         for topic_id in json.loads(row["topic_ids"]):
