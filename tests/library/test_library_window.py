@@ -79,7 +79,7 @@ def test_teacher_imports_by_drop_sees_progress_cancels_and_removes(
     qtbot.waitUntil(lambda: not page.busy, timeout=300_000)
     assert any(p.stage == "reading" for p in seen)
     assert any(p.stage == "embedding" and p.chunks_total > 0 for p in seen)
-    assert 'Imported "Physics 8" (grade 8, physics, en)' in page.message.text()
+    assert 'Imported "Physics 8" (grade 8, Physics, English)' in page.message.text()
     assert page.table.rowCount() == 1
     assert [page.table.item(0, c).text() for c in (0, 1, 2, 6)] == [
         "Physics 8", "8", "Physics", "ready"]

@@ -163,7 +163,11 @@ def test_screenshot_of_a_mongolian_conversation_with_maths(
     _seed_math_conversation(services, student)
     view = _view(qtbot, services, student)
     services.models.wait(60)
-    qtbot.waitUntil(lambda: "gemma3-270m" in view.model_label.text(), timeout=10_000)
+    # A student sees that the tutor works, in Mongolian, not which model file answers.
+    qtbot.waitUntil(lambda: view.model_label.text() == view.tr("The tutor is ready"),
+                    timeout=10_000)
+    assert view.model_label.text() != "The tutor is ready", "the header is translated"
+    assert "gemma" not in view.model_label.text()
     view.input.setPlainText("x₁ = 3, x₂ = 2 гарсан уу?")
     qtbot.wait(50)
     SHOTS.mkdir(exist_ok=True)
