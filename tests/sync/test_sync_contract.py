@@ -101,6 +101,11 @@ READS = {
                      "sign_in_student"},
     ConversationStore: {"get", "list_for", "messages", "user_messages_since"},
 }
+# Writes to this PC's own tables only (contract.LOCAL_TABLES): never queued for sync.
+LOCAL_WRITES = {
+    AccountService: {"default_language", "set_default_language"},
+    ConversationStore: set(),
+}
 WRITES = {
     AccountService: {"first_run_setup", "create_class", "update_class", "create_teacher",
                      "assign_teacher", "create_student", "import_roster", "reset_pin",
@@ -115,7 +120,7 @@ WRITES = {
 def test_every_public_method_is_classified(service) -> None:
     public = {n for n, _ in inspect.getmembers(service, inspect.isfunction)
               if not n.startswith("_")}
-    unknown = public - READS[service] - WRITES[service]
+    unknown = public - READS[service] - WRITES[service] - LOCAL_WRITES[service]
     assert not unknown, f"classify {service.__name__}.{sorted(unknown)} in this test (and walk it)"
 
 
@@ -225,3 +230,16 @@ def test_no_function_writes_a_synced_table_without_the_outbox() -> None:
                     offenders.append(f"{rel}:{func.lineno} {func.name} writes {name}")
     assert offenders == [], ("these functions write synced rows without record_change/"
                              f"record_delete (core/sync/outbox.py): {offenders}")
+
+
+def test_this_pcs_start_language_stays_on_this_pc(services) -> None:
+    """The sign-in language is chosen per PC (a lab may have an English-speaking corner):
+    changing it writes only the local settings table and queues nothing for sync."""
+    accounts, db = services.accounts, services.db
+    accounts.first_run_setup("School 1", "Admin", "admin", "admin-pass-1")
+    admin = accounts.sign_in_staff("admin", "admin-pass-1")
+    queued = db.query_one("SELECT count(*) FROM sync_outbox")[0]
+    accounts.set_default_language(admin, "en")
+    assert accounts.default_language() == "en"
+    assert db.query_one("SELECT count(*) FROM sync_outbox")[0] == queued
+    assert "settings" in LOCAL_TABLES

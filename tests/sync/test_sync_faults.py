@@ -69,6 +69,9 @@ def test_two_pcs_converge_under_each_fault(cloud, lab, fault: str) -> None:
                 pc.conversations.add_message(session, conv.id, "user", f"{name} {number}")
                 created += 1
         pc_a.accounts.update_class(admin_a, class_7a.id, daily_message_limit=11)
+        # Two edits in the same millisecond are simultaneous: the device id breaks that tie
+        # (either value is right as long as both PCs agree). Here pc-b's edit is the later one.
+        time.sleep(0.01)
         pc_b.accounts.update_class(admin_b, class_7a.id, daily_message_limit=22)
         proxy.default = FAULTS[fault]  # every request of this round meets the fault
         import threading

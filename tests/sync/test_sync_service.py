@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from typing import Any
 
 import httpx
@@ -60,6 +61,7 @@ def test_concurrent_edits_converge_last_writer_wins(cloud, lab) -> None:
     # Offline on both: A changes the daily limit, then B changes it later; both add students
     # and questions.
     pc_a.accounts.update_class(admin_a, class_7a.id, daily_message_limit=10)
+    time.sleep(0.01)  # "later" by more than the clock's millisecond (a tie goes to a device id)
     pc_b.accounts.update_class(admin_b, class_7a.id, daily_message_limit=25, allow_no_pin=True)
     pc_a.accounts.create_student(admin_a, class_7a.id, "Бат", "1111")
     pc_b.accounts.create_student(admin_b, class_7a.id, "Дулмаа", "2222")
