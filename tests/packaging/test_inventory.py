@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from model_files import e5_gguf, link_into
+
 from tutor_desktop.core import paths
 from tutor_desktop.core.build_info import BuildInfo, build_info, git_build_info
 from tutor_desktop.core.config import load_config

@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from model_files import e5_gguf, gemma_gguf, link_into
+
 from tutor_desktop.core.llm.discovery import ChecksumCache, scan_models
 from tutor_desktop.core.llm.manager import ModelManager
 from tutor_desktop.core.llm.manifest import MANIFEST_NAME, load_manifest, read_manifest
