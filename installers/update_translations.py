@@ -6,7 +6,9 @@
 Runs ``pyside6-lupdate`` over every ``tutor_desktop/ui/**/*.py`` into
 ``resources/translations/tutor_<lang>.ts`` (existing translations are kept,
 strings gone from the code are dropped) and ``pyside6-lrelease`` into
-``tutor_<lang>.qm``, which the app loads at run time.
+``tutor_<lang>.qm``, which the app loads at run time. ``qt_<lang>.ts`` (kept by
+hand: Qt ships no Mongolian) translates the Qt widgets the app shows, such as the
+file dialog and the standard buttons; it is compiled to ``qt_<lang>.qm`` too.
 
 After adding ``self.tr("...")`` strings: run this, fill every
 ``<translation type="unfinished">`` in the .ts (by hand or with
@@ -54,6 +56,11 @@ def qm_path(language: str) -> Path:
     return TRANSLATIONS_DIR / f"tutor_{language}.qm"
 
 
+def qt_ts_path(language: str) -> Path:
+    """Qt's own strings (file dialog, standard buttons), translated by hand."""
+    return TRANSLATIONS_DIR / f"qt_{language}.ts"
+
+
 def lupdate(ts: Path, language: str, sources: list[str] | None = None) -> None:
     subprocess.run(
         [tool("pyside6-lupdate"), *(sources or ui_sources()), "-ts", str(ts),
@@ -94,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         lupdate(ts, language)
         print(lrelease(ts, qm_path(language)))
         missing = missing_translations(ts)
+        qt_ts = qt_ts_path(language)
+        if qt_ts.is_file():
+            print(lrelease(qt_ts, qt_ts.with_suffix(".qm")))
+            missing += missing_translations(qt_ts)
         for item in missing:
             print(f"  missing [{language}] {item}")
         if missing and args.check:

@@ -325,7 +325,7 @@
     <name>MainWindow</name>
     <message>
         <source>Tutor Desktop</source>
-        <translation>Tutor Desktop</translation>
+        <translation>Цахим багш</translation>
     </message>
     <message>
         <source>Change the language</source>

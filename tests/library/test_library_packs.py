@@ -333,8 +333,7 @@ def test_a_failure_inside_a_book_leaves_nothing_of_it_searchable(
 def test_library_tab_installs_a_pack_chosen_from_a_folder(
         qtbot: Any, embedder_installed: Path, services: Any, school: Any, pack: Path,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QFileDialog
-
+    from tutor_desktop.ui import dialogs
     from tutor_desktop.ui.library_view import make_library_page
 
     page: Any = make_library_page(services, school.teacher_session)
@@ -342,8 +341,7 @@ def test_library_tab_installs_a_pack_chosen_from_a_folder(
     page.show()
     seen: list[Any] = []
     page._relay.pack_progressed.connect(seen.append)
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
-                        staticmethod(lambda *_a, **_k: str(pack)))
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_a, **_k: str(pack))
     assert page.pack_button.text() == "Import a textbook pack…"
     qtbot.mouseClick(page.pack_button, Qt.MouseButton.LeftButton)
     assert page.busy and page.progress.isVisible() and not page.pack_button.isEnabled()

@@ -11,11 +11,10 @@ from ocr_helpers import mongolian_paragraph, render_text, save_png
 from PIL import Image
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from tutor_desktop.core.ocr import char_accuracy
-from tutor_desktop.ui import picture_input
+from tutor_desktop.ui import dialogs, picture_input
 from tutor_desktop.ui.chat_view import make_chat_page
 
 
@@ -38,8 +37,7 @@ def test_a_chosen_picture_fills_the_input_box_and_nothing_is_sent(
     monkeypatch.setattr(picture_input, "current_language", lambda: "mn")
     printed = mongolian_paragraph()
     photo = save_png(render_text(printed), tmp_path / "бодлого.png")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *_a, **_k: (str(photo), "")))
+    monkeypatch.setattr(dialogs, "open_file", lambda *_a, **_k: str(photo))
     view, student = _chat(qtbot, services, school)
     assert view.picture.isVisible() and view.picture.isEnabled()
     view.input.setPlainText("Энэ юу гэсэн үг вэ?")

@@ -55,6 +55,7 @@ class ProbeResult:
     error: str = ""          # a message id ("net_refused"), translated where it is shown,
                              # or a short technical text ("HTTP 503") shown as it is
     detail: str = ""         # what is there ("gemma3-270m", "vosk-model-mn")
+    error_params: tuple[tuple[str, str], ...] = ()   # the message's {params}
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,17 @@ class ServiceStatus:
     kind: ServiceKind
     label: str               # what to show: provider name, model name
     state: ServiceState = ServiceState.UNKNOWN
-    last_error: str = ""
+    last_error: str = ""     # a message id (translated where shown) or a technical text
     latency_ms: float | None = None
     checked_at: float | None = None   # monotonic seconds
     detail: str = ""
     paused: bool = False     # remote: circuit breaker open
+    error_params: tuple[tuple[str, str], ...] = ()   # {params} of ``last_error``
+
+    def error_text(self, language: str) -> str:
+        """``last_error`` in ``language`` (the panel, the doctor): ids are translated there,
+        so a Mongolian settings page never shows an English reason."""
+        return tr(self.last_error, language, **dict(self.error_params)) if self.last_error else ""
 
     @property
     def usable(self) -> bool:
@@ -144,11 +151,13 @@ def request_probe(send: Callable[[], Any]) -> Callable[[], ProbeResult]:
         except httpx.ConnectError as exc:
             return ProbeResult(ServiceState.DOWN, error=_connect_reason(exc))
         except httpx.HTTPError as exc:
-            return ProbeResult(ServiceState.DOWN, error=type(exc).__name__)
+            return ProbeResult(ServiceState.DOWN, error="net_error",
+                               error_params=(("kind", type(exc).__name__),))
         latency = (time.perf_counter() - started) * 1000
         status = int(response.status_code)
         if status in (401, 403):
-            return ProbeResult(ServiceState.AUTH, latency, f"HTTP {status}: API key rejected")
+            return ProbeResult(ServiceState.AUTH, latency, "service_key_rejected",
+                               error_params=(("status", str(status)),))
         if status == 429 or status >= 500:
             return ProbeResult(ServiceState.DEGRADED, latency, f"HTTP {status}")
         return ProbeResult(ServiceState.OK, latency)
@@ -179,10 +188,15 @@ def model_manager_probe(manager: Any) -> Callable[[], ProbeResult]:
         if state == "loading":
             return ProbeResult(ServiceState.LOADING, detail=model)
         if state == "not_installed":
-            return ProbeResult(ServiceState.DOWN, error="no local model installed")
+            return ProbeResult(ServiceState.DOWN, error="status_no_local_model")
         if state == "failed":
-            notices = "; ".join(n.message("en") for n in getattr(status, "notices", ()))
-            return ProbeResult(ServiceState.DOWN, error=notices or "could not load", detail=model)
+            notices = list(getattr(status, "notices", ()))
+            if notices:   # the first reason, translated where it is shown
+                first = notices[0]
+                params = tuple((str(k), str(v)) for k, v in dict(first.params).items())
+                return ProbeResult(ServiceState.DOWN, error=first.message_id,
+                                   error_params=params, detail=model)
+            return ProbeResult(ServiceState.DOWN, error="status_model_load_failed", detail=model)
         return ProbeResult(ServiceState.UNKNOWN)
 
     return probe
@@ -197,9 +211,9 @@ def speech_probe(speech: Any, language: str) -> Callable[[], ProbeResult]:
         latency = (time.perf_counter() - started) * 1000
         if availability.available:
             return ProbeResult(ServiceState.OK, latency, detail=availability.recognizer)
-        # The message id (translated in the panel), unless it needs its detail filled in.
-        error = availability.message("en") if availability.detail else availability.reason
-        return ProbeResult(ServiceState.DOWN, latency, error)
+        # The message id, translated in the panel, with its detail as the {reason}.
+        params = (("reason", availability.detail),) if availability.detail else ()
+        return ProbeResult(ServiceState.DOWN, latency, availability.reason, error_params=params)
 
     return probe
 
@@ -308,12 +322,13 @@ class ConnectivityMonitor:
                 self._failures[name] = 0
                 self._next_at[name] = self.clock() + self.interval_s
             else:
-                readable = tr(error, "en", provider=current.label) if error else "failed"
+                error_id = error or "status_request_failed"
                 state = ServiceState.AUTH if error == "remote_key_rejected" else (
                     ServiceState.DEGRADED if error in ("remote_rate_limited",
                                                         "remote_server_error")
                     else ServiceState.DOWN)
-                new = replace(current, state=state, last_error=readable,
+                new = replace(current, state=state, last_error=error_id,
+                              error_params=(("provider", current.label),),
                               checked_at=self.clock())
                 self._failures[name] += 1
                 self._next_at[name] = self.clock() + self._backoff(name)
@@ -387,6 +402,7 @@ class ConnectivityMonitor:
             self._next_at[name] = self.clock() + (self.interval_s if ok else self._backoff(name))
             changed = self._set(name, replace(
                 current, state=result.state, last_error=result.error,
+                error_params=result.error_params,
                 latency_ms=result.latency_ms if result.latency_ms is not None
                 else current.latency_ms,
                 detail=result.detail or current.detail, checked_at=self.clock()))
@@ -401,8 +417,8 @@ class ConnectivityMonitor:
     def _set(self, name: str, new: ServiceStatus) -> bool:
         old = self._status[name]
         self._status[name] = new
-        return (old.state, old.last_error, old.paused, old.detail) != (
-            new.state, new.last_error, new.paused, new.detail)
+        return (old.state, old.last_error, old.error_params, old.paused, old.detail) != (
+            new.state, new.last_error, new.error_params, new.paused, new.detail)
 
     def _emit(self) -> None:
         with self._lock:
@@ -445,7 +461,7 @@ def doctor_lines(statuses: Sequence[ServiceStatus]) -> list[tuple[str, str, str,
         if status.detail:
             what += f" ({status.detail})"
         if status.last_error:
-            what += f"; last error: {tr(status.last_error, 'en')}"
+            what += f"; last error: {status.error_text('en')}"
         if status.paused:
             what += "; paused after repeated failures"
         name = f"status:{status.name}"

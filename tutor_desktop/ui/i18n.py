@@ -1,6 +1,8 @@
 """The UI language: Qt's translator for widget strings, plus the core's message language.
 
-Switching installs or removes ``tutor_mn.qm``; Qt then sends every widget a
+Switching installs or removes ``tutor_mn.qm`` (our strings) and ``qt_mn.qm``
+(Qt's own: the file dialog, standard buttons, text menus; Qt ships no
+Mongolian, so we translate the ones the app shows); Qt then sends every widget a
 ``LanguageChange`` event and each page re-runs its ``retranslate_ui()``.
 Core errors (:class:`TutorError`) are rendered with :func:`current_language`.
 
@@ -30,6 +32,7 @@ class UiLanguage(QObject):
         super().__init__(parent)
         self._language = "en"
         self._translator: QTranslator | None = None
+        self._qt_translator: QTranslator | None = None
 
     @property
     def language(self) -> str:
@@ -42,17 +45,24 @@ class UiLanguage(QObject):
         if language == self._language and (language == "en" or self._translator is not None):
             return True
         new_translator: QTranslator | None = None
+        new_qt: QTranslator | None = None
         if language != "en":
             new_translator = QTranslator(self)
             if not new_translator.load(f"tutor_{language}", translations_dir()):
                 return False
+            new_qt = QTranslator(self)
+            if not new_qt.load(f"qt_{language}", translations_dir()):
+                new_qt = None   # our strings still switch; Qt's dialogs stay English
         self._language = language  # set before Qt sends LanguageChange
         if app is not None:
-            if self._translator is not None:
-                app.removeTranslator(self._translator)
-            if new_translator is not None:
-                app.installTranslator(new_translator)
+            for old in (self._translator, self._qt_translator):
+                if old is not None:
+                    app.removeTranslator(old)
+            for new in (new_qt, new_translator):
+                if new is not None:
+                    app.installTranslator(new)
         self._translator = new_translator
+        self._qt_translator = new_qt
         if app is not None:
             # Deliver LanguageChange now, so every text is switched when this returns.
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -58,6 +57,7 @@ from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended
 from tutor_desktop.core.library.packs import PackProgress, PackReport, import_pack
 from tutor_desktop.core.retrieval import Hit
 from tutor_desktop.core.subjects import SUBJECTS, subject_by_id, subject_name
+from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
@@ -354,8 +354,8 @@ class LibraryPage(Page):
                         language=str(self.language_combo.currentData()))
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Choose textbook PDFs"), "",
-                                                self.tr("PDF files (*.pdf)"))
+        files = dialogs.open_files(self, self.tr("Choose textbook PDFs"),
+                                   self.tr("PDF files (*.pdf)"), str(Path.home()))
         if files:
             self.import_files([Path(f) for f in files])
 
@@ -475,7 +475,8 @@ class LibraryPage(Page):
 
     # ------------------------------------------------------ textbook packs
     def choose_pack(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose the textbook pack folder"))
+        folder = dialogs.choose_folder(self, self.tr("Choose the textbook pack folder"),
+                                       str(Path.home()))
         if folder:
             self.import_pack(Path(folder))
 

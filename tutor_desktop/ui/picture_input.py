@@ -14,12 +14,13 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.ocr.document import picture_language, read_picture
 from tutor_desktop.core.ocr.engine import TesseractEngine
+from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
 
@@ -45,9 +46,9 @@ class PictureInputButton(QPushButton):
                                 "computer and put in the box for you to check"))
 
     def choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Choose a picture"), str(Path.home()),
-            self.tr("Pictures (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"))
+        path = dialogs.open_file(
+            self, self.tr("Choose a picture"),
+            self.tr("Pictures (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp)"), str(Path.home()))
         if path:
             self.read(Path(path))
 

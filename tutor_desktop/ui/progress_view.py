@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
+from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.widgets import Page, button, label
 
@@ -761,8 +761,7 @@ class ClassDashboard(QWidget):
     # -- exports -----------------------------------------------------------------
     def _export(self, fmt: str) -> None:
         name = (self.class_combo.currentText() or "class") + f".{fmt}"
-        path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save report"), name,
-                                                    f"*.{fmt}")
+        path = dialogs.save_file(self, self.tr("Save report"), name, f"*.{fmt}")
         if path:
             self.export(fmt, Path(path))
 

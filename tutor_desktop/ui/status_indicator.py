@@ -47,7 +47,6 @@ from tutor_desktop.core.connectivity import (
     ServiceStatus,
     Summary,
 )
-from tutor_desktop.core.i18n import tr as core_tr
 from tutor_desktop.ui.i18n import current_language
 
 log = logging.getLogger(__name__)
@@ -279,7 +278,7 @@ def _state_text(status: ServiceStatus, widget: QWidget) -> str:
 
 def _error_text(status: ServiceStatus) -> str:
     """A core message id in the UI language; a technical text ("HTTP 503") as it is."""
-    return core_tr(status.last_error, current_language()) if status.last_error else ""
+    return status.error_text(current_language())
 
 
 def _line(status: ServiceStatus, widget: QWidget) -> str:

@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -34,6 +33,7 @@ from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.speech import MAX_SECONDS, Availability, LiveTranscription, SpeechService
 from tutor_desktop.core.speech.types import Transcription
+from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
 
@@ -333,8 +333,8 @@ class VoiceInputButton(QWidget):
     # --- WAV import -------------------------------------------------------------------
 
     def _choose_wav(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Import a recording"), "", self.tr("WAV recordings (*.wav)"))
+        path = dialogs.open_file(self, self.tr("Import a recording"),
+                                 self.tr("WAV recordings (*.wav)"))
         if path:
             self.import_wav(path)
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from tutor_desktop.core.accounts import Role, SchoolClass, Session, StaffMember, User
+from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.library_view import make_library_page
 from tutor_desktop.ui.safety_view import NeedsAttentionPage, make_attention_page
@@ -718,9 +718,9 @@ class TeacherPage(Page):
                   buttons=(self.reset_button,))
 
     def choose_roster_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Choose a class list"), str(Path.home()),
-            self.tr("Class lists (*.csv);;All files (*)"))
+        path = dialogs.open_file(
+            self, self.tr("Choose a class list"),
+            self.tr("Class lists (*.csv);;All files (*)"), str(Path.home()))
         if path:
             self.import_roster_file(path)
 
