@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tutor_desktop.core.accounts import AccountService
 from tutor_desktop.core.cache import ResponseCache
@@ -70,7 +70,14 @@ from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
 from tutor_desktop.core.tutor import TutorService
 from tutor_desktop.core.tutor.prompts import PromptLibrary
 
+if TYPE_CHECKING:
+    from tutor_desktop.service.client import ServiceLink
+
 log = logging.getLogger(__name__)
+
+# Where an installed ``tutor service`` listens (the .deb's systemd unit); a config's
+# ``service_socket`` names another one.
+WELL_KNOWN_SOCKET = Path("/run/tutor-desktop/tutor.sock")
 
 
 @dataclass
@@ -109,6 +116,13 @@ class Services:
     sync_worker: SyncWorker
     # Tesseract as a separate program: scanned book pages and pictures in the chat.
     ocr: TesseractEngine
+    # Client mode: the link to ``tutor service``; every core field above is then a proxy.
+    service_link: ServiceLink | None = None
+
+    @property
+    def mode(self) -> str:
+        """"in-process" or "service" (``tutor doctor`` says which)."""
+        return "in-process" if self.service_link is None else "service"
 
     def doctor_checks(self) -> list[CheckFn]:
         """The feature checks of ``tutor doctor``, bound to these services."""
@@ -152,6 +166,8 @@ class Services:
             except Exception:  # one failing close must not leave the database open
                 log.exception("closing %s failed", closer)
         self.db.close()
+        if self.service_link is not None:
+            self.service_link.close()
 
 
 def build_services(data_dir: str | Path | None = None) -> Services:
@@ -179,13 +195,40 @@ def build_services(data_dir: str | Path | None = None) -> Services:
         raise
 
 
+def service_socket(config: Config) -> Path | None:
+    """The service's socket when one is configured or installed, else None (in-process)."""
+    if config.service_socket:
+        return Path(config.service_socket)
+    return WELL_KNOWN_SOCKET if WELL_KNOWN_SOCKET.exists() else None
+
+
+def connect_services(data_dir: str | Path | None = None) -> Services:
+    """One interface, two transports: the window and the terminal call this.
+
+    With a ``tutor service`` configured or installed (and no explicit data folder, which
+    IT uses to work on the files directly) the fields are client proxies to it;
+    otherwise the core runs in this process, as on a teacher's laptop or in ``make run``.
+    """
+    if data_dir is None:
+        paths = resolve_paths(None)
+        config = load_config(paths.user_config_file)
+        socket = service_socket(config)
+        if socket is not None:
+            from tutor_desktop.service.client import connect
+
+            services: Services = connect(socket, paths, config)
+            return services
+    return build_services(data_dir)
+
+
 def start_services(data_dir: str | Path | None = None, *, language: str | None = None,
-                   stream: TextIO | None = None) -> Services | None:
-    """:func:`build_services` for the window and the terminal alike: a problem IT staff
-    can fix (a broken config, a database from a newer app, a data folder without write
-    permission) is printed as one translated line and None is returned (exit code 3)."""
+                   stream: TextIO | None = None, client: bool = False) -> Services | None:
+    """:func:`build_services` (or, with ``client``, :func:`connect_services`) for the window
+    and the terminal alike: a problem IT staff can fix (a broken config, a database from
+    a newer app, a data folder without write permission, a service that does not answer)
+    is printed as one translated line and None is returned (exit code 3)."""
     try:
-        return build_services(data_dir)
+        return connect_services(data_dir) if client else build_services(data_dir)
     except TutorError as error:
         print(error.message(language or environment_language()), file=stream or sys.stderr)
         return None

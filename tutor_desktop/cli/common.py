@@ -15,11 +15,14 @@ if TYPE_CHECKING:
     from tutor_desktop.core.accounts import Session
 
 
-def open_services(args: argparse.Namespace) -> Services:
-    """Build services or exit (code 3) with the clear, translated line the window prints."""
+def open_services(args: argparse.Namespace, *, client: bool = False) -> Services:
+    """Build services or exit (code 3) with the clear, translated line the window prints.
+
+    ``client``: this command also works through ``tutor service`` when one is installed
+    (chat, ask, library, doctor, the window); the others run the core in-process."""
     from tutor_desktop.composition import start_services
 
-    services = start_services(args.data_dir, language=cli_language())
+    services = start_services(args.data_dir, language=cli_language(), client=client)
     if services is None:
         raise SystemExit(3)
     return services

@@ -23,6 +23,7 @@ from tutor_desktop.cli.commands import (
     ocr,
     progress,
     safety,
+    service,
     setup,
     sync,
     transcribe,
@@ -30,7 +31,7 @@ from tutor_desktop.cli.commands import (
 
 # Imported normally, so a broken command fails at once and the packager sees every one.
 COMMANDS = (gui, chat, ask, doctor, setup, models, library, transcribe, progress, admin, safety,
-            sync, hub, ocr)
+            sync, hub, ocr, service)
 
 
 class _VersionAction(argparse.Action):

@@ -71,6 +71,9 @@ class Config:
     # Only models that passed the fitness exam write answers; the textbook tutor answers
     # otherwise (core/grounding). Off: every model writes (IT checking raw model text).
     answer_gate: bool = True
+    # The socket of ``tutor service`` (the service owns the data; the window and the
+    # terminal are its clients). Empty: the well-known socket if it exists, else in-process.
+    service_socket: str = ""
     sources: tuple[str, ...] = field(default=(), compare=False)
     #: Settings IT fixed under ``[locked]`` in a machine-wide file: no user config,
     #: ``TUTOR_*`` variable or in-app setting may change them.
@@ -90,6 +93,7 @@ _ENV = {
     "TUTOR_REMOTE_STT_URL": "remote_stt_url",
     "TUTOR_ECHO_GUARD": "echo_guard",
     "TUTOR_ANSWER_GATE": "answer_gate",
+    "TUTOR_SERVICE_SOCKET": "service_socket",
 }
 
 

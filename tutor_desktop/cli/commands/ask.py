@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def handler(args: argparse.Namespace) -> int:
     language = args.lang or cli_language()
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         tutor = services.tutor
 

@@ -90,7 +90,7 @@ def _stream_answer(run: Any) -> Any:
 
 
 def handler(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         return _chat(services, args)
     finally:

@@ -232,7 +232,7 @@ def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any],
 def cmd_add(args: argparse.Namespace) -> int:
     overrides = {"grade": args.grade, "subject": args.subject, "language": args.language,
                  "title": args.title}
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         if (refused := _staff_only(services, args)) is not None:
             return refused
@@ -244,7 +244,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         books = _library(services).books()
         if args.json:
@@ -263,7 +263,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         if (refused := _staff_only(services, args)) is not None:
             return refused
@@ -281,7 +281,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     language = cli_language()
     try:
         pending = _library(services).pending()
@@ -335,7 +335,7 @@ def cmd_import_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     language = cli_language()
     try:
         if (refused := _staff_only(services, args)) is not None:

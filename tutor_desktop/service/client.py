@@ -1,0 +1,385 @@
+"""The window's and the terminal's side of ``tutor service``: proxies with the core's interface.
+
+:func:`connect` returns a :class:`ClientServices` — the same typed ``Services`` the
+window and the terminal get in-process — whose fields forward each whitelisted call
+over the socket (:mod:`tutor_desktop.service.api`). Callers do not change: a
+``tutor.ask(session, …, on_delta=print)`` streams deltas back as they come,
+``library.import_file(path, meta, progress=…)`` sends the file's bytes and reports
+progress, and a :class:`TutorError` raised in the service is raised here as the same
+class. What stays in this process: the microphone, OCR of a pasted picture, the
+config file. What cannot work through the service yet raises
+:class:`NotOfferedByService`, a translated message, never an ``AttributeError``.
+
+The session a sign-in returns is a :class:`RemoteSession`: the same public attributes
+the window reads (``user``, ``is_student``, ``expired``…) around an opaque token the
+service resolves to its own session on every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+
+from tutor_desktop.core.accounts import AccountService, Session, User
+from tutor_desktop.core.config import Config
+from tutor_desktop.core.connectivity import ConnectivityMonitor
+from tutor_desktop.core.conversations import ConversationStore
+from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.library.service import Library
+from tutor_desktop.core.llm.manager import ModelManager, ModelStatus
+from tutor_desktop.core.ocr import TesseractEngine
+from tutor_desktop.core.paths import AppPaths
+from tutor_desktop.core.progress import ProgressService
+from tutor_desktop.core.retrieval.hybrid import HybridRetriever
+from tutor_desktop.core.safety import SafetyGuard
+from tutor_desktop.core.safety.events import SafetyEventStore
+from tutor_desktop.core.speech import SpeechService
+from tutor_desktop.core.sync.client import SyncClient
+from tutor_desktop.core.tutor import TutorService
+from tutor_desktop.service.api import lookup
+from tutor_desktop.service.codec import Codec
+from tutor_desktop.service.errors import (
+    NotOfferedByService,
+    ServiceSocketDenied,
+    ServiceUnreachable,
+)
+
+TOUCH_EVERY_S = 20.0
+CANCEL_POLL_S = 0.05
+STATUS_POLL_S = 1.0
+
+
+@dataclass
+class RemoteSession(Session):
+    """A session held by the service; this side only knows its token and its user."""
+
+    token: str = field(default="", repr=False, compare=False)
+    link: ServiceLink | None = field(default=None, repr=False, compare=False)
+    _last_sent: float = field(default=0.0, repr=False, compare=False)
+
+    def touch(self) -> None:
+        """Activity here (a key press) keeps the service's session alive too, sent at
+        most every :data:`TOUCH_EVERY_S` seconds."""
+        super().touch()
+        if self.link is not None and self.last_activity - self._last_sent >= TOUCH_EVERY_S:
+            self._last_sent = self.last_activity
+            with contextlib.suppress(TutorError, httpx.HTTPError):
+                self.link.post("/v1/session/touch", {"token": self.token})
+
+    def end(self) -> None:
+        """Sign out: the service forgets the token."""
+        if self.link is not None:
+            with contextlib.suppress(TutorError, httpx.HTTPError):
+                self.link.post("/v1/session/end", {"token": self.token})
+
+
+class ServiceLink:
+    """One connection to the service: the HTTP client, the codec, the acting session.
+
+    ``transport`` is injected so tests and the bench can swap it; by default it is
+    httpx's Unix-socket transport.
+    """
+
+    def __init__(self, socket_path: Path, *,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.socket_path = Path(socket_path)
+        self.http = httpx.Client(
+            transport=transport or httpx.HTTPTransport(uds=str(self.socket_path)),
+            base_url="http://tutor-service", timeout=httpx.Timeout(30.0, read=None))
+        # The last signed-in session: staff-only calls (the library) carry it.
+        self.actor: RemoteSession | None = None
+        self.codec = Codec(session_ref=self._ref, session_for=self._session,
+                           allow_paths=True)
+
+    def _ref(self, value: Any) -> dict[str, Any] | None:
+        if isinstance(value, RemoteSession):
+            return {"$session": value.token}
+        return None
+
+    def _session(self, form: dict[str, Any]) -> RemoteSession:
+        user = self.codec.decode(form.get("user"))
+        if not isinstance(user, User):
+            raise TutorError()
+        session = RemoteSession(user=user, idle_limit_s=float(form.get("idle_limit_s", 600)),
+                                token=str(form["$session"]), link=self)
+        session._last_sent = session.last_activity
+        self.actor = session
+        return session
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- plumbing -------------------------------------------------------------------
+    def _check_socket(self) -> None:
+        if not self.socket_path.exists():
+            raise ServiceUnreachable(self.socket_path)
+        if not os.access(self.socket_path, os.R_OK | os.W_OK):
+            raise ServiceSocketDenied(self.socket_path)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.TransportError as exc:
+            if isinstance(exc.__cause__, PermissionError) or "Permission denied" in str(exc):
+                raise ServiceSocketDenied(self.socket_path) from None
+            raise ServiceUnreachable(self.socket_path) from None
+
+    def _result(self, payload: dict[str, Any]) -> Any:
+        if "error" in payload:
+            raise self.codec.decode_error(payload["error"])
+        return self.codec.decode(payload.get("ok"))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        with self._errors():
+            response = self.http.post(path, json=body)
+        return self._result(response.json())
+
+    def health(self) -> dict[str, Any]:
+        self._check_socket()
+        with self._errors():
+            result: dict[str, Any] = self._result(self.http.get("/v1/health").json())
+        return result
+
+    def upload(self, path: Path) -> str:
+        """Send a file's bytes; the service keeps its own copy for the call."""
+        path = Path(path)
+        with self._errors(), path.open("rb") as handle:
+            response = self.http.post("/v1/upload", content=iter(lambda: handle.read(1 << 20),
+                                                                 b""),
+                                      headers={"x-file-name": path.name})
+        return str(self._result(response.json()))
+
+    def call(self, service: str, method: str, kwargs: dict[str, Any]) -> Any:
+        entry = lookup(service, method)
+        if entry is None:
+            raise NotOfferedByService(f"{service}.{method}")
+        callbacks: dict[str, Callable[..., Any]] = {}
+        events: list[threading.Event] = []
+        for name in entry.callbacks:
+            function = kwargs.pop(name, None)
+            if function is not None:
+                callbacks[name] = function
+        for name in entry.events:
+            event = kwargs.pop(name, None)
+            if event is not None:
+                events.append(event)
+        for name in entry.uploads:
+            if kwargs.get(name) is not None:
+                kwargs[name] = self.upload(kwargs[name])
+        body: dict[str, Any] = {"service": service, "method": method, "args": [],
+                                "kwargs": self.codec.encode(kwargs),
+                                "actor": self.actor.token if self.actor else None}
+        if not callbacks and not events:
+            return self.post("/v1/call", body)
+        body["callbacks"] = sorted(callbacks)
+        body["call_id"] = uuid.uuid4().hex
+        return self._stream(body, callbacks, events)
+
+    def _stream(self, body: dict[str, Any], callbacks: dict[str, Callable[..., Any]],
+                events: list[threading.Event]) -> Any:
+        done = threading.Event()
+
+        def watch() -> None:   # a stop button / Ctrl+C here stops the answer there
+            while not done.wait(CANCEL_POLL_S):
+                if any(event.is_set() for event in events):
+                    with contextlib.suppress(TutorError, httpx.HTTPError):
+                        self.post("/v1/cancel", {"call_id": body["call_id"]})
+                    return
+
+        watcher = threading.Thread(target=watch, name="tutor-service-cancel", daemon=True)
+        if events:
+            watcher.start()
+        try:
+            with self._errors(), self.http.stream("POST", "/v1/call", json=body) as response:
+                for line in response.iter_lines():
+                    if not line:
+                        continue
+                    message = json.loads(line)
+                    if "cb" in message:
+                        function = callbacks.get(str(message["cb"]))
+                        if function is not None:
+                            function(*self.codec.decode(message.get("args") or []))
+                        continue
+                    return self._result(message)
+        finally:
+            done.set()
+        raise ServiceUnreachable(self.socket_path)   # the stream ended without a result
+
+
+class RemoteService:
+    """A core service on the other side of the socket, with the core class's signatures:
+    arguments are bound here (a wrong call fails here, as in-process) and sent by name."""
+
+    def __init__(self, link: ServiceLink, name: str, spec: type) -> None:
+        self._link, self._name, self._spec = link, name, spec
+
+    def __getattr__(self, method: str) -> Any:
+        if method.startswith("_") or lookup(self._name, method) is None:
+            return _NotOffered(f"{self._name}.{method}")
+        signature = inspect.signature(getattr(self._spec, method))
+
+        def remote(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(None, *args, **kwargs)
+            arguments = dict(bound.arguments)
+            arguments.pop(next(iter(signature.parameters)), None)   # self
+            for name, parameter in signature.parameters.items():
+                if parameter.kind is inspect.Parameter.VAR_KEYWORD and name in arguments:
+                    arguments.update(arguments.pop(name))
+            return self._link.call(self._name, method, arguments)
+
+        remote.__name__ = method
+        return remote
+
+    def close(self) -> None:
+        """Nothing to close here: the service owns the resource."""
+
+
+class _NotOffered:
+    """Stands in for what the service does not offer: calling it says so, translated."""
+
+    def __init__(self, feature: str) -> None:
+        self._feature = feature
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise NotOfferedByService(self._feature)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _NotOffered(f"{self._feature}.{name}")
+
+
+class RemoteSafety(RemoteService):
+    """``services.safety`` with its teacher's list (``safety.events``) as a sub-service;
+    the e5 classifier lives in the service (``classifier.warm`` is then nothing to do)."""
+
+    def __init__(self, link: ServiceLink) -> None:
+        super().__init__(link, "safety", SafetyGuard)
+        self.events = RemoteService(link, "safety.events", SafetyEventStore)
+        self.classifier = _Idle()
+
+
+class _Idle:
+    """Background work that runs in the service, not here (warming models, sync, exams)."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *_args, **_kwargs: None
+
+
+class RemoteModels(RemoteService):
+    """The chat model in the service: its status is polled (a callback cannot cross)."""
+
+    def __init__(self, link: ServiceLink) -> None:
+        super().__init__(link, "models", ModelManager)
+        self._listeners: list[Callable[[ModelStatus], None]] = []
+        self._closed = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    @property
+    def status(self) -> ModelStatus:
+        result: ModelStatus = self._link.call("models", "status", {})
+        return result
+
+    def subscribe(self, listener: Callable[[ModelStatus], None]) -> None:
+        self._listeners.append(listener)
+        if self._poller is None:
+            self._poller = threading.Thread(target=self._poll, name="tutor-model-status",
+                                            daemon=True)
+            self._poller.start()
+
+    def unsubscribe(self, listener: Callable[[ModelStatus], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def _poll(self) -> None:
+        last: ModelStatus | None = None
+        while not self._closed.wait(STATUS_POLL_S if last is not None else 0):
+            with contextlib.suppress(TutorError, httpx.HTTPError):
+                status = self.status
+                if status != last:
+                    last = status
+                    for listener in list(self._listeners):
+                        listener(status)
+
+    def close(self, timeout: float = 0.0) -> None:
+        self._closed.set()
+
+
+class _Unavailable:
+    """A field with no meaning on this side (the database, the secret store)."""
+
+    def __init__(self, feature: str) -> None:
+        self._feature = feature
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if name == "close":
+            return lambda *_a, **_k: None
+        return _NotOffered(f"{self._feature}.{name}")
+
+
+def connect(socket_path: Path, paths: AppPaths, config: Config, *,
+            transport: httpx.BaseTransport | None = None) -> Any:
+    """The window's and the terminal's ``Services``, every core field a proxy.
+
+    Raises :class:`ServiceUnreachable` / :class:`ServiceSocketDenied` when the service
+    cannot be reached, before anything else is built.
+    """
+    from tutor_desktop.composition import Services
+
+    link = ServiceLink(socket_path, transport=transport)
+    if transport is None:
+        link.health()
+
+    def remote(name: str, spec: type) -> Any:
+        return RemoteService(link, name, spec)
+
+    idle = cast(Any, _Idle())
+    services = Services(
+        paths=paths, config=config,
+        db=cast(Any, _Unavailable("database")), secrets=cast(Any, _Unavailable("secrets")),
+        accounts=remote("accounts", AccountService),
+        conversations=remote("conversations", ConversationStore),
+        models=cast(Any, RemoteModels(link)), embedder=None,
+        library=remote("library", Library), retriever=remote("retriever", HybridRetriever),
+        router=cast(Any, _Unavailable("router")), cache=cast(Any, _Unavailable("cache")),
+        # The microphone belongs to the desktop user: recorded and recognised here.
+        speech=SpeechService(config, paths.model_dirs(config.models_dir), None),
+        connectivity=ConnectivityMonitor([], policy=lambda: config.routing_policy),
+        safety=cast(Any, RemoteSafety(link)), tutor=remote("tutor", TutorService),
+        exams=cast(Any, _Unavailable("exams")), exam_runner=idle,
+        progress=remote("progress", ProgressService), sync=remote("sync", SyncClient),
+        sync_worker=idle, ocr=TesseractEngine(), service_link=link)
+    return services
+
+
+def wait_for_socket(socket_path: Path, timeout: float = 60.0,
+                    transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+    """Until the service answers its health check (start-up loads the database)."""
+    deadline = time.monotonic() + timeout
+    link = ServiceLink(socket_path, transport=transport)
+    try:
+        while True:
+            try:
+                return link.health()
+            except ServiceUnreachable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        link.close()
