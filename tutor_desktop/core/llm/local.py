@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from tutor_desktop.core.cpu import prepare_openmp
 from tutor_desktop.core.llm.backend import (
     BackendError,
     BackendKind,
@@ -163,6 +164,7 @@ class LocalBackend:
         cannot load, ``MemoryError``/``RuntimeError`` when memory runs out); the
         model manager turns that into a fall-back.
         """
+        prepare_openmp()  # before llama.cpp's OpenMP library loads: prompt threads must not spin
         from llama_cpp import Llama
 
         _quiet_llama_logs()

