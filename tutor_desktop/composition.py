@@ -199,7 +199,13 @@ def service_socket(config: Config) -> Path | None:
     """The service's socket when one is configured or installed, else None (in-process)."""
     if config.service_socket:
         return Path(config.service_socket)
-    return WELL_KNOWN_SOCKET if WELL_KNOWN_SOCKET.exists() else None
+    try:   # a folder this account may not enter still means "a service is installed"
+        WELL_KNOWN_SOCKET.lstat()
+    except PermissionError:
+        return WELL_KNOWN_SOCKET
+    except OSError:
+        return None
+    return WELL_KNOWN_SOCKET
 
 
 def connect_services(data_dir: str | Path | None = None) -> Services:

@@ -122,8 +122,12 @@ class ServiceLink:
 
     # -- plumbing -------------------------------------------------------------------
     def _check_socket(self) -> None:
-        if not self.socket_path.exists():
-            raise ServiceUnreachable(self.socket_path)
+        try:
+            self.socket_path.stat()
+        except PermissionError:   # its folder is the service group's: not ours
+            raise ServiceSocketDenied(self.socket_path) from None
+        except OSError:
+            raise ServiceUnreachable(self.socket_path) from None
         if not os.access(self.socket_path, os.R_OK | os.W_OK):
             raise ServiceSocketDenied(self.socket_path)
 
