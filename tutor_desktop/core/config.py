@@ -62,6 +62,9 @@ class Config:
     chat_model: str = ""  # manifest name; empty = pick the best that fits RAM
     max_new_tokens: int = 1024
     n_ctx: int = 4096
+    # Unload the chat model after this many minutes without a question (a shared PC's RAM
+    # goes back to other programs); the next question loads it again. 0 = keep it loaded.
+    model_idle_minutes: int = 15
     routing_policy: str = "local-first"
     inactivity_minutes: int = 10
     remote_providers: tuple[RemoteProvider, ...] = ()
@@ -88,6 +91,7 @@ _ENV = {
     "TUTOR_CHAT_MODEL": "chat_model",
     "TUTOR_MAX_NEW_TOKENS": "max_new_tokens",
     "TUTOR_N_CTX": "n_ctx",
+    "TUTOR_MODEL_IDLE_MINUTES": "model_idle_minutes",
     "TUTOR_ROUTING_POLICY": "routing_policy",
     "TUTOR_INACTIVITY_MINUTES": "inactivity_minutes",
     "TUTOR_REMOTE_STT_URL": "remote_stt_url",
@@ -151,6 +155,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "inactivity_minutes": (1, 480),
     "max_new_tokens": (16, 32768),
     "n_ctx": (512, 1_048_576),
+    "model_idle_minutes": (0, 1440),
 }
 
 

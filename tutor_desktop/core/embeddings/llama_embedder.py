@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tutor_desktop.core.cpu import env_threads, prepare_openmp
+from tutor_desktop.core.cpu import env_threads, prepare_openmp, return_freed_memory
 from tutor_desktop.core.embeddings.base import Embedder, Vector, l2_normalize
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
 
@@ -261,7 +261,7 @@ class LazyEmbedder:
         closer = getattr(engine, "close", None)
         if callable(closer):
             closer()
-        _return_freed_memory()
+        return_freed_memory()
         return True
 
     def close(self) -> None:
@@ -276,13 +276,3 @@ class LazyEmbedder:
             if callable(closer):
                 closer()
 
-
-def _return_freed_memory() -> None:
-    """Ask glibc to hand freed heap pages back to the OS (the tokenizer's 126 MB of small
-    allocations otherwise stay in the process after llama.cpp frees them)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc (Windows, macOS): their allocators return large blocks themselves

@@ -15,6 +15,11 @@ Why it is built this way:
   competes for a core (measured: 2 threads → a few tok/s while another process
   is busy, 1 thread → ~70 tok/s on a 2-core PC); prompt processing is
   compute-bound and benefits from every core.
+* **Unloaded when idle, reloaded on the next question.** On a shared lab PC the
+  model's hundreds of MB go back to the OS after ``unload_if_idle``; the next call
+  that needs it (counting tokens, streaming) loads it again and the answer is the
+  same. An answer that is streaming holds the stream lock, so it is never unloaded
+  mid-answer.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from tutor_desktop.core.cpu import prepare_openmp
+from tutor_desktop.core.cpu import prepare_openmp, return_freed_memory
 from tutor_desktop.core.llm.backend import (
     BackendError,
     BackendKind,
@@ -132,7 +137,15 @@ class LocalBackend:
         self._llm: Any = None
         self._formatter: Callable[..., Any] | None = None
         self._control_stop: Callable[[Any, Any], bool] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()        # one stream at a time
+        self._load_lock = threading.Lock()   # load / unload / reload, never two copies
+        self._last_used = time.monotonic()
+        self._idle_unloaded = False
+        self.load_s = 0.0        # seconds the last load took (the bench and the status read it)
+        self.reloads = 0         # loads after an idle unload
+        #: Called with True before a reload after an idle unload and False after it, so the
+        #: model manager can say "Loading…" meanwhile.
+        self.on_reload: Callable[[bool], None] | None = None
         self.last_timings = Timings()
 
     # -- ChatBackend ---------------------------------------------------------
@@ -155,6 +168,7 @@ class LocalBackend:
     # -- loading -------------------------------------------------------------
     @property
     def loaded(self) -> bool:
+        """Whether the weights are in memory now (False after an idle unload)."""
         return self._llm is not None
 
     def load(self) -> None:
@@ -168,12 +182,37 @@ class LocalBackend:
         from llama_cpp import Llama
 
         _quiet_llama_logs()
+        started = time.perf_counter()
         llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                     n_threads_batch=self.n_threads_batch, n_batch=self.n_batch,
                     chat_format=self.chat_format or None, verbose=False)
         self._formatter = self._make_formatter(llm)
         self._control_stop = _control_token_stop(llm)
         self._llm = llm
+        self._idle_unloaded = False
+        self._last_used = time.monotonic()
+        self.load_s = time.perf_counter() - started
+
+    def unload_if_idle(self, idle_s: float) -> bool:
+        """Free the model if nothing used it for ``idle_s`` seconds; True when freed.
+
+        Never while an answer streams (its lock is held) or a reload runs; the next
+        question loads the model again (:meth:`_require`).
+        """
+        if not self._lock.acquire(blocking=False):
+            return False  # an answer is streaming
+        try:
+            with self._load_lock:
+                llm = self._llm
+                if llm is None or time.monotonic() - self._last_used < idle_s:
+                    return False
+                self._llm = None
+                self._idle_unloaded = True
+                llm.close()
+        finally:
+            self._lock.release()
+        return_freed_memory()
+        return True
 
     def _make_formatter(self, llm: Any) -> Callable[..., Any]:
         from llama_cpp import llama_chat_format
@@ -197,16 +236,41 @@ class LocalBackend:
             stop_token_ids=[eos_id])
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._load_lock:
             llm, self._llm = self._llm, None
+            self._idle_unloaded = False  # closed for good: no reload
             if llm is not None:
                 llm.close()
 
     def _require(self) -> Any:
-        if self._llm is None:
+        """The loaded model; after an idle unload, loaded again first (seconds)."""
+        self._last_used = time.monotonic()
+        llm = self._llm
+        if llm is None and self._idle_unloaded:
+            with self._load_lock:
+                if self._llm is None and self._idle_unloaded:
+                    self._notify_reload(True)
+                    try:
+                        self.load()
+                        self.reloads += 1
+                    except Exception as exc:  # llama.cpp: out of memory, file gone
+                        raise BackendError("model_load_failed", retryable=False,
+                                           model=self._model, reason=str(exc)) from exc
+                    finally:
+                        self._notify_reload(False)
+                llm = self._llm
+        if llm is None:
             raise BackendError("model_load_failed", retryable=False, model=self._model,
                                reason="not loaded")
-        return self._llm
+        self._last_used = time.monotonic()
+        return llm
+
+    def _notify_reload(self, loading: bool) -> None:
+        if self.on_reload is not None:
+            try:
+                self.on_reload(loading)
+            except Exception:  # a status listener must not stop the answer
+                logging.getLogger(__name__).exception("reload listener failed")
 
     # -- prompting -----------------------------------------------------------
     def prompt_tokens(self, messages: Sequence[ChatMessage]) -> tuple[list[int], Any, Any]:

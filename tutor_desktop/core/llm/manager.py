@@ -5,6 +5,11 @@ model on a lab PC) runs on a thread; the chat shows "loading model…" from the
 status and a student's question simply waits for it on its worker thread.
 If the chosen model cannot be loaded (typically out of memory), the next
 smaller listed model is tried and the student is told which one is used.
+
+On a shared lab PC the model is unloaded after ``idle_unload_s`` without a question
+(config ``model_idle_minutes``) and loaded again by the next question, with the
+status saying "Loading…" meanwhile; never two copies, never in the middle of an answer
+(:meth:`LocalBackend.unload_if_idle`).
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ class ModelManager:
                  override: Callable[[], str] | str = "",
                  n_ctx: int = 4096, ram_bytes: int | None = None,
                  factory: BackendFactory = _default_factory,
-                 load_wait_s: float = 600.0) -> None:
+                 load_wait_s: float = 600.0, idle_unload_s: float | None = None) -> None:
         self.entries = list(entries)
         self.folders = list(folders)
         self.cache = ChecksumCache(checksum_cache)
@@ -104,6 +109,9 @@ class ModelManager:
         self._backend: LocalBackend | None = None
         self._listeners: list[Callable[[ModelStatus], None]] = []
         self._closed = False
+        self.idle_unload_s = idle_unload_s if idle_unload_s and idle_unload_s > 0 else None
+        self._stop_idle = threading.Event()
+        self._idle_thread: threading.Thread | None = None
 
     # -- status --------------------------------------------------------------
     @property
@@ -196,7 +204,12 @@ class ModelManager:
                     notices.append(Notice("model_fallback",
                                           {"failed": ", ".join(failed), "model": file.name}))
                 self._backend = backend
-                self._set(ModelStatus(ModelState.READY, file.name, tuple(notices)))
+                ready = ModelStatus(ModelState.READY, file.name, tuple(notices))
+                backend.on_reload = lambda loading, ready=ready: self._set(
+                    ModelStatus(ModelState.LOADING, ready.model, ready.notices)
+                    if loading else ready)
+                self._set(ready)
+                self._start_idle_watch()
                 return
             self._set(ModelStatus(ModelState.FAILED, ", ".join(failed), tuple(notices)))
         except Exception as exc:
@@ -206,14 +219,33 @@ class ModelManager:
         finally:
             self._done.set()
 
+    # -- idle unload ---------------------------------------------------------
+    def _start_idle_watch(self) -> None:
+        if self.idle_unload_s is None or self._idle_thread is not None:
+            return
+        self._idle_thread = threading.Thread(target=self._watch_idle, name="model-idle",
+                                             daemon=True)
+        self._idle_thread.start()
+
+    def _watch_idle(self) -> None:
+        assert self.idle_unload_s is not None
+        poll = min(30.0, max(0.05, self.idle_unload_s / 4))
+        while not self._stop_idle.wait(poll):
+            backend = self._backend
+            if backend is not None and backend.unload_if_idle(self.idle_unload_s):
+                log.info("chat model %s unloaded after %.0f s idle", backend.model,
+                         self.idle_unload_s)
+
     # -- BackendProvider -----------------------------------------------------
     def backend(self, prefer: str = "auto") -> ChatBackend:
-        """The loaded local model, waiting for a load in progress (worker threads only)."""
+        """The loaded local model, waiting for a load in progress (worker threads only).
+
+        After an idle unload this is the same engine: it loads itself again on use."""
         if prefer == "remote":
             raise BackendUnavailable("remote_not_configured")
         status = self.wait(self.load_wait_s)
-        if status.state is ModelState.READY and self._backend is not None:
-            return self._backend
+        if status.state in (ModelState.READY, ModelState.LOADING) and self._backend is not None:
+            return self._backend  # LOADING here = reloading after idle: it waits for it
         if status.state is ModelState.LOADING:
             raise BackendUnavailable("model_loading", model=status.model)
         if status.state is ModelState.NOT_INSTALLED:
@@ -235,6 +267,9 @@ class ModelManager:
         """
         self._closed = True
         self._listeners.clear()
+        self._stop_idle.set()
+        if self._idle_thread is not None and self._idle_thread is not threading.current_thread():
+            self._idle_thread.join(timeout)
         with self._lock:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -264,4 +299,5 @@ def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelMan
         return backend
 
     return ModelManager(entries, folders, checksum_cache=paths.data_dir / "model_checksums.json",
-                        override=override, n_ctx=config.n_ctx, factory=factory)
+                        override=override, n_ctx=config.n_ctx, factory=factory,
+                        idle_unload_s=config.model_idle_minutes * 60.0)
