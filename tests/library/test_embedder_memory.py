@@ -54,7 +54,6 @@ deadline = time.monotonic() + 30
 while embedder.loaded and time.monotonic() < deadline:
     time.sleep(0.2)
 out['released'] = not embedder.loaded
-time.sleep(1.0)  # the timer thread is still closing the engine it has just let go
 out['after_release'] = mb('VmRSS')
 out['same_hits'] = first == [h.chunk_id for h in retriever.search(question, k=3)]
 out['llama_loads'] = embedder.loads

@@ -140,3 +140,27 @@ def test_an_unloaded_model_gives_its_memory_back(gguf_path: Path) -> None:
     print(f"\nchat model RSS: loaded {out['loaded']:.0f} MB, unloaded {out['unloaded']:.0f} MB")
     # the 253 MB file's pages and llama.cpp's buffers are gone
     assert out["loaded"] - out["unloaded"] >= 250, out
+
+
+def test_the_context_window_is_what_a_grounded_question_needs(tmp_path: Path) -> None:
+    """Not 4096 tokens by default when less leaves the tutor the prompt it needs: the
+    prompt budget the tutor computes from the window still holds a grounded question."""
+    from tutor_desktop.core.config import Config
+    from tutor_desktop.core.llm.manager import PROMPT_TOKENS_NEEDED, context_for, model_manager_for
+    from tutor_desktop.core.paths import resolve_paths
+    from tutor_desktop.core.storage import Database
+    from tutor_desktop.core.tutor.context import prompt_budget
+
+    for answer in (16, 256, 512, 1024, 2048, 8192):
+        window = context_for(answer)
+        assert prompt_budget(window, answer) >= PROMPT_TOKENS_NEEDED, answer
+        assert prompt_budget(window - 256, answer) < PROMPT_TOKENS_NEEDED, answer  # smallest
+    paths = resolve_paths(tmp_path)
+    config = Config()  # the defaults a school gets
+    db = Database(tmp_path / "tutor.sqlite3")
+    try:
+        manager = model_manager_for(paths, config, db)
+        assert manager.n_ctx == context_for(config.max_new_tokens) < 4096
+        assert manager.idle_unload_s == config.model_idle_minutes * 60 > 0
+    finally:
+        db.close()

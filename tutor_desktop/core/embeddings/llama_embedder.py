@@ -159,13 +159,15 @@ class LazyEmbedder:
         self._busy = 0                 # calls running on the passage engine
         self._last_passages = 0.0      # time.monotonic() of the last passages call
         self._grown = False            # passages ran since it was loaded
+        self._closing = 0              # releases still handing memory back
         self._timer: threading.Timer | None = None
         self.loads = 0                 # passage-engine loads (the bench and tests read it)
 
     @property
     def loaded(self) -> bool:
-        """Whether the passage (llama.cpp) engine is in memory."""
-        return self._loaded is not None
+        """Whether the passage (llama.cpp) engine is in memory (True until a release has
+        handed its memory back)."""
+        return self._loaded is not None or self._closing > 0
 
     def get(self) -> Embedder:
         """The passage engine, loaded if needed."""
@@ -255,13 +257,18 @@ class LazyEmbedder:
             if self._loaded is None or self._busy:
                 return False
             engine, self._loaded = self._loaded, None
+            self._closing += 1
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-        closer = getattr(engine, "close", None)
-        if callable(closer):
-            closer()
-        return_freed_memory()
+        try:
+            closer = getattr(engine, "close", None)
+            if callable(closer):
+                closer()
+            return_freed_memory()
+        finally:
+            with self._lock:
+                self._closing -= 1
         return True
 
     def close(self) -> None:

@@ -79,6 +79,23 @@ class ModelStatus:
 
 BackendFactory = Callable[[ModelFile, int], LocalBackend]
 
+#: Prompt tokens a grounded question needs with room for some history: the system prompt,
+#: three clipped textbook passages and the question measured ~1,000 tokens in English
+#: (bench/memory_bench.py, "first grounded answer"), Mongolian Cyrillic ~1.4x that.
+PROMPT_TOKENS_NEEDED = 2048
+
+
+def context_for(max_new_tokens: int, prompt_tokens: int = PROMPT_TOKENS_NEEDED) -> int:
+    """The smallest context window (a multiple of 256) that leaves ``prompt_tokens`` for
+    the prompt after the answer's room, as the tutor's ``prompt_budget`` computes it
+    (window - min(answer, window // 2) - 16). Every token of window costs KV cache and
+    compute buffer: Gemma 3 270M holds ~36 MB less at 2048 than at 4096."""
+    answer = max(max_new_tokens, 0)
+    needed = max(2 * answer, prompt_tokens + answer + 16)   # the answer gets all it asks
+    if answer > prompt_tokens + 16:
+        needed = min(needed, 2 * (prompt_tokens + 16))      # the answer is held to half
+    return -(-needed // 256) * 256
+
 
 def _default_factory(file: ModelFile, n_ctx: int) -> LocalBackend:
     return LocalBackend(file.path, model_name=file.name, chat_format=file.entry.chat_format,
@@ -298,6 +315,8 @@ def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelMan
         backend.echo_guard = config.echo_guard
         return backend
 
+    # The window the tutor needs, unless IT set a smaller one (n_ctx in the config).
+    n_ctx = min(config.n_ctx, context_for(config.max_new_tokens))
     return ModelManager(entries, folders, checksum_cache=paths.data_dir / "model_checksums.json",
-                        override=override, n_ctx=config.n_ctx, factory=factory,
+                        override=override, n_ctx=n_ctx, factory=factory,
                         idle_unload_s=config.model_idle_minutes * 60.0)
