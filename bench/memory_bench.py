@@ -225,6 +225,7 @@ def child_quality(folder: str) -> dict[str, object]:
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
     from tutor_desktop.core.storage import Database
 
+    Path(folder).mkdir(parents=True, exist_ok=True)
     e5 = model_files()[0]
     llama = LazyEmbedder(e5)
     factory = _query_engine_for(e5)
