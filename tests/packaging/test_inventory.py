@@ -79,7 +79,7 @@ def test_doctor_json_carries_the_inventory_and_exit_codes(tmp_path: Path) -> Non
         "multilingual-e5-small", "embedding", "ok", True)
     assert inventory["microphone"]["status"] in ("OK", "WARN")
     assert "sync" in inventory  # null until sync reports its state
-    summary = _tutor("--data-dir", str(data), "doctor", "--summary")
+    summary = _tutor("--data-dir", str(data), "doctor", "--summary", "--lang", "en")
     assert summary.returncode == result.returncode
     last = summary.stdout.strip().splitlines()[-1]
     assert last.startswith("tutor-desktop ") and f"(exit {result.returncode})" in last

@@ -15,14 +15,16 @@ if TYPE_CHECKING:
     from tutor_desktop.core.accounts import Session
 
 
-def open_services(args: argparse.Namespace, *, client: bool = False) -> Services:
+def open_services(args: argparse.Namespace, language: str | None = None, *,
+                  client: bool = False) -> Services:
     """Build services or exit (code 3) with the clear, translated line the window prints.
 
     ``client``: this command also works through ``tutor service`` when one is installed
     (chat, ask, library, doctor, the window); the others run the core in-process."""
     from tutor_desktop.composition import start_services
 
-    services = start_services(args.data_dir, language=cli_language(), client=client)
+    services = start_services(args.data_dir, language=language or cli_language(),
+                              client=client)
     if services is None:
         raise SystemExit(3)
     return services
@@ -38,8 +40,10 @@ def fail(error: TutorError, language: str | None = None) -> int:
 
 
 def terminal_sign_in(services: Services, class_name: str | None = None,
-                     student_name: str | None = None) -> Session | None:
-    """Class -> name -> PIN in a terminal (the same steps as the window)."""
+                     student_name: str | None = None,
+                     language: str | None = None) -> Session | None:
+    """Class -> name -> PIN in a terminal (the same steps as the window), the prompts in
+    ``language`` (both languages when None)."""
     accounts = services.accounts
     classes = accounts.list_classes()
     if not classes:
@@ -48,7 +52,7 @@ def terminal_sign_in(services: Services, class_name: str | None = None,
     if chosen is None:
         for number, item in enumerate(classes, 1):
             print(f"  {number}. {item.name}")
-        chosen = classes[_ask_number("Class / Анги: ", len(classes)) - 1]
+        chosen = classes[_ask_number(_prompt("cli_prompt_class", language), len(classes)) - 1]
     students = accounts.list_students(chosen.id)
     if not students:
         return None
@@ -56,18 +60,29 @@ def terminal_sign_in(services: Services, class_name: str | None = None,
     if student is None:
         for number, person in enumerate(students, 1):
             print(f"  {number}. {person.display_name}")
-        student = students[_ask_number("Name / Нэр: ", len(students)) - 1]
+        student = students[_ask_number(_prompt("cli_prompt_name", language), len(students)) - 1]
     while True:
         pin = None
         if student.has_pin:
-            pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+            prompt = _prompt("cli_prompt_pin", language)
+            if sys.stdin.isatty():
+                pin = getpass.getpass(prompt)
+            else:
+                print(prompt, end="", flush=True)   # a script or a test sees what was asked
+                pin = sys.stdin.readline().strip()
         try:
             return accounts.sign_in_student(student.id, pin)
         except TutorError as error:
-            print(error.message(student.language), file=sys.stderr)
+            print(error.message(language or student.language), file=sys.stderr)
             # Only a wrong PIN is worth another try; anything else would loop forever.
             if not isinstance(error, WrongPin) or not sys.stdin.isatty():
                 return None
+
+
+def _prompt(message_id: str, language: str | None) -> str:
+    if language is None:
+        return f"{tr(message_id, 'en')} / {tr(message_id, 'mn')}: "
+    return f"{tr(message_id, language)}: "
 
 
 def _ask_number(prompt: str, maximum: int) -> int:

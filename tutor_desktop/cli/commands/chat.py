@@ -19,11 +19,11 @@ import time
 from typing import Any
 
 from tutor_desktop.cli.common import (
-    cli_language,
     open_services,
     print_grounding,
     terminal_sign_in,
 )
+from tutor_desktop.core.config import LANGUAGES
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.safety.fair_use import countdown_text
@@ -44,13 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--mode", choices=("socratic", "explain"), default="socratic")
     parser.add_argument("--max-tokens", type=int, metavar="N",
                         help="longest answer in tokens (default: config max_new_tokens)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of every line (default: this PC's default language, "
+                             "then the student's)")
     parser.set_defaults(handler=handler)
 
 
 def defaults(args: argparse.Namespace) -> argparse.Namespace:
     """Chat arguments for ``tutor gui`` falling back to the terminal."""
     return argparse.Namespace(data_dir=args.data_dir, class_name=None, student=None,
-                              subject="", mode="socratic", max_tokens=None)
+                              subject="", mode="socratic", max_tokens=None, lang=None)
 
 
 def _stream_answer(run: Any) -> Any:
@@ -90,7 +93,7 @@ def _stream_answer(run: Any) -> Any:
 
 
 def handler(args: argparse.Namespace) -> int:
-    services = open_services(args, client=True)
+    services = open_services(args, getattr(args, "lang", None), client=True)
     try:
         return _chat(services, args)
     finally:
@@ -98,9 +101,11 @@ def handler(args: argparse.Namespace) -> int:
 
 
 def _chat(services: Any, args: argparse.Namespace) -> int:
-    language = cli_language()
+    chosen = getattr(args, "lang", None)
+    # Before anyone signs in: --lang, else the language the window's sign-in starts in.
+    language = chosen or services.accounts.default_language(services.config.language)
     try:
-        session = terminal_sign_in(services, args.class_name, args.student)
+        session = terminal_sign_in(services, args.class_name, args.student, language)
     except TutorError as error:
         print(error.message(language), file=sys.stderr)
         return 2
@@ -110,7 +115,7 @@ def _chat(services: Any, args: argparse.Namespace) -> int:
         print(tr("chat_sign_in_failed" if has_students else "chat_no_students", language),
               file=sys.stderr)
         return 2
-    language = session.user.language
+    language = chosen or session.user.language
     tutor = services.tutor
     models = services.models
     if models is not None:

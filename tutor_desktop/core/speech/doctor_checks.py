@@ -7,6 +7,7 @@ The composition root binds them to its speech service for ``tutor doctor``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor_desktop.core.config import LANGUAGES, Config
@@ -33,8 +34,13 @@ def speech_checks(speech: SpeechService, config: Config) -> list[Check]:
             results.append(Check(f"speech:{language}", Status.OK,
                                  "no local model; the online service is used when reachable"))
         else:
-            hint = ("Vosk has no official Mongolian model: install one in models/ "
-                    "(listed in models/manifest.toml) or set remote_stt_url."
+            # Where a school's own model goes and how the app finds it (vosk_engine.py):
+            # a folder named for the language, anywhere in the model folders.
+            folder = _first_models_dir(speech) / "vosk-model-mn"
+            hint = (f"Vosk has no official Mongolian model. To add the school's own, unzip it "
+                    f"so its folder is named vosk-model-mn (e.g. {folder}), "
+                    f"then run tutor doctor again; or set the speech service's address and "
+                    f"key in Settings → Services (remote_stt_url)."
                     if language == "mn" else
                     "Unzip vosk-model-small-en-us-0.15 into models/ (see models/manifest.toml).")
             results.append(Check(f"speech:{language}", Status.WARN,
@@ -56,3 +62,7 @@ def speech_checks(speech: SpeechService, config: Config) -> list[Check]:
                                  "Offline is fine where a local speech model is installed."))
     return results
 
+
+def _first_models_dir(speech: SpeechService) -> Path:
+    """Where IT should put a model: the first folder the app searches."""
+    return speech.model_dirs[0] if speech.model_dirs else Path("models")
