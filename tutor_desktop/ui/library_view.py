@@ -60,7 +60,14 @@ from tutor_desktop.core.subjects import SUBJECTS, subject_by_id, subject_name
 from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import current_language
-from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
+from tutor_desktop.ui.widgets import (
+    MessageLabel,
+    Page,
+    button,
+    fit_placeholder,
+    form_row,
+    label,
+)
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -290,8 +297,7 @@ class LibraryPage(Page):
         self.title_caption.setText(self.tr("Title"))
         self.title_edit.setPlaceholderText(self.tr("e.g. Biology 7 (optional)"))
         # The hint must show whole in every language (Mongolian is longer).
-        self.title_edit.setMinimumWidth(min(440, self.title_edit.fontMetrics().horizontalAdvance(
-            self.title_edit.placeholderText()) + 24))
+        fit_placeholder(self.title_edit, cap=440)
         self.subject_caption.setText(self.tr("Subject"))
         self.grade_caption.setText(self.tr("Grade"))
         self.language_caption.setText(self.tr("Language"))

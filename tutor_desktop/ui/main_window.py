@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -80,7 +81,9 @@ class MainWindow(QMainWindow):
         if icon.is_file():
             self.setWindowIcon(QIcon(str(icon)))
         self.resize(1100, 720)
-        self.setMinimumSize(800, 560)
+        # 150 % scaling on a 1366×768 screen leaves 910×485 logical pixels under the
+        # taskbar: pages scroll there (see _framed) rather than clip or overflow.
+        self.setMinimumSize(640, 420)
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -100,10 +103,11 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(services)
         self.my_progress_page = MyProgressPage(services)
         self.practice_page = PracticePage(services)
+        self._frames: dict[QWidget, QScrollArea] = {}
         for page in (self.setup_page, self.sign_in_page, self.student_home, self.chat_page,
                      self.teacher_page, self.settings_page, self.my_progress_page,
                      self.practice_page):
-            self.pages.addWidget(page)
+            self.pages.addWidget(self._framed(page))
         self.student_home.progress_requested.connect(self.show_my_progress)
         self.my_progress_page.back.connect(lambda: self.show_page(self.student_home))
         self.my_progress_page.practise.connect(self.open_practice)
@@ -211,11 +215,23 @@ class MainWindow(QMainWindow):
         return self.services.accounts.default_language(self.services.config.language)
 
     # -- pages -------------------------------------------------------------
+    def _framed(self, page: Page) -> QScrollArea:
+        """``page`` in a scroll area: where the window is smaller than the page needs
+        (a 1024×768 screen at 150 %), the page scrolls instead of being squeezed."""
+        frame = QScrollArea()
+        frame.setObjectName(f"{type(page).__name__}Frame")
+        frame.setWidgetResizable(True)
+        frame.setFrameShape(QFrame.Shape.NoFrame)
+        frame.setWidget(page)
+        self._frames[page] = frame
+        return frame
+
     def current_page(self) -> QWidget | None:
-        return self.pages.currentWidget()
+        frame = self.pages.currentWidget()
+        return frame.widget() if isinstance(frame, QScrollArea) else frame
 
     def show_page(self, page: Page) -> None:
-        self.pages.setCurrentWidget(page)
+        self.pages.setCurrentWidget(self._frames.get(page, page))
         page.on_shown()
         self._update_header()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,64 @@ from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.style import FONT_FAMILY, tile_style
 
 log = logging.getLogger(__name__)
+
+PHRASE_SEPARATOR = " · "
+NO_BREAK_SPACE = "\u00a0"
+
+
+def phrases(text: str) -> str:
+    """``text`` that wraps only between its " · "-separated phrases.
+
+    "7A анги · 7-р ангийн хөтөлбөр" on a narrow screen must not end a line on
+    "ангийн" and start the next with "хөтөлбөр": the words of each phrase are
+    joined with no-break spaces."""
+    return PHRASE_SEPARATOR.join(part.replace(" ", NO_BREAK_SPACE)
+                                 for part in text.split(PHRASE_SEPARATOR))
+
+
+class _PlaceholderFit(QObject):
+    """Keeps a field wide enough for its whole placeholder (see :func:`fit_placeholder`)."""
+
+    def __init__(self, field: QLineEdit, cap: int | None) -> None:
+        super().__init__(field)
+        self.field = field
+        self.cap = cap
+        field.installEventFilter(self)
+        self.fit()
+
+    def fit(self) -> None:
+        field = self.field
+        field.ensurePolished()
+        option = QStyleOptionFrame()
+        field.initStyleOption(option)
+        option.rect.setWidth(1000)
+        contents = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents,
+                                                option, field)
+        margins = field.textMargins()
+        # Stylesheet padding and border, text margins, Qt's 2 px each side and the font's
+        # left bearing (QLineEdit elides a placeholder by these), one pixel to spare.
+        bearing = max(0, -field.fontMetrics().minLeftBearing())
+        chrome = 1000 - contents.width() + margins.left() + margins.right() + 5 + bearing
+        need = field.fontMetrics().horizontalAdvance(field.placeholderText()) + chrome
+        field.setMinimumWidth(min(need, self.cap) if self.cap else need)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.FontChange,
+                            QEvent.Type.StyleChange, QEvent.Type.Show):
+            self.fit()
+        return False
+
+
+def fit_placeholder(field: QLineEdit, cap: int | None = None) -> None:
+    """Make ``field`` at least as wide as its placeholder needs, padding and border included
+    (Mongolian hints are longer: «дор хаяж 8 тэмдэгт» was cut to «дор хаяж 8 тэмдэ…»).
+    Call after ``setPlaceholderText``; it follows later font, style and text-size changes."""
+    fitter = field.findChild(_PlaceholderFit)
+    if fitter is None:
+        _PlaceholderFit(field, cap)
+    else:
+        fitter.cap = cap
+        fitter.fit()
 
 
 class Page(QWidget):

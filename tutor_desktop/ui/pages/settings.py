@@ -32,7 +32,7 @@ from tutor_desktop.core.llm.router import effective_policy, set_policy
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
 from tutor_desktop.ui.status_indicator import StatusPanel
-from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
+from tutor_desktop.ui.widgets import MessageLabel, Page, button, fit_placeholder, form_row, label
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -287,6 +287,7 @@ class PasswordSection(QWidget):
                                                  self.tr("New password again")), strict=True):
             caption.setText(text)
         self.new.setPlaceholderText(self.tr("at least 8 characters"))
+        fit_placeholder(self.new)
         self.change_button.setText(self.tr("Change password"))
 
     def changeEvent(self, event: QEvent) -> None:

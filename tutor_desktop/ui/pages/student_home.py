@@ -11,7 +11,15 @@ from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.subjects import Subject, color, subjects_for_grade, symbol
-from tutor_desktop.ui.widgets import Page, TileButton, TileGrid, button, label, mascot
+from tutor_desktop.ui.widgets import (
+    Page,
+    TileButton,
+    TileGrid,
+    button,
+    label,
+    mascot,
+    phrases,
+)
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -100,8 +108,8 @@ class StudentHomePage(Page):
         name = self.session.user.display_name if self.session else ""
         self.greeting.setText(self.tr("Hello, {name}!").format(name=name))
         if self.grade is not None:
-            self.class_line.setText(self.tr("Class {name} · Grade {grade}").format(
-                name=self.class_name, grade=self.grade))
+            self.class_line.setText(phrases(self.tr("Class {name} · Grade {grade}").format(
+                name=self.class_name, grade=self.grade)))
         else:
             self.class_line.setText("")
         self.prompt.setText(self.tr("What shall we learn today? Choose a subject."))

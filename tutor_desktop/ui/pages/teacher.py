@@ -42,7 +42,7 @@ from tutor_desktop.ui import dialogs
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.library_view import make_library_page
 from tutor_desktop.ui.safety_view import NeedsAttentionPage, make_attention_page
-from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label
+from tutor_desktop.ui.widgets import MessageLabel, Page, button, form_row, label, phrases
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -341,7 +341,7 @@ class TeacherPage(Page):
     # -- texts -------------------------------------------------------------
     def retranslate_ui(self) -> None:
         name = self.session.user.display_name if self.session else ""
-        self.title.setText(self.tr("Teacher area · {name}").format(name=name))
+        self.title.setText(phrases(self.tr("Teacher area · {name}").format(name=name)))
         self.tabs.setTabText(self.tabs.indexOf(self.roster_tab), self.tr("Students"))
         if self.tabs.indexOf(self.teachers_tab) >= 0:
             self.tabs.setTabText(self.tabs.indexOf(self.teachers_tab), self.tr("Teachers"))
