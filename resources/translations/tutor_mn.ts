@@ -7,6 +7,10 @@
         <source>← Subjects</source>
         <translation>← Хичээлүүд</translation>
     </message>
+    <message>
+        <source>Back to the subjects (Alt+Left)</source>
+        <translation>Хичээлүүд рүү буцах (Alt+Left)</translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>
@@ -39,8 +43,32 @@
         <translation>Сэжүүр</translation>
     </message>
     <message>
+        <source>Give me a hint (Ctrl+H)</source>
+        <translation>Сэжүүр авах (Ctrl+H)</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>Хариултыг зогсоох (Esc)</translation>
+    </message>
+    <message>
+        <source>Send the question (Enter)</source>
+        <translation>Асуултаа илгээх (Enter)</translation>
+    </message>
+    <message>
         <source>Type your question… (Enter sends)</source>
         <translation>Асуултаа бичээрэй… (Enter дарж илгээнэ)</translation>
+    </message>
+    <message>
+        <source>Your question</source>
+        <translation>Таны асуулт</translation>
+    </message>
+    <message>
+        <source>The conversation</source>
+        <translation>Яриа</translation>
+    </message>
+    <message>
+        <source>Enter: send · Shift+Enter: new line · Ctrl+H: hint · Esc: stop · Page Up/Down: read the answer</source>
+        <translation>Enter: илгээх · Shift+Enter: шинэ мөр · Ctrl+H: сэжүүр · Esc: зогсоох · Page Up/Down: хариултыг гүйлгэж унших</translation>
     </message>
     <message>
         <source>Grade %1 · %2</source>
@@ -531,6 +559,29 @@
     </message>
 </context>
 <context>
+    <name>PinPad</name>
+    <message>
+        <source>Delete the last digit</source>
+        <translation>Сүүлийн цифрийг арилгах</translation>
+    </message>
+    <message>
+        <source>Delete the last digit (Backspace)</source>
+        <translation>Сүүлийн цифрийг арилгах (Backspace)</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Нэвтрэх</translation>
+    </message>
+    <message>
+        <source>Sign in (Enter)</source>
+        <translation>Нэвтрэх (Enter)</translation>
+    </message>
+    <message>
+        <source>PIN code: type the digits, then press Enter</source>
+        <translation>ПИН код: цифрүүдээ бичээд Enter дарна уу</translation>
+    </message>
+</context>
+<context>
     <name>PracticePage</name>
     <message>
         <source>← Back</source>
@@ -619,6 +670,30 @@
         <translation>Хэл</translation>
     </message>
     <message>
+        <source>Text size</source>
+        <translation>Үсгийн хэмжээ</translation>
+    </message>
+    <message>
+        <source>&amp;Size of the text on this computer:</source>
+        <translation>Энэ компьютерын үсгийн &amp;хэмжээ:</translation>
+    </message>
+    <message>
+        <source>Size of the text on this computer</source>
+        <translation>Энэ компьютерын үсгийн хэмжээ</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>Энгийн</translation>
+    </message>
+    <message>
+        <source>Large</source>
+        <translation>Том</translation>
+    </message>
+    <message>
+        <source>Largest (projector)</source>
+        <translation>Хамгийн том (проектор)</translation>
+    </message>
+    <message>
         <source>Use this language for everyone on this computer</source>
         <translation>Энэ компьютерийн бүх хэрэглэгчид энэ хэлийг ашиглах</translation>
     </message>
@@ -699,6 +774,10 @@
     <message>
         <source>← Classes</source>
         <translation>← Ангиуд</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>Буцах (Esc)</translation>
     </message>
     <message>
         <source>Tap your name.</source>

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
@@ -32,7 +33,7 @@ from ui_helpers import click, tile
 SCALED = (910, 768 * 2 // 3 - 27)   # 1366×768 at 150 %, less a 40 px taskbar
 
 
-def _unreachable(window: QWidget) -> list[str]:
+def _unreachable(window: Any) -> list[str]:
     """Controls outside the window that no scroll area can bring into view, or squeezed."""
     page = window.current_page()
     found = []

@@ -90,9 +90,9 @@ def _breaks_inside_a_phrase(root: QWidget) -> list[str]:
     found = []
     for widget in root.findChildren(QLabel):
         text = widget.text()
-        if widget.isVisible() and widget.wordWrap() and " · " in text:
-            if any(" " in part for part in text.split(" · ")):
-                found.append(f"{widget.objectName() or 'label'} {text!r} may break mid-phrase")
+        if (widget.isVisible() and widget.wordWrap() and " · " in text
+                and any(" " in part for part in text.split(" · "))):
+            found.append(f"{widget.objectName() or 'label'} {text!r} may break mid-phrase")
     return found
 
 

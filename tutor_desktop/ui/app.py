@@ -21,7 +21,7 @@ from tutor_desktop.core.paths import resources_dir
 from tutor_desktop.ui import library_view, voice_input
 from tutor_desktop.ui.background import wait_for_background
 from tutor_desktop.ui.i18n import ui_language
-from tutor_desktop.ui.style import FONT_FAMILY
+from tutor_desktop.ui.style import BASE_POINT_SIZE, FONT_FAMILY
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -46,7 +46,7 @@ def load_fonts(app: QApplication) -> str:
             family = families[0] if families else ""
     family = family or FONT_FAMILY
     font = QFont(family)
-    font.setPointSize(12)
+    font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
     return family
 

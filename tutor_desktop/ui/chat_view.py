@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -45,7 +46,9 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeyEvent,
+    QKeySequence,
     QPainter,
+    QShortcut,
     QTextCursor,
     QTextDocument,
 )
@@ -79,6 +82,7 @@ from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.picture_input import PictureInputButton
 from tutor_desktop.ui.voice_input import create_voice_input
+from tutor_desktop.ui.widgets import phrases
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -239,6 +243,9 @@ class _Input(QPlainTextEdit):
 
     submitted = Signal()
     image_pasted = Signal(QImage)
+    hint_requested = Signal()     # Ctrl+H in the box
+    stop_requested = Signal()     # Esc in the box
+    reading: QTextBrowser | None = None   # the transcript Page Up/Down scroll
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or super().canInsertFromMimeData(source)
@@ -253,6 +260,18 @@ class _Input(QPlainTextEdit):
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
+            return
+        if event.key() == Qt.Key.Key_H and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.hint_requested.emit()   # also where the window's shortcut cannot see it
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.stop_requested.emit()
+            return
+        if event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and self.reading is not None:
+            # Read the answer without leaving the box: the pages scroll the transcript.
+            bar = self.reading.verticalScrollBar()
+            step = bar.pageStep() * (-1 if event.key() == Qt.Key.Key_PageUp else 1)
+            bar.setValue(bar.value() + step)
             return
         super().keyPressEvent(event)
 
@@ -379,7 +398,7 @@ class ChatView(QWidget):
         main.addLayout(row)
         # Voice and picture get a row below the box: beside it they squeezed the box to
         # a few words on a 1024-pixel-wide lab screen.
-        tools = QHBoxLayout()
+        tools = self.tools_row = QHBoxLayout()
         if self.voice is not None:
             tools.addWidget(self.voice)
         tools.addWidget(self.picture)
@@ -403,11 +422,41 @@ class ChatView(QWidget):
         self.hint_button.setObjectName("chatHint")
         self.hint_button.clicked.connect(self.hint)
         actions.addWidget(self.hint_button)
+        self.input.reading = self.transcript
         actions.addStretch(1)
         actions.addWidget(self.regenerate_button)
         actions.addWidget(self.copy_button)
         main.addLayout(actions)
         root.addLayout(main, 1)
+        self._keyboard()   # once every widget is in the view (tab order needs one window)
+
+    def _keyboard(self) -> None:
+        """The chat without a mouse: Enter sends, Esc stops an answer, Ctrl+H asks for a
+        hint, Page Up/Down read the answer from the box; Tab goes box -> Send -> hint ->
+        answer -> conversations. The keys are listed under the box (``keys_label``)."""
+        self.keys_label = QLabel()
+        self.keys_label.setObjectName("chatKeys")
+        self.keys_label.setProperty("role", "hint")
+        self.keys_label.setWordWrap(True)
+        self.tools_row.addWidget(self.keys_label, 1)
+        within = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop, context=within)
+        hint = QShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_H), self,
+                         self._hint_key, context=within)
+        self._shortcuts = (stop, hint)
+        self.input.hint_requested.connect(self._hint_key)
+        self.input.stop_requested.connect(self.stop)
+        self.transcript.setTabChangesFocus(True)
+        self.input.setTabChangesFocus(True)   # Tab leaves the box (a tab in a question is useless)
+        order = [self.input, self.send_button, self.stop_button, self.hint_button,
+                 self.transcript, self.regenerate_button, self.copy_button, self.new_button,
+                 self.conversation_list]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    def _hint_key(self) -> None:
+        if self.hint_button.isEnabled():
+            self.hint()
 
     def _insert_transcript(self, text: str) -> None:
         """Put what the student said into the input box, after anything already typed."""
@@ -439,7 +488,15 @@ class ChatView(QWidget):
         self.copy_button.setText(self.tr("Copy answer"))
         self.practise_button.setText(self.tr("Practise this topic"))
         self.hint_button.setText(self.tr("Give me a hint"))
+        self.hint_button.setToolTip(self.tr("Give me a hint (Ctrl+H)"))
+        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
+        self.send_button.setToolTip(self.tr("Send the question (Enter)"))
         self.input.setPlaceholderText(self.tr("Type your question… (Enter sends)"))
+        self.input.setAccessibleName(self.tr("Your question"))
+        self.transcript.setAccessibleName(self.tr("The conversation"))
+        self.keys_label.setText(phrases(self.tr(
+            "Enter: send · Shift+Enter: new line · Ctrl+H: hint · Esc: stop · "
+            "Page Up/Down: read the answer")))
         subject = subject_name(self.subject, current_language())
         if self.grade is not None:
             context = self.tr("Grade %1 · %2").replace("%1", str(self.grade)).replace(

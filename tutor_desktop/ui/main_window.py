@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.paths import resources_dir
+from tutor_desktop.core.storage.settings import get_setting, set_setting
 from tutor_desktop.ui.activity import IdleWatch
+from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, UiLanguage, current_language, ui_language
 from tutor_desktop.ui.pages.chat_host import ChatHostPage
 from tutor_desktop.ui.pages.settings import SettingsPage
@@ -46,8 +48,17 @@ from tutor_desktop.ui.pages.student_home import StudentHomePage
 from tutor_desktop.ui.pages.teacher import TeacherPage
 from tutor_desktop.ui.progress_view import MyProgressPage, PracticePage
 from tutor_desktop.ui.status_indicator import StatusIndicator
-from tutor_desktop.ui.style import INK, STYLESHEET, apply_app_style
-from tutor_desktop.ui.widgets import Page, button
+from tutor_desktop.ui.style import (
+    BASE_POINT_SIZE,
+    INK,
+    STYLESHEET,
+    TEXT_SIZE_SETTING,
+    apply_app_style,
+    scaled,
+    set_text_size,
+    text_size,
+)
+from tutor_desktop.ui.widgets import Page, TileButton, button
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
@@ -76,7 +87,8 @@ class MainWindow(QMainWindow):
         app = QCoreApplication.instance()
         if isinstance(app, QApplication):
             apply_app_style(app)
-        self.setStyleSheet(STYLESHEET)
+        set_text_size(int(get_setting(services.db, TEXT_SIZE_SETTING, 100) or 100))
+        self.setStyleSheet(scaled(STYLESHEET))
         icon = resources_dir() / "icons" / "app.svg"
         if icon.is_file():
             self.setWindowIcon(QIcon(str(icon)))
@@ -123,6 +135,8 @@ class MainWindow(QMainWindow):
         self.settings_page.language_chosen.connect(self.set_language)
         # The summary depends on the policy: show a teacher's change at once.
         self.settings_page.policy_changed.connect(self.status_indicator.refresh)
+        self.settings_page.text_size_chosen.connect(
+            lambda percent: self.apply_text_size(percent, save=True))
 
         self.status_label = QLabel()
         self.status_label.setObjectName("statusSlot")
@@ -133,6 +147,7 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatch(lambda: self.session, self._idle_expired, idle_check_ms, self)
         if app is not None:
             app.installEventFilter(self.idle)
+        self.apply_text_size(text_size())
         self.retranslate_ui()
         self.show_page(self.sign_in_page if services.accounts.is_set_up() else self.setup_page)
 
@@ -168,10 +183,10 @@ class MainWindow(QMainWindow):
         self.status_indicator.setObjectName("connectivityIndicator")
         self.status_indicator.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         # A white pill: the coloured dot stays readable on the header's blue.
-        self.status_indicator.setStyleSheet(
+        self.status_indicator.setStyleSheet(scaled(
             "#connectivityIndicator { background: white; border-radius: 12px; }"
             f" QLabel#connectivityLabel {{ color: {INK}; font-size: 15px;"
-            " font-weight: bold; }")
+            " font-weight: bold; }"))
         pill = self.status_indicator.layout()
         if pill is not None:
             pill.setContentsMargins(10, 4, 12, 4)
@@ -203,6 +218,27 @@ class MainWindow(QMainWindow):
         self.settings_button.setText(self.tr("⚙ Settings"))
         self.sign_out_button.setText(self.tr("Sign out"))
         self._update_header()
+
+    def apply_text_size(self, percent: int, *, save: bool = False) -> None:
+        """Every text at ``percent`` (100, 125, 150) now; ``save`` keeps it for this PC
+        (a local setting: it is not synced to other PCs)."""
+        percent = set_text_size(percent)
+        app = QCoreApplication.instance()
+        if isinstance(app, QApplication):
+            font = app.font()
+            font.setPointSizeF(BASE_POINT_SIZE * percent / 100)
+            app.setFont(font)
+        self.setStyleSheet(scaled(STYLESHEET))
+        self.status_indicator.setStyleSheet(scaled(
+            "#connectivityIndicator { background: white; border-radius: 12px; }"
+            f" QLabel#connectivityLabel {{ color: {INK}; font-size: 15px;"
+            " font-weight: bold; }"))
+        for tile in self.findChildren(TileButton):
+            tile.restyle()
+        if save:
+            run_in_background(set_setting, self.services.db, TEXT_SIZE_SETTING, percent,
+                              context=self)
+        QTimer.singleShot(0, self, self._fit_header)
 
     def set_language(self, language: str) -> None:
         """Switch every visible text now (Qt sends LanguageChange to all widgets)."""

@@ -6,6 +6,8 @@ Widgets opt into a style with a dynamic property, e.g.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +22,34 @@ TILE_COLORS = ("#FF7A59", "#4F7CFF", "#2DB87D", "#E85D9A", "#9B6CF0", "#F2A93B",
                "#E0843A")
 
 
+BASE_POINT_SIZE = 12
+TEXT_SIZES = (100, 125, 150)    # per cent: normal, large (young grades), largest (projector)
+TEXT_SIZE_SETTING = "ui_text_size"
+_text_size = 100
+
+
+def text_size() -> int:
+    """The text size in per cent that the stylesheets are scaled to now."""
+    return _text_size
+
+
+def set_text_size(percent: int) -> int:
+    """Scale every later stylesheet's text to ``percent`` (one of TEXT_SIZES)."""
+    global _text_size
+    _text_size = percent if percent in TEXT_SIZES else 100
+    return _text_size
+
+
+def scaled(sheet: str, percent: int | None = None) -> str:
+    """``sheet`` with every ``font-size: Npx`` scaled to the text size: the window's
+    sizes are in pixels (a 7-year-old's buttons), so the app font alone would not grow."""
+    factor = (percent or _text_size) / 100
+    if factor == 1:
+        return sheet
+    return re.sub(r"font-size:\s*(\d+)px",
+                  lambda m: f"font-size: {round(int(m.group(1)) * factor)}px", sheet)
+
+
 def darker(color: str, factor: int = 125) -> str:
     return QColor(color).darker(factor).name()
 
@@ -30,7 +60,7 @@ def lighter(color: str, factor: int = 112) -> str:
 
 def tile_style(color: str) -> str:
     """A chunky coloured button with a darker bottom edge, so it looks pressable."""
-    return (
+    return scaled(
         f"QPushButton {{ background: {color}; color: white; border: none;"
         f" border-bottom: 6px solid {darker(color)}; border-radius: 22px;"
         f" padding: 0; }}"

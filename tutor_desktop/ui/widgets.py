@@ -223,6 +223,7 @@ class TileButton(QPushButton):
                  vertical: bool = False, size: QSize | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.color = color
         self.setStyleSheet(tile_style(color))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setMinimumSize(size or QSize(200, 96))
@@ -275,6 +276,17 @@ class TileButton(QPushButton):
     def subtitle(self) -> str:
         return self._subtitle.text()
 
+    def restyle(self) -> None:
+        """Take the current text size (tiles carry their own stylesheet)."""
+        self.setStyleSheet(tile_style(self.color))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter chooses the focused tile, as Space does (a child presses Enter)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+            self.click()
+            return
+        super().keyPressEvent(event)
+
 
 class TileGrid(QScrollArea):
     """A scrollable grid of tiles, ``columns`` wide."""
@@ -303,6 +315,30 @@ class TileGrid(QScrollArea):
         self.tiles = tiles
         for index, tile in enumerate(tiles):
             self._grid.addWidget(tile, index // self.columns, index % self.columns)
+            tile.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            tile.installEventFilter(self)
+
+    def focus_first(self) -> None:
+        """Put the keyboard on the first tile (after the grid is shown), so a child can
+        choose with the arrows and Enter without a mouse."""
+        if self.tiles:
+            self.tiles[0].show()   # new tiles are shown by a queued call: focus needs it now
+            self.tiles[0].setFocus(Qt.FocusReason.OtherFocusReason)
+            self.ensureWidgetVisible(self.tiles[0])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Arrow keys move between tiles as they are laid out (row by row)."""
+        if event.type() == QEvent.Type.KeyPress and watched in self.tiles:
+            assert isinstance(event, QKeyEvent)
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -self.columns,
+                    Qt.Key.Key_Down: self.columns}.get(Qt.Key(event.key()))
+            if step is not None:
+                index = self.tiles.index(watched) + step
+                if 0 <= index < len(self.tiles):
+                    self.tiles[index].setFocus(Qt.FocusReason.TabFocusReason)
+                    self.ensureWidgetVisible(self.tiles[index])
+                return True
+        return super().eventFilter(watched, event)
 
 
 class PinPad(QWidget):
@@ -336,7 +372,21 @@ class PinPad(QWidget):
         grid.addWidget(self.keys["0"], 3, 1)
         grid.addWidget(self.keys["ok"], 3, 2)
         layout.addLayout(grid)
+        self._name_keys()
         self._refresh()
+
+    def _name_keys(self) -> None:
+        """What a screen reader says for the two keys that are symbols."""
+        self.keys["back"].setAccessibleName(self.tr("Delete the last digit"))
+        self.keys["back"].setToolTip(self.tr("Delete the last digit (Backspace)"))
+        self.keys["ok"].setAccessibleName(self.tr("Sign in"))
+        self.keys["ok"].setToolTip(self.tr("Sign in (Enter)"))
+        self.setAccessibleName(self.tr("PIN code: type the digits, then press Enter"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._name_keys()
+        super().changeEvent(event)
 
     def _key(self, text: str, kind: str) -> QPushButton:
         key = button(kind, text)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from tutor_desktop.core.accounts import Session
@@ -44,6 +45,7 @@ class ChatHostPage(Page):
         self.back_button = button("back")
         self.back_button.setObjectName("chatBack")
         self.back_button.clicked.connect(self.back.emit)
+        self.back_button.setShortcut(QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left))
         self.subject_title = label("section", align=Qt.AlignmentFlag.AlignCenter)
         top.addWidget(self.back_button)
         top.addWidget(self.subject_title, 1)
@@ -63,6 +65,10 @@ class ChatHostPage(Page):
             relay.connect(self.practise.emit)
         self.body.addWidget(widget, 1)
         self.retranslate_ui()
+        # Straight to typing: the question box has the keyboard.
+        box = getattr(widget, "input", None)
+        if isinstance(box, QWidget):
+            QTimer.singleShot(0, box, lambda: box.setFocus(Qt.FocusReason.OtherFocusReason))
 
     def close_chat(self) -> None:
         """Stop and delete the chat widget (the core already saved the messages)."""
@@ -81,6 +87,7 @@ class ChatHostPage(Page):
 
     def retranslate_ui(self) -> None:
         self.back_button.setText(self.tr("← Subjects"))
+        self.back_button.setToolTip(self.tr("Back to the subjects (Alt+Left)"))
         subject = subject_by_id(self.subject_id)
         self.subject_title.setText(subject.name(current_language()) if subject else "")
 

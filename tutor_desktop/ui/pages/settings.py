@@ -32,6 +32,7 @@ from tutor_desktop.core.llm.router import effective_policy, set_policy
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
 from tutor_desktop.ui.status_indicator import StatusPanel
+from tutor_desktop.ui.style import TEXT_SIZES, text_size
 from tutor_desktop.ui.widgets import MessageLabel, Page, button, fit_placeholder, form_row, label
 
 if TYPE_CHECKING:
@@ -297,13 +298,14 @@ class PasswordSection(QWidget):
 
 
 class SettingsPage(Page):
-    """Emits ``back()``, ``sign_out()``, ``language_chosen(code)`` and
-    ``policy_changed(policy)``."""
+    """Emits ``back()``, ``sign_out()``, ``language_chosen(code)``,
+    ``policy_changed(policy)`` and ``text_size_chosen(percent)``."""
 
     back = Signal()
     sign_out = Signal()
     language_chosen = Signal(str)
     policy_changed = Signal(str)
+    text_size_chosen = Signal(int)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -356,6 +358,26 @@ class SettingsPage(Page):
         self.message = MessageLabel()
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
 
+        # Text size: for everyone at this PC (the youngest grades, old monitors, a
+        # projector); the window keeps it for the next start.
+        self.text_size_title = label("section")
+        layout.addWidget(self.text_size_title)
+        size_row = QHBoxLayout()
+        size_row.addStretch(1)
+        self.text_size_caption = label(wrap=False)
+        size_row.addWidget(self.text_size_caption)
+        self.text_size = QComboBox()
+        self.text_size.setObjectName("textSize")
+        self.text_size.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for percent in TEXT_SIZES:
+            self.text_size.addItem("", percent)
+        self.text_size.activated.connect(
+            lambda index: self.text_size_chosen.emit(int(self.text_size.itemData(index))))
+        self.text_size_caption.setBuddy(self.text_size)
+        size_row.addWidget(self.text_size)
+        size_row.addStretch(1)
+        layout.addLayout(size_row)
+
         self.sections = QVBoxLayout()
         self.sections.setSpacing(12)
         layout.addLayout(self.sections)
@@ -393,6 +415,7 @@ class SettingsPage(Page):
 
     def on_shown(self) -> None:
         self.language_buttons[current_language()].setChecked(True)
+        self.text_size.setCurrentIndex(max(0, self.text_size.findData(text_size())))
         self.scroller.verticalScrollBar().setValue(0)
 
     def make_default(self) -> None:
@@ -412,6 +435,14 @@ class SettingsPage(Page):
         self.back_button.setText(self.tr("← Back"))
         self.title.setText(self.tr("Settings"))
         self.language_title.setText(self.tr("Language"))
+        self.text_size_title.setText(self.tr("Text size"))
+        self.text_size_caption.setText(self.tr("&Size of the text on this computer:"))
+        self.text_size.setAccessibleName(self.tr("Size of the text on this computer"))
+        names = {100: self.tr("Normal"), 125: self.tr("Large"),
+                 150: self.tr("Largest (projector)")}
+        for index in range(self.text_size.count()):
+            percent = int(self.text_size.itemData(index))
+            self.text_size.setItemText(index, f"{names[percent]} ({percent} %)")
         self.default_button.setText(self.tr("Use this language for everyone on this computer"))
         self.sign_out_button.setText(self.tr("Sign out"))
         self.version.setText(self.tr("Tutor Desktop, version {version}").format(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -199,6 +200,8 @@ class SignInPage(Page):
         self.no_classes.setText(self.tr("There are no classes yet. A teacher can add them: "
                                         "use the teacher sign-in below."))
         self.students_back.setText(self.tr("← Classes"))
+        for back in (self.students_back, self.pin_back, self.staff_back):
+            back.setToolTip(self.tr("Back (Esc)"))
         self.student_hint.setText(self.tr("Tap your name."))
         self.no_students.setText(self.tr("No students in this class yet. Ask your teacher."))
         self.pin_back.setText(self.tr("← Names"))
@@ -256,6 +259,8 @@ class SignInPage(Page):
         self.class_grid.set_tiles(tiles)
         self.no_classes.setVisible(not self.classes)
         self.steps.setCurrentWidget(self.class_step)
+        # Once shown: the keyboard starts on the first class (arrows, Enter).
+        QTimer.singleShot(0, self, self.class_grid.focus_first)
 
     def show_notice(self, render: Callable[[], str]) -> None:
         """A translated notice above the class list (e.g. why the last child was signed out)."""
@@ -277,6 +282,7 @@ class SignInPage(Page):
         self.no_students.setVisible(not self.students)
         self._retranslate_dynamic()
         self.steps.setCurrentWidget(self.student_step)
+        QTimer.singleShot(0, self, self.student_grid.focus_first)
 
     def choose_student(self, student: User) -> None:
         self.student = student
@@ -292,6 +298,34 @@ class SignInPage(Page):
             return
         self.steps.setCurrentWidget(self.pin_step)
         self.pin_pad.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._focus_step)
+
+    def _focus_step(self) -> None:
+        """The keyboard where a child starts: the first tile, the PIN pad, the username."""
+        step = self.steps.currentWidget()
+        if step is self.class_step:
+            self.class_grid.focus_first()
+        elif step is self.student_step:
+            self.student_grid.focus_first()
+        elif step is self.pin_step:
+            self.pin_pad.setFocus()
+        elif step is self.staff_step:
+            self.username.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc goes one step back: PIN -> names -> classes (staff form -> classes)."""
+        if event.key() == Qt.Key.Key_Escape and not self.busy:
+            step = self.steps.currentWidget()
+            if step is self.pin_step:
+                self._back_to_students()
+                return
+            if step in (self.student_step, self.staff_step):
+                self.show_classes()
+                return
+        super().keyPressEvent(event)
 
     def _back_to_students(self) -> None:
         if self.school_class is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from tutor_desktop.core.accounts import Session
@@ -103,6 +103,8 @@ class StudentHomePage(Page):
 
     def on_shown(self) -> None:
         self.retranslate_ui()
+        # The keyboard starts on the first subject (arrows move, Enter opens).
+        QTimer.singleShot(0, self, self.grid.focus_first)
 
     def retranslate_ui(self) -> None:
         name = self.session.user.display_name if self.session else ""
