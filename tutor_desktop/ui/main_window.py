@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         app = QCoreApplication.instance()
         if isinstance(app, QApplication):
             apply_app_style(app)
-        set_text_size(int(get_setting(services.db, TEXT_SIZE_SETTING, 100) or 100))
+        set_text_size(self._saved_text_size())
         self.setStyleSheet(scaled(STYLESHEET))
         icon = resources_dir() / "icons" / "app.svg"
         if icon.is_file():
@@ -218,6 +218,14 @@ class MainWindow(QMainWindow):
         self.settings_button.setText(self.tr("⚙ Settings"))
         self.sign_out_button.setText(self.tr("Sign out"))
         self._update_header()
+
+    def _saved_text_size(self) -> int:
+        """This PC's text size (a local setting); 100 where the database is not on this
+        side (a window connected to ``tutor service``) or the value is unreadable."""
+        try:
+            return int(get_setting(self.services.db, TEXT_SIZE_SETTING, 100) or 100)
+        except Exception:
+            return 100
 
     def apply_text_size(self, percent: int, *, save: bool = False) -> None:
         """Every text at ``percent`` (100, 125, 150) now; ``save`` keeps it for this PC
