@@ -313,6 +313,10 @@
         <translation>ойролцоогоор {time} үлдсэн</translation>
     </message>
     <message>
+        <source>importing {percent} %</source>
+        <translation>оруулж байна {percent} %</translation>
+    </message>
+    <message>
         <source>Cancelling…</source>
         <translation>Цуцалж байна…</translation>
     </message>
@@ -1248,6 +1252,14 @@
 </context>
 <context>
     <name>VoiceInputButton</name>
+    <message>
+        <source>This computer cannot understand spoken Mongolian yet: please type your question. A teacher can add a speech service in Settings.</source>
+        <translation>Энэ компьютер монгол яриаг одоогоор ойлгохгүй: асуултаа бичээрэй. Багш Тохиргоо хэсэгт яриа таних үйлчилгээ нэмж болно.</translation>
+    </message>
+    <message>
+        <source>This computer cannot understand spoken English yet: please type your question. A teacher can add a speech service in Settings.</source>
+        <translation>Энэ компьютер англи яриаг одоогоор ойлгохгүй: асуултаа бичээрэй. Багш Тохиргоо хэсэгт яриа таних үйлчилгээ нэмж болно.</translation>
+    </message>
     <message>
         <source>Checking the microphone…</source>
         <translation>Микрофоныг шалгаж байна…</translation>

@@ -36,6 +36,13 @@ def test_offline_mongolian_disables_the_mic_with_the_mongolian_reason(
     assert not widget.mic_button.isEnabled()
     assert widget.mic_button.toolTip() == "Дуу хөрвүүлэлт боломжгүй. Текстээр бичнэ үү."
     assert not widget.import_action.isEnabled()
+    # Said where it can be read (a child does not hover), once: which language, what to do.
+    said = widget.transcript_label.text()
+    assert "spoken Mongolian" in said and "type your question" in said and "Settings" in said
+    widget.transcript_label.setText("")
+    widget.refresh_availability()
+    qtbot.wait(300)
+    assert widget.transcript_label.text() == "", "said once, not on every check"
 
 
 def test_on_this_machine_the_mic_is_disabled_but_a_wav_import_fills_the_input_box(

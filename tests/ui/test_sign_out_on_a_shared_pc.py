@@ -180,3 +180,32 @@ def test_a_copied_answer_leaves_with_the_student(
     window.sign_out_button.click()
     assert clipboard.text() == "the teacher's notes"
     clipboard.clear()
+
+
+def test_a_book_is_listed_while_it_imports_with_its_percentage(
+        qtbot, tmp_path, embedder_installed, services, school, ui_lang) -> None:
+    """The teacher sees the book in the list at once, «оруулж байна 45 %», not only when
+    it is finished."""
+    from tutor_desktop.ui.library_view import make_library_page
+
+    ui_lang.set_language("mn")
+    pdf = _library_helpers().long_book(tmp_path / "long_physics.pdf", pages=6)
+    page: Any = make_library_page(services, school.teacher_session)
+    qtbot.addWidget(page)
+    page.show()
+    seen: list[str] = []
+
+    def rows() -> None:
+        for row in range(page.table.rowCount()):
+            item = page.table.item(row, page.COLUMNS - 1)
+            if item is not None and item.text().startswith("оруулж байна"):
+                seen.append(item.text())
+
+    page._relay.progressed.connect(lambda _progress: rows())
+    page.import_files([pdf])
+    qtbot.waitUntil(lambda: not page.busy, timeout=300_000)
+    assert seen, "the book was not listed while it imported"
+    assert all(text.endswith(" %") for text in seen)
+    percents = [int(text.split()[-2]) for text in seen]
+    assert percents == sorted(percents) and 0 <= percents[0] < 100
+    assert page.table.rowCount() == 1

@@ -421,6 +421,7 @@ class LibraryPage(Page):
 
     def _on_progress(self, progress: ImportProgress) -> None:
         self.progress.setValue(int(progress.fraction * 1000))
+        self._show_in_list(progress)
         parts = [progress.file]
         if progress.stage == "reading":
             parts.append(self.tr("page {done} of {total}").format(
@@ -437,6 +438,20 @@ class LibraryPage(Page):
             parts.append(self.tr("about {time} left").format(
                 time=_duration(progress.seconds_left)))
         self.progress_label.setText(" · ".join(parts))
+
+    def _show_in_list(self, progress: ImportProgress) -> None:
+        """The book is in the list while it imports, as «importing 45 %»: listed as soon
+        as the core has stored its row (re-read on each new stage, not on every tick)."""
+        stage = (progress.file, progress.stage)
+        if stage != getattr(self, "_listed_stage", None):
+            self._listed_stage = stage
+            self.refresh()
+        percent = round(progress.fraction * 100)
+        for row, book in enumerate(self.books):
+            if book.status != "ready" and book.title == progress.file:
+                item = self.table.item(row, self.COLUMNS - 1)
+                if item is not None:
+                    item.setText(self.tr("importing {percent} %").format(percent=percent))
 
     def cancel_import(self) -> None:
         self._cancel.set()

@@ -98,6 +98,9 @@ class VoiceInputButton(QWidget):
         self._toggle_mode = False
         self._busy = False
         self._hint_id: tuple[str, dict[str, Any]] | None = None
+        self._told = False          # why the microphone is off was said (once)
+        self._why: Callable[[], str] | None = None
+        self._why_shown = ""
 
         self.mic_button = QPushButton(self)
         self.mic_button.setObjectName("micButton")
@@ -183,8 +186,29 @@ class VoiceInputButton(QWidget):
         self._checked = True
         if self._mic_state.available:
             self._speech.preload(self._language)  # the model loads on its own thread
+        elif not self._told:
+            self._tell_why()
         self._apply_state()
         self.availability_changed.emit(self._mic_state.available)
+
+    def _no_speech_text(self) -> str:
+        if self._language == "mn":
+            return self.tr("This computer cannot understand spoken Mongolian yet: please type "
+                           "your question. A teacher can add a speech service in Settings.")
+        return self.tr("This computer cannot understand spoken English yet: please type "
+                       "your question. A teacher can add a speech service in Settings.")
+
+    def _tell_why(self) -> None:
+        """Why the microphone is grey, said once beside it (a tooltip needs a mouse and a
+        hover a child does not do); the next change of state says it again."""
+        self._told = True
+        if self._mic_state.reason == "speech_unavailable":
+            self._hint_id = None
+            self._why = self._no_speech_text
+            self._why_shown = self._why()
+            self.transcript_label.setText(self._why_shown)
+        else:
+            self._show_hint(self._mic_state.reason, reason=self._mic_state.detail)
 
     def _availability_failed(self, error: BaseException) -> None:
         self._mic_state = Availability(False, "speech_mic_error", detail=str(error))
@@ -365,6 +389,9 @@ class VoiceInputButton(QWidget):
         if self._hint_id is not None:
             message_id, params = self._hint_id
             self.transcript_label.setText(tr(message_id, current_language(), **params))
+        elif self._why is not None and self.transcript_label.text() == self._why_shown:
+            self._why_shown = self._why()
+            self.transcript_label.setText(self._why_shown)
         self._apply_state()
 
     def changeEvent(self, event: QEvent) -> None:
