@@ -48,7 +48,7 @@ from tutor_desktop.core.llm.doctor_checks import model_file_checks
 from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
 from tutor_desktop.core.llm.ram_check import ram_check
 from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
-from tutor_desktop.core.llm.router import Router, effective_policy
+from tutor_desktop.core.llm.router import Router, RoutingSettings, effective_policy
 from tutor_desktop.core.ocr import TesseractEngine
 from tutor_desktop.core.ocr.doctor_checks import ocr_checks
 from tutor_desktop.core.paths import AppPaths, resolve_paths
@@ -98,6 +98,8 @@ class Services:
     retriever: HybridRetriever
     # Local model and remote providers by policy (local-first, remote-first, local-only).
     router: Router
+    # The policy as the settings page reads and changes it (staff only).
+    routing: RoutingSettings
     cache: ResponseCache
     # Cheap: probes the microphone and loads a Vosk model only when first asked.
     speech: SpeechService
@@ -291,7 +293,8 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     return Services(
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
-        retriever=retriever, router=router, cache=cache, speech=speech,
+        retriever=retriever, router=router, routing=RoutingSettings(config, db), cache=cache,
+        speech=speech,
         connectivity=connectivity, safety=safety, tutor=tutor, exams=exams,
         exam_runner=exam_runner,
         progress=ProgressService(db, accounts, paths.library_dir),

@@ -232,3 +232,24 @@ def test_the_service_keeps_running_while_clients_come_and_go(lab_pc) -> None:
     assert lab_pc.process.poll() is None
     health = wait_for_socket(lab_pc.socket, timeout=5)
     assert health["uid"] == lab_pc.service_user.uid   # answered by the service's account
+
+
+def test_the_window_as_the_desktop_user(lab_pc) -> None:
+    """The real MainWindow, offscreen, in a process of the desktop user: PIN pad, subject
+    tile, a question; the answer streams from the service's model."""
+    driver = lab_pc.base / "home" / "window_driver.py"
+    shutil.copyfile(Path(__file__).with_name("window_driver.py"), driver)
+    os.chmod(driver, 0o644)
+    ran = _as_desktop(lab_pc, [*lab_pc.python, str(driver), "7A", "Анужин", "1234",
+                               "What is 3 + 4?"])
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    shown = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert shown["mode"] == "service" and shown["user"] == "Анужин"
+    assert shown["deltas"] > 3 and shown["messages"] == ["user", "assistant"]
+    services, admin = _teacher_view(lab_pc)
+    try:
+        latest = services.conversations.list_for(admin, lab_pc.school.anu.id)[0]
+        assert latest.subject == "math"
+        assert services.conversations.messages(admin, latest.id)[0].content == "What is 3 + 4?"
+    finally:
+        services.close()

@@ -80,7 +80,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("tutor", "usage"): S,
     ("tutor", "ask"): _ANSWER,
     ("tutor", "regenerate"): _ANSWER,
-    ("tutor", "hint"): S,
+    ("tutor", "hint"): Method(Guard.SESSION, callbacks=("on_delta", "on_sources")),
     ("tutor", "answer_once"): Method(Guard.STAFF, callbacks=("on_delta",),
                                      events=("stop_event",)),
     # the textbook library: reading is open (citations, the page viewer), changes are staff's
@@ -130,6 +130,11 @@ METHODS: dict[tuple[str, str], Method] = {
     ("safety.events", "list_for"): S,
     ("safety.events", "unacknowledged_count"): S,
     ("safety.events", "acknowledge"): S,
+    # the routing policy (the core refuses students)
+    ("routing", "current"): P,
+    ("routing", "locked"): P,
+    ("routing", "choose"): S,
+    ("exams", "all"): P,
     # status: read-only
     ("models", "status"): P,
     ("models", "start"): P,

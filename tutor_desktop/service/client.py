@@ -35,9 +35,11 @@ from tutor_desktop.core.accounts import AccountService, Session, User
 from tutor_desktop.core.config import Config
 from tutor_desktop.core.connectivity import ConnectivityMonitor
 from tutor_desktop.core.conversations import ConversationStore
+from tutor_desktop.core.grounding.exam import ExamStore
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.manager import ModelManager, ModelStatus
+from tutor_desktop.core.llm.router import RoutingSettings
 from tutor_desktop.core.ocr import TesseractEngine
 from tutor_desktop.core.paths import AppPaths
 from tutor_desktop.core.progress import ProgressService
@@ -48,8 +50,9 @@ from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.sync.client import SyncClient
 from tutor_desktop.core.tutor import TutorService
 from tutor_desktop.service.api import lookup
-from tutor_desktop.service.codec import Codec
+from tutor_desktop.service.codec import Codec, WireError
 from tutor_desktop.service.errors import (
+    BadRequest,
     NotOfferedByService,
     ServiceSocketDenied,
     ServiceUnreachable,
@@ -182,8 +185,12 @@ class ServiceLink:
         for name in entry.uploads:
             if kwargs.get(name) is not None:
                 kwargs[name] = self.upload(kwargs[name])
+        try:
+            encoded = self.codec.encode(kwargs)
+        except WireError as exc:   # e.g. a function where the service expects data
+            raise BadRequest(str(exc)) from None
         body: dict[str, Any] = {"service": service, "method": method, "args": [],
-                                "kwargs": self.codec.encode(kwargs),
+                                "kwargs": encoded,
                                 "actor": self.actor.token if self.actor else None}
         if not callbacks and not events:
             return self.post("/v1/call", body)
@@ -361,12 +368,13 @@ def connect(socket_path: Path, paths: AppPaths, config: Config, *,
         conversations=remote("conversations", ConversationStore),
         models=cast(Any, RemoteModels(link)), embedder=None,
         library=remote("library", Library), retriever=remote("retriever", HybridRetriever),
-        router=cast(Any, _Unavailable("router")), cache=cast(Any, _Unavailable("cache")),
+        router=cast(Any, _Unavailable("router")), routing=remote("routing", RoutingSettings),
+        cache=cast(Any, _Unavailable("cache")),
         # The microphone belongs to the desktop user: recorded and recognised here.
         speech=SpeechService(config, paths.model_dirs(config.models_dir), None),
         connectivity=ConnectivityMonitor([], policy=lambda: config.routing_policy),
         safety=cast(Any, RemoteSafety(link)), tutor=remote("tutor", TutorService),
-        exams=cast(Any, _Unavailable("exams")), exam_runner=idle,
+        exams=remote("exams", ExamStore), exam_runner=idle,
         progress=remote("progress", ProgressService), sync=remote("sync", SyncClient),
         sync_worker=idle, ocr=TesseractEngine(), service_link=link)
     return services

@@ -53,6 +53,7 @@ RECORD_MODULES = (
     "tutor_desktop.core.doctor",
     "tutor_desktop.core.retrieval.types",
     "tutor_desktop.core.retrieval.hybrid",
+    "tutor_desktop.core.grounding.exam",
 )
 # Errors come from these modules (every TutorError subclass defined there).
 ERROR_MODULES = (

@@ -564,3 +564,20 @@ def set_policy(db: Any, session: Any, policy: str) -> None:
     if policy not in ROUTING_POLICIES:
         raise TutorError("route_bad_policy", policy=policy, allowed=", ".join(ROUTING_POLICIES))
     set_setting(db, POLICY_SETTING, policy)
+
+
+class RoutingSettings:
+    """The routing policy as the window reads and changes it: one object, so the same
+    calls work in-process and through ``tutor service`` (no database handle in the UI)."""
+
+    def __init__(self, config: Config, db: Any) -> None:
+        self.config, self.db = config, db
+
+    def current(self) -> str:
+        return effective_policy(self.config, self.db)
+
+    def locked(self) -> bool:
+        return "routing_policy" in self.config.locked
+
+    def choose(self, session: Any, policy: str) -> None:
+        set_policy(self.db, session, policy)

@@ -28,7 +28,6 @@ from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.config import ROUTING_POLICIES
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
-from tutor_desktop.core.llm.router import effective_policy, set_policy
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, current_language
 from tutor_desktop.ui.status_indicator import StatusPanel
@@ -117,13 +116,13 @@ class ServicesSection(QWidget):
 
     def show_policy(self) -> None:
         """Select the saved policy (the school's choice, else the installation's)."""
-        current = effective_policy(self.services.config, self.services.db)
+        current = self.services.routing.current()
         index = self.policy_combo.findData(current)
         self.policy_combo.setCurrentIndex(max(0, index))
         self.policy_combo.setEnabled(not self._locked())
 
     def _locked(self) -> bool:
-        return "routing_policy" in self.services.config.locked
+        return bool(self.services.routing.locked())
 
     def set_session(self, session: Session | None) -> None:
         self.session = session
@@ -155,7 +154,7 @@ class ServicesSection(QWidget):
             return
         self.message.clear_message()
         self.policy_combo.setEnabled(False)  # one save at a time: they finish in order
-        run_in_background(set_policy, self.services.db, self.session, policy,
+        run_in_background(self.services.routing.choose, self.session, policy,
                           on_done=lambda _result: self._saved(policy),
                           on_error=self._failed, context=self)
 
