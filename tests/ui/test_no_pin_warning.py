@@ -34,8 +34,13 @@ def test_a_policy_locked_by_it_is_shown_not_offered(qtbot, make_window, services
 
     from ui_helpers import click as press
 
+    from tutor_desktop.core.llm.router import RoutingSettings
+
     services.config = replace(services.config, routing_policy="local-only",
                               locked=frozenset({"routing_policy"}))
+    # The settings page reads the policy through the routing settings (built from the
+    # config at start, as composition does).
+    services.routing = RoutingSettings(services.config, services.db)
     window = make_window("en")
     window.start_session(school.teacher_session)
     press(qtbot, window.settings_button)
