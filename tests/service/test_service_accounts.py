@@ -1,5 +1,6 @@
-"""Issue 16's "done when": the service under its own system user, the terminal and the
-window as another, unprivileged user — real accounts, real processes, a real model.
+"""The local service's promise, end to end: the service under its own system user, the
+terminal and the window as another, unprivileged user — real accounts, real processes,
+a real model.
 
 Set-up (as root, as the .deb's postinst would): a system user for the service with its
 data folder 0700, a desktop user in the service's group (the socket is 0660), and a
@@ -253,3 +254,15 @@ def test_the_window_as_the_desktop_user(lab_pc) -> None:
         assert services.conversations.messages(admin, latest.id)[0].content == "What is 3 + 4?"
     finally:
         services.close()
+
+
+def test_doctor_names_the_mode_and_the_desktop_user_cannot_read_the_data(lab_pc) -> None:
+    doctor = _as_desktop(lab_pc, [*lab_pc.command, "doctor", "--lang", "en"])
+    lines = doctor.stdout.splitlines()
+    mode = next(line for line in lines if line.split()[1:2] == ["mode"])
+    assert mode.startswith("OK") and f"service at {lab_pc.socket}" in mode
+    privacy = next(line for line in lines if line.split()[1:2] == ["data-privacy"])
+    assert privacy.startswith("OK") and "belongs to the service's account" in privacy
+    # The service's own checks come through: its database, its data folder.
+    assert any(line.split()[1:2] == ["service:database"] for line in lines), doctor.stdout
+    assert doctor.returncode in (0, 1), doctor.stdout + doctor.stderr

@@ -141,6 +141,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("models", "wait"): P,
     ("sync", "status"): P,
     ("connectivity", "check_now"): P,
+    ("doctor", "run"): P,
 }
 
 

@@ -40,6 +40,7 @@ from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.service.api import Guard, Method, lookup
 from tutor_desktop.service.codec import Codec, WireError
+from tutor_desktop.service.doctor import ServiceDoctor
 from tutor_desktop.service.errors import BadRequest, SessionUnknown, StaffRequired
 
 if TYPE_CHECKING:
@@ -152,6 +153,8 @@ class Dispatcher:
         return codec
 
     def _target(self, service: str) -> Any:
+        if service == "doctor":
+            return ServiceDoctor(self.services)
         target: Any = self.services
         for part in service.split("."):
             target = getattr(target, part)

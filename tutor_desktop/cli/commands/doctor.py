@@ -23,6 +23,7 @@ import json
 import re
 from functools import cache
 from string import Formatter
+from typing import Any
 
 from tutor_desktop.core.build_info import build_info
 from tutor_desktop.core.config import LANGUAGES, ConfigError, load_config
@@ -59,8 +60,17 @@ def handler(args: argparse.Namespace) -> int:
 
         config = Config()
         early.append(Check("config", Status.FAIL, str(exc), tr("doctor_config_fix")))
-    from tutor_desktop.composition import Services, build_services, doctor_checks
+    from tutor_desktop.composition import (
+        Services,
+        build_services,
+        connect_services,
+        doctor_checks,
+        service_socket,
+    )
+    from tutor_desktop.service import doctor as mode_checks
 
+    if args.data_dir is None and not early and service_socket(config) is not None:
+        return _service_mode(args, connect_services, paths, config)
     services: Services | None = None
     try:
         services = build_services(args.data_dir)
@@ -76,7 +86,8 @@ def handler(args: argparse.Namespace) -> int:
         ctx = DoctorContext(paths=paths, config=config,
                             db=services.db if services is not None else None,
                             secrets=services.secrets if services is not None else None)
-        results = early + run_checks(ctx, doctor_checks(services, paths, config))
+        results = early + mode_checks.in_process_checks(paths) + run_checks(
+            ctx, doctor_checks(services, paths, config))
         language = args.lang or (services.accounts.default_language(config.language)
                                  if services is not None else config.language)
         worst = _worst(results)
@@ -84,6 +95,7 @@ def handler(args: argparse.Namespace) -> int:
             from tutor_desktop.core.inventory import collect
 
             report = {"status": worst.value, "exit_code": EXIT_CODES[worst],
+                      "mode": "in-process",
                       "inventory": collect(paths.data_dir, services, results),
                       # English for scripts, whatever language a check was given
                       "checks": [c.as_dict() | {"detail": render(c.detail, "en"),
@@ -94,6 +106,42 @@ def handler(args: argparse.Namespace) -> int:
     finally:
         if services is not None:
             services.close()
+    return _print(args, results, language)
+
+
+def _service_mode(args: argparse.Namespace, connect: Any, paths: Any, config: Any) -> int:
+    """Client mode: this side's checks and the service's; a service that does not answer
+    is one FAIL line with its translated reason."""
+    from tutor_desktop.core.i18n import TutorError
+    from tutor_desktop.service import doctor as mode_checks
+
+    language = args.lang or config.language
+    try:
+        services = connect()
+    except TutorError as error:
+        results = [Check("mode", Status.FAIL, error.message("en"),
+                         tr("doctor_service_status_fix"))]
+    else:
+        try:
+            results = mode_checks.service_checks(services, paths, config)
+            language = args.lang or services.accounts.default_language(config.language)
+        except TutorError as error:
+            results = [Check("service", Status.FAIL, error.message("en"))]
+        finally:
+            services.close()
+    if args.json:
+        worst = _worst(results)
+        print(json.dumps({"status": worst.value, "exit_code": EXIT_CODES[worst],
+                          "mode": "service",
+                          "checks": [c.as_dict() | {"detail": render(c.detail, "en"),
+                                                    "hint": render(c.hint, "en")}
+                                     for c in results]}, ensure_ascii=False, indent=2))
+        return EXIT_CODES[worst]
+    return _print(args, results, language)
+
+
+def _print(args: argparse.Namespace, results: list[Check], language: str) -> int:
+    worst = _worst(results)
     for check in results:
         if args.summary and check.status is Status.OK:
             continue
