@@ -67,8 +67,8 @@
         <translation>Яриа</translation>
     </message>
     <message>
-        <source>Enter: send · Shift+Enter: new line · Ctrl+H: hint · Esc: stop · Page Up/Down: read the answer</source>
-        <translation>Enter: илгээх · Shift+Enter: шинэ мөр · Ctrl+H: сэжүүр · Esc: зогсоох · Page Up/Down: хариултыг гүйлгэж унших</translation>
+        <source>Enter: send · Ctrl+H: hint · Esc: stop · Page Up/Down: read the answer</source>
+        <translation>Enter: илгээх · Ctrl+H: сэжүүр · Esc: зогсоох · Page Up/Down: хариултыг унших</translation>
     </message>
     <message>
         <source>Grade %1 · %2</source>

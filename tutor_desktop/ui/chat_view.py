@@ -388,6 +388,10 @@ class ChatView(QWidget):
         if self.voice is not None:
             self.voice.transcript_ready.connect(self._insert_transcript)
             self.voice.rate_limited.connect(self.start_cooldown)
+            # Why the microphone is off goes under the conversation, full width (beside
+            # the button it was a column one word wide).
+            self.voice.explain_in_label = False
+            self.voice.explained.connect(self.show_notice)
         # A picture of a problem (file or pasted): OCR'd here, lands in the box.
         self.picture = PictureInputButton(self.services.ocr, self)
         self.picture.text_ready.connect(self._insert_transcript)
@@ -396,6 +400,8 @@ class ChatView(QWidget):
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         main.addLayout(row)
+        self.keys_row = QHBoxLayout()   # the keys, one line under the box (_keyboard)
+        main.addLayout(self.keys_row)
         # Voice and picture get a row below the box: beside it they squeezed the box to
         # a few words on a 1024-pixel-wide lab screen.
         tools = self.tools_row = QHBoxLayout()
@@ -438,7 +444,7 @@ class ChatView(QWidget):
         self.keys_label.setObjectName("chatKeys")
         self.keys_label.setProperty("role", "hint")
         self.keys_label.setWordWrap(True)
-        self.tools_row.addWidget(self.keys_label, 1)
+        self.keys_row.addWidget(self.keys_label, 1)
         within = Qt.ShortcutContext.WidgetWithChildrenShortcut
         stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop, context=within)
         hint = QShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_H), self,
@@ -495,8 +501,7 @@ class ChatView(QWidget):
         self.input.setAccessibleName(self.tr("Your question"))
         self.transcript.setAccessibleName(self.tr("The conversation"))
         self.keys_label.setText(phrases(self.tr(
-            "Enter: send · Shift+Enter: new line · Ctrl+H: hint · Esc: stop · "
-            "Page Up/Down: read the answer")))
+            "Enter: send · Ctrl+H: hint · Esc: stop · Page Up/Down: read the answer")))
         subject = subject_name(self.subject, current_language())
         if self.grade is not None:
             context = self.tr("Grade %1 · %2").replace("%1", str(self.grade)).replace(

@@ -713,7 +713,10 @@ class PageViewer(QDialog):
         self.previous_button.clicked.connect(lambda: self.show_page(self.page_number - 1))
         self.next_button = button()
         self.next_button.clicked.connect(lambda: self.show_page(self.page_number + 1))
-        header.addWidget(self.title, 1)
+        # The title on its own line: beside the buttons a long section name wrapped into
+        # three lines that the row cut off.
+        layout.addWidget(self.title)
+        header.addStretch(1)
         header.addWidget(self.previous_button)
         header.addWidget(self.next_button)
         layout.addLayout(header)

@@ -79,6 +79,7 @@ class VoiceInputButton(QWidget):
     transcript_ready = Signal(str)
     availability_changed = Signal(bool)
     rate_limited = Signal(int)   # seconds until the next recording is allowed (fair use)
+    explained = Signal(str)      # why the microphone is off, said once (see _tell_why)
 
     def __init__(self, speech: SpeechService, language: str | None = None,
                  grammar: Sequence[str] | None = None, parent: QWidget | None = None,
@@ -99,6 +100,9 @@ class VoiceInputButton(QWidget):
         self._busy = False
         self._hint_id: tuple[str, dict[str, Any]] | None = None
         self._told = False          # why the microphone is off was said (once)
+        # Where it is said: beside the button, or (the chat) by whoever listens to
+        # ``explained`` in a wider place.
+        self.explain_in_label = True
         self._why: Callable[[], str] | None = None
         self._why_shown = ""
 
@@ -206,7 +210,9 @@ class VoiceInputButton(QWidget):
             self._hint_id = None
             self._why = self._no_speech_text
             self._why_shown = self._why()
-            self.transcript_label.setText(self._why_shown)
+            self.explained.emit(self._why_shown)
+            if self.explain_in_label:
+                self.transcript_label.setText(self._why_shown)
         else:
             self._show_hint(self._mic_state.reason, reason=self._mic_state.detail)
 
