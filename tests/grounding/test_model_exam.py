@@ -184,3 +184,23 @@ def test_the_embedded_base_model_fails_and_doctor_says_so(data_dir: Path) -> Non
                             text=True, timeout=300, encoding="utf-8")
     checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
     assert "failed" in checks["exam:gemma3-270m"]["detail"]
+
+
+def test_a_one_sentence_quote_is_not_a_repetition_but_a_loop_is() -> None:
+    """A line holding one sentence is that line and that sentence, not a repeat; the same
+    sentence twice (on one line or on two) and the same line twice are."""
+    from tutor_desktop.core.grounding.exam import repeats
+    from tutor_desktop.core.grounding.passages import Passage
+    from tutor_desktop.core.grounding.tutor import TextbookTutor
+
+    passage = Passage("c1", "Биологи 7", 1, "Ногоон ургамал нарны гэрлийн тусламжтайгаар "
+                      "нүүрсхүчлийн хий, уснаас органик бодис үүсгэдэг. Энэ үйл явцыг "
+                      "фотосинтез гэнэ.", subject="biology", language="mn")
+    answer = TextbookTutor().answer("Фотосинтез гэж юу вэ?", [passage], "mn",
+                                    subject="biology")
+    assert answer.found and not repeats(answer.text), answer.text
+    one = "The force of gravity pulls every object towards the centre of the Earth."
+    assert not repeats(f"Your textbook says:\n\n> {one}\n\n— Physics 8, p. 2")
+    assert repeats(f"{one}\n{one}")                          # a line twice
+    assert repeats(f"{one} It is a pull. {one}")              # a sentence twice on one line
+    assert repeats(f"> {one} It is a pull.\n\n{one}")     # a sentence twice, two lines

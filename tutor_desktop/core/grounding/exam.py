@@ -174,9 +174,18 @@ def recites(text: str, instructions: Iterable[str]) -> bool:
 
 
 def repeats(text: str) -> bool:
-    """Whether a line or a sentence of ``text`` comes twice (a looping model)."""
+    """Whether a line comes twice, or a sentence comes twice (a looping model).
+
+    Lines and sentences are counted apart: a one-sentence line ("> Your textbook
+    says …" quoting one sentence) is that line *and* that sentence, which is not
+    a repetition.
+    """
+    return _twice(text.splitlines()) or _twice(split_sentences(text))
+
+
+def _twice(parts: Iterable[str]) -> bool:
     seen: set[str] = set()
-    for part in [*text.splitlines(), *split_sentences(text)]:
+    for part in parts:
         key = " ".join(words(part))
         if len(key) < 10:
             continue
