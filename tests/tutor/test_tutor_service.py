@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tutor_desktop.core.accounts import AccountService
-from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.backend import ChatMessage
 from tutor_desktop.core.llm.manager import ModelManager
 from tutor_desktop.core.tutor.context import fit_conversation, split_turns
@@ -147,16 +147,24 @@ def test_safe_school_questions_pass_the_filter(services) -> None:
         assert safety.check(question) is None, question
 
 
-def test_missing_model_tells_the_student_and_it(services, student,
-                                                 tmp_path: Path) -> None:
+def test_missing_model_the_textbook_answers_and_it_is_told(services, student,
+                                                           tmp_path: Path) -> None:
+    """No chat model on the PC: not an error, the textbook tutor answers (here: nothing in
+    an empty library), and the notice tells IT what to run."""
     tutor = _tutor(services)
     services.models.folders = [tmp_path]
     conv = tutor.start_conversation(student)
     reply = tutor.ask(student, conv.id, "Сайн уу?")
-    assert reply.status == "error"
-    assert "tutor models install-default" in reply.text and "IT" in reply.text
+    assert reply.status == "complete" and reply.backend == "textbook"
+    assert reply.text == tr("textbook_not_found", "mn")
+    notice = next(n for n in reply.notices if n.message_id == "textbook_no_model")
+    assert "tutor models install-default" in notice.message("mn")
+    assert "IT" in notice.message("mn")
     stored = services.conversations.messages(student, conv.id)[-1]
-    assert stored.status == "error"
+    assert (stored.status, stored.backend) == ("complete", "textbook")
+    # IT asking for the local model by name still gets the plain error.
+    named = tutor.answer_once("Сайн уу?", prefer="local")
+    assert named.status == "error" and "tutor models install-default" in named.text
 
 
 def test_long_history_still_fits_and_keeps_the_newest_question(
@@ -227,7 +235,9 @@ def test_regenerate_keeps_the_old_answer_when_no_model_can_answer(
         again = tutor.regenerate(student, conv.id)
     finally:
         tutor.backends = real
-    assert again.status == "error"
+    # No model: the textbook tutor has nothing better (an empty library) than the answer
+    # the student had, which is kept.
+    assert again.backend == "textbook" and not again.citations
     stored = services.conversations.messages(student, conv.id)
     assert [(m.role, m.status) for m in stored] == [("user", "complete"),
                                                     ("assistant", "complete")]

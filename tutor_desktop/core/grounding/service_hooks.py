@@ -27,12 +27,17 @@ HINT_MODEL = "hint-{step}"          # the ``model`` of a stored hint message
 ANSWER_MODEL = "textbook"
 RETRIEVE_K = 8                       # passages fetched before the relevance floor
 ATTEMPT_MAX_WORDS = 8
+# Shown under a textbook answer given because no model could answer at all.
+NO_MODEL_NOTICE = Notice("textbook_no_model")
+# The ``finish_reason`` of a stream that failed before its first word (quietly: the
+# textbook answers instead of an error).
+FAILED_QUIETLY = "no_backend"
 
 
 def passage_of(hit: Hit) -> Passage:
     return Passage(chunk_id=hit.chunk_id, book=hit.book, page=hit.page_start, text=hit.text,
                    heading=hit.heading, subject=hit.subject, language=hit.language,
-                   score=hit.score, label=hit.label_start)
+                   score=hit.score, label=hit.label_start, cross_score=hit.cross_score)
 
 
 def cited_hits(question: str, hits: Sequence[Hit], subject: str, language: str,

@@ -184,8 +184,11 @@ class TutorService:
         reply = self._answer(session, conv, history, messages[last_user].content, on_delta,
                              stop_event, prefer, max_tokens, on_sources, use_cache=False,
                              record_safety=False)
-        if reply.status == "error" and any(m.content for m in old_answers):
-            # Keep the answer the student had rather than replace it with an error.
+        nothing_better = reply.status == "error" or (
+            grounding.NO_MODEL_NOTICE in reply.notices and not reply.citations)
+        if nothing_better and any(m.content for m in old_answers):
+            # Keep the answer the student had rather than replace it with an error (or, with
+            # no model, with the textbook's "not found").
             if reply.message_id:
                 self.conversations.delete_message(session, reply.message_id)
             return reply
@@ -210,7 +213,14 @@ class TutorService:
         try:
             backend = self.backends.backend(prefer)
         except BackendUnavailable as exc:
-            return TutorReply(exc.message(language), "error", finish_reason="error")
+            if prefer != "auto":
+                return TutorReply(exc.message(language), "error", finish_reason="error")
+            # No model on this PC: the textbook still teaches.
+            hits, notices = self._retrieve(question, grade, subject, language)
+            answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
+                                          language, subject=canonical_subject(subject))
+            return self._textbook_reply(answer, hits, [*notices, grounding.NO_MODEL_NOTICE],
+                                        on_delta, on_sources)
         hits, notices = self._retrieve(question, grade, subject, language)
         if not grounding.model_may_write(self.may_write, backend, prefer):
             answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
@@ -223,7 +233,8 @@ class TutorService:
                            passages=[passage_record(h) for h in hits])
         if on_sources:
             on_sources(list(reply.passages))
-        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, None, language)
+        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, None, language,
+                     quiet_failure=prefer == "auto")
         self._textbook_if_empty(reply, question, hits, language, subject, on_delta)
         return reply
 
@@ -252,6 +263,12 @@ class TutorService:
         try:
             backend = self.backends.backend(prefer)
         except BackendUnavailable as exc:
+            if prefer == "auto":    # no model on this PC: the textbook still teaches
+                hits, notices = self._retrieve(question, conv.grade, conv.subject, language)
+                answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
+                                              language, subject=canonical_subject(conv.subject))
+                return self._textbook_reply(answer, hits, [*notices, grounding.NO_MODEL_NOTICE],
+                                            on_delta, on_sources, session=session, conv=conv)
             text = exc.message(language)
             stored = self.conversations.add_message(session, conv.id, "assistant", text,
                                                     status="error")
@@ -302,11 +319,13 @@ class TutorService:
                 backend=(completion.backend or None) if completion else None,
                 model=(completion.model or None) if completion else None)
 
-        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, save, language)
+        self._stream(backend, messages, reply, on_delta, stop_event, max_tokens, save, language,
+                     quiet_failure=prefer == "auto")
         if self._textbook_if_empty(reply, question, hits, language, conv.subject, on_delta):
             self.conversations.update_message(session, stored.id, reply.text, status="complete",
                                               backend=TEXTBOOK_BACKEND,
-                                              model=grounding.ANSWER_MODEL)
+                                              model=grounding.ANSWER_MODEL,
+                                              citations=reply.citations)
             return reply
         cache_hook.remember(cache, cache_query, backend, text=reply.text, model=reply.model,
                             status=reply.status, finish_reason=reply.finish_reason)
@@ -396,13 +415,23 @@ class TutorService:
     def _textbook_if_empty(self, reply: TutorReply, question: str, hits: list[Hit],
                            language: str, subject: str,
                            on_delta: DeltaCallback | None) -> bool:
-        """The model said nothing usable (its echo guard cut it off): the textbook answers."""
-        if reply.status != "complete" or reply.text.strip():
+        """The model said nothing usable (its echo guard cut it off), or no model could
+        answer at all (none installed, none loads) before a word was shown: the textbook
+        answers."""
+        failed = reply.status == "error" and reply.finish_reason == grounding.FAILED_QUIETLY
+        if not failed and (reply.status != "complete" or reply.text.strip()):
             return False
         answer = self.textbook.answer(question, [grounding.passage_of(h) for h in hits],
                                       language, subject=canonical_subject(subject))
         reply.text, reply.backend, reply.model = (answer.text, TEXTBOOK_BACKEND,
                                                   grounding.ANSWER_MODEL)
+        # Cited: what the textbook tutor quoted (as when it answers in the first place).
+        quoted = {s.chunk_id for s in answer.sources}
+        reply.citations = [h.citation() for h in hits if h.chunk_id in quoted]
+        reply.passages = [passage_record(h) for h in hits if h.chunk_id in quoted]
+        if failed:
+            reply.status, reply.finish_reason, reply.error = "complete", "stop", None
+            reply.notices.append(grounding.NO_MODEL_NOTICE)
         if on_delta:
             on_delta(answer.text)
         return True
@@ -451,7 +480,11 @@ class TutorService:
                 on_delta: DeltaCallback | None, stop_event: threading.Event | None,
                 max_tokens: int | None,
                 save: Callable[[str, str, Completion | None], None] | None,
-                language: str) -> None:
+                language: str, quiet_failure: bool = False) -> None:
+        """Stream the answer into ``reply`` (and ``save``). ``quiet_failure``: when no
+        backend can answer before a word is shown, say nothing and mark the reply
+        (``finish_reason`` :data:`~.service_hooks.FAILED_QUIETLY`): the caller answers
+        from the textbook instead of printing an error."""
         pieces: list[str] = []
         last_save = time.monotonic()
         completion: Completion | None = None
@@ -480,6 +513,9 @@ class TutorService:
                                             {"reason": exc.message(language)}))
             else:
                 reply.text = exc.message(language)
+                if quiet_failure:
+                    reply.finish_reason = grounding.FAILED_QUIETLY
+                    return
                 if on_delta:
                     on_delta(reply.text)
             if save:
