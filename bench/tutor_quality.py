@@ -4,7 +4,9 @@ Over the sample library's questions (resources/sample_library/questions.toml), a
 with the book's grade and subject, in the same run:
 
 - **grounded**: the answer quotes the answer page (shares a run of 6 words with it);
-- **right language**: written in the question's script, no other script mixed in;
+- **right language**: the tutor's own words are in the question's script, no other script
+  mixed in (lines quoting the book, "> …", are the book's words and language: a question
+  in English about a Mongolian book is answered with a Mongolian quote and English around it);
 - **no recited text**: no eight-word run of the tutor's instructions, no role labels
   ("Student:"), no repeated line or sentence;
 - **not found**: the tutor said "not found in your textbooks" (the textbook tutor);
@@ -161,7 +163,8 @@ def _count(tally: Tally, question: Question, text: str, page: str,
         tally.not_found += 1
     if _runs(text) & _runs(page):
         tally.grounded += 1
-    if script_language(text) == question.language and foreign_script_share(text) < 0.02:
+    own = "\n".join(line for line in text.splitlines() if not line.startswith(">")) or text
+    if script_language(own) == question.language and foreign_script_share(own) < 0.02:
         tally.language += 1
     if not recites(text, instructions) and not repeats(text):
         tally.clean += 1

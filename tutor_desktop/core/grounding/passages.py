@@ -25,6 +25,7 @@ from tutor_desktop.core.grounding.text import (
     content_stems,
     content_words,
     has_stem,
+    script_language,
     split_sentences,
     stem,
     words,
@@ -36,6 +37,10 @@ from tutor_desktop.core.grounding.text import (
 RELEVANCE_FLOOR = 0.45
 # A passage from another subject's book must say more about the question to be shown.
 OTHER_SUBJECT_FLOOR = 0.6
+# A passage in another language than the question shares no words with it: retrieval's
+# hubness-corrected e5 score judges it instead (calibrated in core/retrieval/crosslingual.py:
+# answer pages 0.018-0.053, eleven off-topic questions <= 0.014).
+CROSS_LANGUAGE_FLOOR = 0.02
 EXCERPT_CHARS = 260
 PASSAGE_CHARS = 700
 DUPLICATE_SHARE = 0.6       # this share of a passage's sentences already quoted: a repeat
@@ -62,6 +67,9 @@ class Passage:
     language: str = ""
     score: float = 0.0
     label: str = ""             # the page number printed in the book ("" = ``page``)
+    # For a passage in another language than the question: retrieval's hubness-corrected
+    # e5 score (core/retrieval/crosslingual.py); None for the question's own language.
+    cross_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -268,6 +276,20 @@ def deduplicate(passages: Sequence[Passage]) -> list[Passage]:
     return kept
 
 
+def other_language(question: str, passage: Passage) -> bool:
+    """Whether ``passage`` is written in another language than ``question``."""
+    asked = script_language(question)
+    book = passage.language or script_language(passage.text)
+    return bool(asked and book and asked != book)
+
+
+def other_language_match(question: str, passage: Passage) -> bool:
+    """A passage in the other language that retrieval's cross-language score says is about
+    the question (never one of another subject's book: the caller checks)."""
+    return (other_language(question, passage) and passage.cross_score is not None
+            and passage.cross_score >= CROSS_LANGUAGE_FLOOR)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The passages worth citing for a question, and why others were left out."""
@@ -296,7 +318,8 @@ def select_passages(question: str, passages: Sequence[Passage], *, subject: str 
         if term and not mentions_term(f"{passage.heading} {passage.text}", term):
             score = 0.0     # "What is electric current?" is not answered by "electric charges"
         crossing = bool(subject and passage.subject and passage.subject != subject)
-        if score < (other_subject_floor if crossing else floor):
+        if score < (other_subject_floor if crossing else floor) \
+                and not (not crossing and other_language_match(question, passage)):
             dropped += 1
             continue
         if crossing and passage.book not in others:

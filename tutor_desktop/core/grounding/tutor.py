@@ -29,6 +29,7 @@ from tutor_desktop.core.grounding.passages import (
     Passage,
     Quote,
     best_sentences,
+    other_language,
     select_passages,
 )
 from tutor_desktop.core.grounding.text import (
@@ -47,6 +48,8 @@ from tutor_desktop.core.i18n import Notice, tr
 MATHS_SUBJECT = "math"      # canonical subject id (core/subjects.py)
 BACKEND = "textbook"        # the ``backend`` of every message this tutor writes
 HINT_STEPS = 3
+LEAD_SENTENCES = 2          # quoted from a passage in another language than the question
+LEAD_MIN_CHARS = 40
 BLANK = "_____"
 _MATHS_QUESTION = re.compile(
     r"\d\s*[a-zA-Z]?\s*(?:[-+*/^=×÷]|\*\*)\s*\d|[a-zA-Z]\s*\^|=\s*0|тэгшитгэл|тэнцэтгэл|"
@@ -145,6 +148,8 @@ class TextbookTutor:
 
     def _quotes(self, question: str, passages: Sequence[Passage]) -> list[Quote]:
         quotes = best_sentences(question, passages, limit=self.max_sentences)
+        if not quotes and passages and other_language(question, passages[0]):
+            return self._lead(passages[0])
         if not quotes:
             return []
         # One book's page, in reading order: a quote jumping between pages reads badly.
@@ -152,6 +157,15 @@ class TextbookTutor:
         same = [q for q in quotes if q.passage.chunk_id == top.passage.chunk_id]
         same = [q for q in same if q.defines or q.score >= top.score * 0.6]
         return sorted(same, key=lambda q: q.index)
+
+    def _lead(self, passage: Passage) -> list[Quote]:
+        """The opening sentences of a passage in another language than the question: no
+        word of the question can pick a sentence, and a textbook page says what it is
+        about first (headings and short lines skipped)."""
+        sentences = split_sentences(passage.text)
+        chosen = [Quote(s, passage, i, 0.0) for i, s in enumerate(sentences)
+                  if len(s) >= LEAD_MIN_CHARS][:LEAD_SENTENCES]
+        return chosen
 
     def _with_antecedent(self, quote: Quote) -> list[str]:
         """The quote, preceded by the sentence "this"/"энэ" refers to."""
@@ -183,7 +197,7 @@ class TextbookTutor:
                     lines.append(sentence)
         source = quotes[0].passage
         text = "\n\n".join([
-            tr("textbook_answer_intro", language),
+            _intro(question, source, language, "textbook_answer_intro"),
             "> " + " ".join(lines),
             "— " + tr("textbook_cite", language, book=source.book, page=source.cited_page),
             tr("textbook_answer_next", language),
@@ -199,7 +213,7 @@ class TextbookTutor:
             example = worked_example(passage.text)
             if example:
                 text = "\n\n".join([
-                    tr("textbook_example_intro", language),
+                    _intro(question, passage, language, "textbook_example_intro"),
                     "> " + example,
                     "— " + tr("textbook_cite", language, book=passage.book,
                               page=passage.cited_page),
@@ -285,6 +299,16 @@ class TextbookTutor:
         if right:
             return True, tr("textbook_attempt_right", language, term=expected)
         return False, tr("textbook_attempt_wrong", language)
+
+
+def _intro(question: str, passage: Passage, language: str, message_id: str) -> str:
+    """The line before a quote: in the student's language, and saying so when the book is
+    in another language than the question (the quote stays in the book's words)."""
+    if other_language(question, passage):
+        book = passage.language or script_language(passage.text)
+        if book in ("mn", "en"):
+            return tr(f"textbook_book_in_{book}", language)
+    return tr(message_id, language)
 
 
 def blank_term(sentence: str, term: str) -> str:

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
+from tutor_desktop.core.retrieval import crosslingual
 from tutor_desktop.core.retrieval.types import LABEL_COLUMNS, LABEL_JOINS, Hit
 from tutor_desktop.core.retrieval.vector_index import VectorIndex
 from tutor_desktop.core.storage import Database
@@ -156,8 +159,10 @@ class HybridRetriever:
                 continue
             ranked = self._rank(scope, query_vector, match, max(k, 1), definition)
             if ranked:
-                return SearchResult(self._hits(ranked[:k]), scope, index > 0,
-                                    query_vector is not None)
+                hits = self._hits(ranked[:k])
+                if query_vector is not None:
+                    hits = self._cross_language(query, language_key, query_vector, scope, hits)
+                return SearchResult(hits, scope, index > 0, query_vector is not None)
         return SearchResult([], tried[0], False, query_vector is not None)
 
     # ---------------------------------------------------------------- parts
@@ -172,6 +177,34 @@ class HybridRetriever:
                 self._on_stale()
             return None
         return embedder.embed_query(query)
+
+    def _cross_language(self, query: str, language: str | None, query_vector: Any,
+                        scope: Scope, hits: list[Hit]) -> list[Hit]:
+        """Hits in another language than the question get their
+        :func:`~.crosslingual.csls` score (the relevance floor cannot compare words)."""
+        asked = language or _script_language(query)
+        other = [h for h in hits if asked and h.language and h.language != asked]
+        embedder = self._embedder()
+        if not other or embedder is None:
+            return hits
+        marks = ",".join("?" * len(other))
+        rowids = {r["id"]: int(r["rowid"]) for r in self.db.query(
+            f"SELECT rowid, id FROM chunks WHERE id IN ({marks})", [h.chunk_id for h in other])}
+        stored = dict(self.vectors.vectors([rowids[h.chunk_id] for h in other
+                                            if h.chunk_id in rowids]))
+        scored = [h for h in other if rowids.get(h.chunk_id) in stored]
+        if not scored:
+            return hits
+        nearest = self.vectors.knn(query_vector, crosslingual.K, grade=scope.grade,
+                                   subject=scope.subject, language=scope.language)
+        values = crosslingual.csls(
+            query_vector,
+            np.stack([np.frombuffer(stored[rowids[h.chunk_id]], dtype="<f4") for h in scored]),
+            [1.0 - distance for _, distance in nearest],
+            crosslingual.anchor_vectors(embedder, asked))
+        by_id = {h.chunk_id: value for h, value in zip(scored, values, strict=True)}
+        return [replace(h, cross_score=round(by_id[h.chunk_id], 4)) if h.chunk_id in by_id
+                else h for h in hits]
 
     def _scope_has_books(self, scope: Scope) -> bool:
         sql, params = _book_filter(scope)
@@ -232,6 +265,15 @@ class HybridRetriever:
                     label_start=row["label_start"] or "", label_end=row["label_end"] or "",
                     subject=row["subject"] or "", language=row["language"] or "")
                 for rowid, score in ranked if (row := by_rowid.get(rowid)) is not None]
+
+
+def _script_language(text: str) -> str:
+    """"mn" for mostly Cyrillic letters, "en" for mostly Latin, "" for neither."""
+    cyrillic = len(re.findall(r"[\u0400-\u04ff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    if cyrillic == latin == 0:
+        return ""
+    return "mn" if cyrillic >= latin else "en"
 
 
 def _book_filter(scope: Scope) -> tuple[str, list[Any]]:

@@ -26,6 +26,9 @@ class Hit:
     # another subject's book (core/grounding), and quotes the question's language first.
     subject: str = ""
     language: str = ""
+    # Only for a passage in another language than the question: how much more it is about
+    # the question than e5's hubs are (retrieval/crosslingual.py); None = same language.
+    cross_score: float | None = None
 
     @property
     def printed_start(self) -> str:

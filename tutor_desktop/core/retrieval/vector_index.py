@@ -119,6 +119,18 @@ class VectorIndex:
                 out.append((rowid, bytes(row[0])))
         return out
 
+    def vectors(self, rowids: Sequence[int]) -> list[tuple[int, bytes]]:
+        """Stored vectors (rowid, float32 blob) of these passages (read connection)."""
+        if not rowids or not self._exists():
+            return []
+        out: list[tuple[int, bytes]] = []
+        for rowid in rowids:        # one point query each: vec0 has no IN (...) look-up
+            row = self.db.query_one(f"SELECT embedding FROM {TABLE} WHERE chunk_rowid = ?",
+                                    (rowid,))
+            if row is not None:
+                out.append((rowid, bytes(row[0])))
+        return out
+
     @staticmethod
     def _table_in(conn: Connection) -> bool:
         return conn.execute(
