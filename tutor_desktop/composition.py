@@ -40,7 +40,12 @@ from tutor_desktop.core.embeddings.discovery import open_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
 from tutor_desktop.core.errors import DataFolderNotWritable
 from tutor_desktop.core.grounding.exam import BackgroundExam, ExamStore
-from tutor_desktop.core.grounding.wiring import answer_gate, base_models, model_exam_checks
+from tutor_desktop.core.grounding.wiring import (
+    answer_gate,
+    base_models,
+    exam_ranking,
+    model_exam_checks,
+)
 from tutor_desktop.core.i18n import TutorError, environment_language
 from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.service import Library
@@ -250,7 +255,9 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     accounts = AccountService(db, idle_minutes=config.inactivity_minutes)
     # A finished tutor answer records the question's topic in its own transaction.
     conversations = ConversationStore(db, accounts, observers=[on_message_final])
-    models = model_manager_for(paths, config, db)
+    # Among the models that fit in RAM, the best tutoring exam result loads first.
+    exams = ExamStore(db)
+    models = model_manager_for(paths, config, db, rank=exam_ranking(exams))
 
     embedder = open_default_embedder(paths.model_dirs(config.models_dir),
                                      paths.user_models_dir)
@@ -280,7 +287,6 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     safety = safety_guard(paths.data_dir, db, accounts, embedder)
     # Only models that passed the tutoring exam write answers; the textbook tutor answers
     # otherwise (core/grounding). The exam runs in the background for a new model.
-    exams = ExamStore(db)
     exam_runner = BackgroundExam(exams, PromptLibrary(), models, skip=base_models(models))
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
                          safety=safety, max_new_tokens=config.max_new_tokens,

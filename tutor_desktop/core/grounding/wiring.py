@@ -15,6 +15,7 @@ from tutor_desktop.core.config import Config
 from tutor_desktop.core.doctor import Check, Status
 from tutor_desktop.core.grounding.exam import ExamStore
 from tutor_desktop.core.i18n import tr
+from tutor_desktop.core.llm.discovery import ModelFile, Ranking
 
 
 def base_models(models: Any) -> set[str]:
@@ -43,6 +44,32 @@ def answer_gate(config: Config, store: ExamStore, models: Any) -> Callable[[str]
         return store.may_write(model or chosen_model(models), unexamined_base)
 
     return may_write
+
+
+def exam_ranking(store: ExamStore) -> Ranking:
+    """Orders the chat models that fit in RAM by what their tutoring exam showed.
+
+    Why: the manifest's quality is a guess made before anyone tried the model on this
+    PC; the exam is a measurement. First the models that passed (fast enough), best
+    score first; then models not examined yet (their exam runs once loaded), in the
+    manifest's order; then those that answered well but too slowly for a child to wait;
+    then an embedded base model (it cannot tutor, examined or not); a model that failed
+    comes last, loaded only when there is nothing else, and even then it writes no
+    answer (:func:`answer_gate`): the textbook tutor answers.
+    """
+
+    def rank(files: list[ModelFile]) -> list[ModelFile]:
+        def key(item: tuple[int, ModelFile]) -> tuple[int, float, int]:
+            index, file = item
+            result = store.get(file.name)
+            if result is None:
+                return (3 if file.entry.embedded else 1, 0.0, index)
+            group = {"pass": 0, "slow": 2}.get(result.verdict, 4)
+            return (group, -result.score, index)
+
+        return [file for _, file in sorted(enumerate(files), key=key)]
+
+    return rank
 
 
 def model_exam_checks(store: ExamStore, models: Any) -> list[Check]:

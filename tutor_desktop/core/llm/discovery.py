@@ -226,14 +226,20 @@ def scan_models(entries: Sequence[ModelEntry], folders: Sequence[Path], cache: C
     return result
 
 
+Ranking = Callable[[list[ModelFile]], list[ModelFile]]
+
+
 def choose_models(files: Sequence[ModelFile], ram_bytes: int,
-                  override: str = "") -> list[ModelFile]:
+                  override: str = "", rank: Ranking | None = None) -> list[ModelFile]:
     """Usable chat models in the order to try: the override (if any), then the best
-    that fits in RAM, then smaller ones as fall-backs."""
+    that fits in RAM, then smaller ones as fall-backs. "Best" is the manifest's quality,
+    re-ordered by ``rank`` when given (the tutoring exam's results: core/grounding)."""
     usable = [f for f in files if f.usable and f.entry.kind == "chat"]
     ram_gb = ram_bytes / _GIB
     fitting = sorted((f for f in usable if f.entry.min_ram_gb <= ram_gb),
                      key=lambda f: (-f.entry.quality, f.path.stat().st_size))
+    if rank is not None:
+        fitting = rank(fitting)
     if override:
         chosen = [f for f in usable if override in (f.name, f.path.name, f.path.stem)]
         return chosen + [f for f in fitting if f not in chosen]

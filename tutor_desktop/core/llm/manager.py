@@ -27,6 +27,7 @@ from tutor_desktop.core.llm.backend import BackendUnavailable, ChatBackend
 from tutor_desktop.core.llm.discovery import (
     ChecksumCache,
     ModelFile,
+    Ranking,
     ScanResult,
     choose_models,
     model_dirs,
@@ -110,7 +111,8 @@ class ModelManager:
                  override: Callable[[], str] | str = "",
                  n_ctx: int = 4096, ram_bytes: int | None = None,
                  factory: BackendFactory = _default_factory,
-                 load_wait_s: float = 600.0, idle_unload_s: float | None = None) -> None:
+                 load_wait_s: float = 600.0, idle_unload_s: float | None = None,
+                 rank: Ranking | None = None) -> None:
         self.entries = list(entries)
         self.folders = list(folders)
         self.cache = ChecksumCache(checksum_cache)
@@ -119,6 +121,7 @@ class ModelManager:
         self.ram_bytes = ram_bytes or total_ram_bytes()
         self._factory = factory
         self.load_wait_s = load_wait_s
+        self.rank = rank        # re-orders the models that fit (the exam's results)
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -163,7 +166,7 @@ class ModelManager:
 
     def candidates(self, scan: ScanResult | None = None) -> list[ModelFile]:
         scan = scan or self.scan()
-        return choose_models(scan.files, self.ram_bytes, self.override())
+        return choose_models(scan.files, self.ram_bytes, self.override(), self.rank)
 
     # -- loading -------------------------------------------------------------
     def start(self) -> None:
@@ -298,9 +301,11 @@ class ModelManager:
             backend.close()
 
 
-def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelManager:
+def model_manager_for(paths: AppPaths, config: Config, db: Database,
+                      rank: Ranking | None = None) -> ModelManager:
     """The manager for one installation: model folders in priority order, the admin's
-    ``chat_model`` setting (falling back to the config file), RAM of this PC."""
+    ``chat_model`` setting (falling back to the config file), RAM of this PC, and how
+    to rank the models that fit (the tutoring exam's results)."""
     folders = model_dirs(paths.model_dirs(config.models_dir))
     # The app's own manifest first; a folder's manifest overrides it, the most
     # specific folder last so that it wins.
@@ -319,4 +324,4 @@ def model_manager_for(paths: AppPaths, config: Config, db: Database) -> ModelMan
     n_ctx = min(config.n_ctx, context_for(config.max_new_tokens))
     return ModelManager(entries, folders, checksum_cache=paths.data_dir / "model_checksums.json",
                         override=override, n_ctx=n_ctx, factory=factory,
-                        idle_unload_s=config.model_idle_minutes * 60.0)
+                        idle_unload_s=config.model_idle_minutes * 60.0, rank=rank)
