@@ -16,6 +16,8 @@ from tutor_desktop.core.storage.connection import open_connection
 from tutor_desktop.core.storage.migrations import MIGRATIONS, migrate
 
 MARKS = ("\ufffe", "\u00ad")
+# The migration that cleans the marks (the ones before it: an older app's database).
+_HYGIENE = next(i for i, m in enumerate(MIGRATIONS) if "char(65534)" in m)
 HYPHENATED = ("Цэргийн тушаа-\nлын тухай бичсэн хуудас. Ардын зу§раач нар "
               "уулын зургийг зурсан. Энэ бол hyphen-\nation test юм.\n")
 
@@ -67,7 +69,7 @@ def test_imported_passages_index_and_page_view_are_clean(library: Any, tmp_path:
 
 def test_migration_cleans_an_old_library_and_rebuilds_its_index(tmp_path: Path) -> None:
     conn = open_connection(tmp_path / "old.sqlite3")
-    migrate(conn, MIGRATIONS[:-1])      # as the app left it before the clean-up
+    migrate(conn, MIGRATIONS[:_HYGIENE])    # as the app left it before the clean-up
     conn.execute("INSERT INTO textbooks (id, title, subject, grade, language, sha256, status, "
                  "created_at, updated_at) VALUES ('b', 'Хими 8', 'chemistry', 8, 'mn', 'x', "
                  "'ready', '2026-01-01', '2026-01-01')")
@@ -83,7 +85,54 @@ def test_migration_cleans_an_old_library_and_rebuilds_its_index(tmp_path: Path) 
     assert (row[0], row[1]) == ("Цэргийн тушаалын тухай.", "Хуудас")
     found = conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'тушаалын'")
     assert [r[0] for r in found.fetchall()] == [1]
+    # Its vectors were made from the marked text: the library checks the book once.
+    assert conn.execute("SELECT marks_checked FROM textbooks").fetchone()[0] == 0
     conn.close()
+
+
+def test_passages_embedded_with_marks_are_embedded_again(library: Any, tmp_path: Path,
+                                                         sample_pdfs: Any) -> None:
+    """A library imported before the clean-up: the passages of a page whose PDF text has
+    U+FFFE get the clean text's vector at the next resume; other books are left alone."""
+    import numpy as np
+
+    from tutor_desktop.core.library.service import passage_text
+    from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
+
+    marked = library.import_file(hyphenated_pdf(tmp_path / "chemistry8.pdf"),
+                                 BookMeta("Хими 8", 8, "chemistry", "mn")).book
+    path, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
+    plain = library.import_file(path, meta_for(book)).book
+    index = VectorIndex(library.db)
+
+    def vectors(book_id: str) -> dict[int, Any]:
+        rows = library.db.query("SELECT rowid FROM chunks WHERE textbook_id = ?", (book_id,))
+        return {rowid: np.frombuffer(blob, dtype="<f4")
+                for rowid, blob in index.vectors([int(r["rowid"]) for r in rows])}
+
+    # As an older version left it: vectors of the text with the marks, book not checked.
+    old = library.embedder().embed_passages(["Цэргийн тушаа￾лын тухай бичсэн хуудас."])[0]
+    stale = list(vectors(marked.id))
+    with library.db.write() as conn:
+        index.delete(conn, stale)
+        VectorIndex.insert(conn, [VectorRow(r, 8, "chemistry", "mn", to_blob(old))
+                                  for r in stale])
+        conn.execute("UPDATE textbooks SET marks_checked = 0")
+    plain_before = vectors(plain.id)
+
+    library.resume_pending()
+
+    rows = library.db.query("SELECT rowid, heading, text FROM chunks WHERE textbook_id = ?",
+                            (marked.id,))
+    clean = library.embedder().embed_passages([passage_text(r["heading"], r["text"])
+                                               for r in rows])
+    now = vectors(marked.id)
+    for row, want in zip(rows, clean, strict=True):
+        got = now[int(row["rowid"])]
+        assert float(got @ want) > 0.9999 and float(got @ old) < 0.9999
+    assert all(np.array_equal(plain_before[r], v) for r, v in vectors(plain.id).items())
+    assert {b.status for b in library.books()} == {"ready"} and not library.pending()
+    assert library.db.query_one("SELECT 1 FROM textbooks WHERE marks_checked = 0") is None
 
 
 def test_a_few_words_is_too_little_text_not_a_scan(library: Any, tmp_path: Path) -> None:

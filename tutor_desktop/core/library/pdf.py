@@ -320,6 +320,35 @@ def _page_blocks(number: int, lines: list[_Line], heading_sizes: list[float],
     return page
 
 
+def marked_pages(path: Path) -> set[int]:
+    """1-based pages whose text layer carries U+FFFE (a TeX hyphenation point).
+
+    Passages of such pages imported by older versions were embedded with the mark
+    inside words (the embedder already dropped soft hyphens): the library embeds them
+    again. An unreadable file has none (it was reported when it was imported).
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError):
+        return set()
+    found: set[int] = set()
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            try:
+                if _HYPHENATION_MARKS[0] in textpage.get_text_range():
+                    found.add(index + 1)
+            finally:
+                textpage.close()
+                page.close()
+    finally:
+        document.close()
+    return found
+
+
 def read_page(path: Path, number: int) -> Page | None:
     """One page as blocks (for the page viewer); headings judged against this page alone."""
     check_file(path)

@@ -44,6 +44,7 @@ from tutor_desktop.core.library.pdf import (
     Page,
     check_file,
     extract_pages,
+    marked_pages,
     page_labels,
     read_page,
 )
@@ -601,6 +602,7 @@ class Library:
                 return []
             embedder = self.embedder()
             self.vectors.ensure(embedder.model_id, embedder.dim)
+            self._recheck_marks()
             for book in self.pending():
                 if cancel is not None and cancel.is_set():
                     break
@@ -630,7 +632,7 @@ class Library:
         """Resume pending work on a daemon thread (GUI start-up); False if nothing to do."""
         if self._background is not None and self._background.is_alive():
             return False
-        if self._embedder_source() is None or not self.pending():
+        if self._embedder_source() is None or not (self.pending() or self._marks_unchecked()):
             return False
 
         def run() -> None:
@@ -641,6 +643,30 @@ class Library:
         self._background = threading.Thread(target=run, name="library-resume", daemon=True)
         self._background.start()
         return True
+
+    def _marks_unchecked(self) -> bool:
+        return self.db.query_one("SELECT 1 FROM textbooks WHERE marks_checked = 0 "
+                                 "AND status = 'ready' LIMIT 1") is not None
+
+    def _recheck_marks(self) -> None:
+        """Books imported before hyphenation marks were dropped: passages of their pages
+        with U+FFFE are marked for embedding again (see the ``_MARKS_CHECK`` migration);
+        :meth:`resume_pending` then re-embeds them like a model change would."""
+        rows = self.db.query("SELECT id, stored_path FROM textbooks WHERE marks_checked = 0 "
+                             "AND status = 'ready'")
+        for row in rows:
+            stored = self.library_dir / row["stored_path"] if row["stored_path"] else None
+            pages = sorted(marked_pages(stored)) if stored and stored.is_file() else []
+            with self.db.write() as conn:
+                if pages:
+                    conn.executemany(
+                        "UPDATE chunks SET embedded = 0 WHERE textbook_id = ? AND recognised = 0 "
+                        "AND page_start <= ? AND page_end >= ?",
+                        [(row["id"], page, page) for page in pages])
+                    conn.execute("UPDATE textbooks SET embed_model = '' WHERE id = ? AND EXISTS "
+                                 "(SELECT 1 FROM chunks WHERE textbook_id = ? AND embedded = 0)",
+                                 (row["id"], row["id"]))
+                conn.execute("UPDATE textbooks SET marks_checked = 1 WHERE id = ?", (row["id"],))
 
     def _remove_orphan_files(self) -> None:
         """PDFs copied by an import that was killed before its first transaction."""
