@@ -29,16 +29,30 @@ MANUAL_PAGES = [
 ]
 
 
+# Like the real lshort-mn, whose PDF page 52 prints "38": front matter numbered i, ii,
+# then the chapters from 1 (the PDF's own /PageLabels). The footnote section is on the
+# PDF's page 5, printed "3".
+FRONT_MATTER = ["LaTeX гарын авлага\nМонгол хэлний орчуулга. Хэвлэлийн хоёр дахь засвар.",
+                "Өмнөх үг\nЭнэ номыг анхлан суралцагчдад зориулан бичсэн болно."]
+MANUAL_FIRST_PAGE = len(FRONT_MATTER) + 1
+
+
 def import_manual(services: Any, folder: Path) -> None:
     """An unrelated book (a LaTeX manual, informatics, grade 10), like the real lshort-mn:
     a physics or maths question must never be answered from it."""
+    from fpdf.enums import PageLabelStyle
+
     from tutor_desktop.core.library import BookMeta
     from tutor_desktop.core.library.samples import new_pdf
 
     pdf = new_pdf()
-    for text in MANUAL_PAGES:
+    for index, text in enumerate([*FRONT_MATTER, *MANUAL_PAGES]):
         heading, body = text.split("\n", 1)
         pdf.add_page()
+        if index == 0:
+            pdf.set_page_label(PageLabelStyle.LOWER_ROMAN, label_start=1)
+        if index == len(FRONT_MATTER):
+            pdf.set_page_label(PageLabelStyle.NUMBER, label_start=1)
         pdf.set_font("DejaVu", "B", 16)
         pdf.multi_cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 11)

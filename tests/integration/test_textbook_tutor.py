@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grounded_helpers import import_manual, import_samples
+from grounded_helpers import MANUAL_FIRST_PAGE, import_manual, import_samples
 
 from tutor_desktop.core.grounding.service_hooks import passage_of
 from tutor_desktop.core.i18n import tr
@@ -73,8 +73,10 @@ def test_footnote_question_quotes_its_page(library_ready: Any) -> None:
     out = json.loads(result.stdout)
     assert out["backend"] == "textbook"
     assert "\\footnote{тайлбар}" in out["answer"]
+    # The page printed in the book is cited; the PDF's page opens in the viewer.
     assert "LaTeX гарын авлага, х. 3" in out["answer"]
-    assert [(c["book"], c["page"]) for c in out["citations"]] == [("LaTeX гарын авлага", 3)]
+    assert [(c["book"], c["page"], c["label"]) for c in out["citations"]] == [
+        ("LaTeX гарын авлага", MANUAL_FIRST_PAGE + 2, "3")]
     _clean(out["answer"])
 
 
