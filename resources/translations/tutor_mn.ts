@@ -615,6 +615,10 @@
 <context>
     <name>ServicesSection</name>
     <message>
+        <source>Saved. Checking the service now…</source>
+        <translation>Хадгаллаа. Үйлчилгээг одоо шалгаж байна…</translation>
+    </message>
+    <message>
         <source>No model has taken the tutoring exam yet. It runs by itself when a model is loaded, or with `tutor models exam`.</source>
         <translation>Одоогоор ямар ч загвар багшийн шалгалт өгөөгүй байна. Загвар ачаалагдмагц шалгалт өөрөө явагдана, эсвэл `tutor models exam` гэж ажиллуулна.</translation>
     </message>
@@ -625,6 +629,34 @@
     <message>
         <source>Services</source>
         <translation>Үйлчилгээнүүд</translation>
+    </message>
+    <message>
+        <source>Online speech service</source>
+        <translation>Онлайн яриа таних үйлчилгээ</translation>
+    </message>
+    <message>
+        <source>For voice questions in a language this computer has no speech model for (there is no official Mongolian one). Ask the provider for the address and the key. The address must start with https://.</source>
+        <translation>Энэ компьютерт яриа таних загвар байхгүй хэлээр дуугаар асуухад зориулсан (албан ёсны монгол загвар байхгүй). Хаяг, түлхүүрийг үйлчилгээ үзүүлэгчээс авна уу. Хаяг https://-ээр эхэлнэ.</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Хаяг</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Түлхүүр</translation>
+    </message>
+    <message>
+        <source>unchanged</source>
+        <translation>өөрчлөхгүй</translation>
+    </message>
+    <message>
+        <source>Save and check</source>
+        <translation>Хадгалаад шалгах</translation>
+    </message>
+    <message>
+        <source>Set by IT in the computer&apos;s configuration file.</source>
+        <translation>IT ажилтан компьютерын тохиргооны файлд тохируулсан.</translation>
     </message>
     <message>
         <source>Answers come from:</source>

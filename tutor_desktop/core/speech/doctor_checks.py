@@ -23,7 +23,8 @@ def speech_checks(speech: SpeechService, config: Config) -> list[Check]:
     """Per UI language: can speech be turned into text here, and if not, how to fix it."""
     from tutor_desktop.core.doctor import Check, Status
 
-    remote_url = config.remote_stt_url.strip()
+    # The config file's, else the one an admin set in Settings → Services.
+    remote_url = config.remote_stt_url.strip() or speech.remote_url()
     results: list[Check] = []
     for language in LANGUAGES:
         found = speech.vosk_models(language)

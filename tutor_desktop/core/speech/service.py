@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tutor_desktop.core.errors import SpeechGrammarEmpty
+from tutor_desktop.core.errors import NotAllowed, SessionExpired, SpeechGrammarEmpty
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.speech.audio import check_recording, load_wav, seconds
 from tutor_desktop.core.speech.capture import (
@@ -27,7 +27,7 @@ from tutor_desktop.core.speech.capture import (
     open_default_input,
     probe_microphone,
 )
-from tutor_desktop.core.speech.remote import REMOTE_KEY_NAME, RemoteEngine
+from tutor_desktop.core.speech.remote import REMOTE_KEY_NAME, RemoteEngine, check_remote_url
 from tutor_desktop.core.speech.types import SpeechEngine, SpeechRecognizer, Transcription
 from tutor_desktop.core.speech.vosk_engine import (
     VoskEngine,
@@ -35,6 +35,10 @@ from tutor_desktop.core.speech.vosk_engine import (
     listed_folders,
     model_root,
 )
+
+# The online speech service an admin sets in Settings → Services (kept with the key in
+# this PC's secret store); the machine-wide tutor.toml's remote_stt_url wins over it.
+REMOTE_URL_NAME = "remote_stt_url"
 
 if TYPE_CHECKING:
     from tutor_desktop.core.config import Config
@@ -114,9 +118,44 @@ class SpeechService:
         return find_vosk_models(self.model_dirs, language,
                                 listed_folders(self.model_dirs, language))
 
+    def remote_url(self) -> str:
+        """The online speech service: IT's config file first, else the admin's setting."""
+        url = self.config.remote_stt_url.strip()
+        if url or self._secrets is None:
+            return url
+        try:
+            return (self._secrets.get(REMOTE_URL_NAME) or "").strip()
+        except Exception:  # an unreadable store must not stop local speech
+            return ""
+
+    @property
+    def remote_url_locked(self) -> bool:
+        """Set by IT in the config file: shown in the settings, not changed there."""
+        return bool(self.config.remote_stt_url.strip())
+
+    def configure_remote(self, session: Any, url: str, key: str | None = None) -> None:
+        """Admins only: the online speech service's address and (when given) its key,
+        for languages with no speech model on this PC. ``url`` "" turns it off. An
+        address that would send children's voices in the clear is refused."""
+        if session.expired:
+            raise SessionExpired()
+        if not session.is_admin:
+            raise NotAllowed()
+        if self._secrets is None or self.remote_url_locked:
+            raise NotAllowed()
+        url = url.strip()
+        if url:
+            check_remote_url(url)
+        self._secrets.set(REMOTE_URL_NAME, url)
+        if key is not None:
+            self._secrets.set(REMOTE_KEY_NAME, key.strip())
+        with self._lock:   # the next check and recording use the new service
+            self._remotes.clear()
+            self._remote_up_until.clear()
+
     def remote_engine(self, language: str) -> RemoteEngine | None:
         """The configured online service, or None (not configured or an unsafe URL)."""
-        url = self.config.remote_stt_url.strip()
+        url = self.remote_url()
         if not url:
             return None
         with self._lock:

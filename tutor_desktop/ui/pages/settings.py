@@ -98,6 +98,7 @@ class ServicesSection(QWidget):
         table.model().rowsInserted.connect(self._fit_timer.start)
         table.model().rowsRemoved.connect(self._fit_timer.start)
         table.installEventFilter(self)
+        self._build_speech_form(layout)
         # The tutoring fitness exam of each model (core/grounding/exam.py): teachers see why
         # answers come from the textbook when the model failed.
         self.exam_title = label("section")
@@ -129,10 +130,78 @@ class ServicesSection(QWidget):
         self.message.clear_message()
         staff = session is not None and not session.is_student
         self.setVisible(staff)
+        self.speech_box.setVisible(session is not None and session.is_admin)
+        self.speech_message.clear_message()
         if staff:
             self.show_policy()
             self.show_exams()
+            self.show_speech()
             self._fit_timer.start()
+
+    # -- the online speech service (voice questions where no model is installed) --------
+    def _build_speech_form(self, layout: QVBoxLayout) -> None:
+        """Admins: the address and key of an online speech service for the languages
+        this PC has no speech model for (Vosk has no official Mongolian one); saved,
+        then checked at once in the table above."""
+        self.speech_box = QWidget()
+        self.speech_box.setObjectName("speechService")
+        box = QVBoxLayout(self.speech_box)
+        box.setContentsMargins(0, 4, 0, 0)
+        self.speech_title = label("section")
+        self.speech_hint = label("hint")
+        box.addWidget(self.speech_title)
+        box.addWidget(self.speech_hint)
+        form = QFormLayout()
+        self.speech_url = QLineEdit()
+        self.speech_url.setObjectName("speechUrl")
+        self.speech_key = QLineEdit()
+        self.speech_key.setObjectName("speechKey")
+        self.speech_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.speech_url_caption = form_row(form, self.speech_url)
+        self.speech_key_caption = form_row(form, self.speech_key)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addLayout(form, 4)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.speech_save = button("primary")
+        self.speech_save.setObjectName("saveSpeech")
+        self.speech_save.clicked.connect(self.save_speech)
+        self.speech_key.returnPressed.connect(self.save_speech)
+        box.addWidget(self.speech_save, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.speech_message = MessageLabel()
+        box.addWidget(self.speech_message, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.speech_box.hide()
+        layout.addWidget(self.speech_box)
+
+    def show_speech(self) -> None:
+        speech = self.services.speech
+        self.speech_url.setText(speech.remote_url())
+        self.speech_key.clear()   # never shown again, only replaced
+        locked = speech.remote_url_locked
+        for widget in (self.speech_url, self.speech_key, self.speech_save):
+            widget.setEnabled(not locked)
+
+    def save_speech(self) -> None:
+        if self.session is None or not self.speech_save.isEnabled():
+            return
+        self.speech_message.clear_message()
+        self.speech_save.setEnabled(False)
+        key = self.speech_key.text().strip() or None   # empty: keep the saved key
+        run_in_background(self.services.speech.configure_remote, self.session,
+                          self.speech_url.text(), key, on_done=self._speech_saved,
+                          on_error=self._speech_failed, context=self)
+
+    def _speech_saved(self, _result: object) -> None:
+        self.speech_save.setEnabled(True)
+        self.speech_key.clear()
+        self.speech_message.show_text(lambda: self.tr("Saved. Checking the service now…"),
+                                      success=True)
+        self.panel.check_now()   # the table shows at once whether it answers
+
+    def _speech_failed(self, error: BaseException) -> None:
+        self.speech_save.setEnabled(True)
+        self.speech_message.show_error(error)
 
     def show_exams(self) -> None:
         """One line per examined model: verdict, score, prompts answered well, speed."""
@@ -186,6 +255,18 @@ class ServicesSection(QWidget):
 
     def retranslate_ui(self) -> None:
         self.title.setText(self.tr("Services"))
+        self.speech_title.setText(self.tr("Online speech service"))
+        self.speech_hint.setText(self.tr(
+            "For voice questions in a language this computer has no speech model for "
+            "(there is no official Mongolian one). Ask the provider for the address and "
+            "the key. The address must start with https://."))
+        self.speech_url_caption.setText(self.tr("Address"))
+        self.speech_key_caption.setText(self.tr("Key"))
+        self.speech_url.setPlaceholderText("https://…")
+        self.speech_key.setPlaceholderText(self.tr("unchanged"))
+        self.speech_save.setText(self.tr("Save and check"))
+        if self.services.speech.remote_url_locked:
+            self.speech_hint.setText(self.tr("Set by IT in the computer's configuration file."))
         self.policy_caption.setText(self.tr("Answers come from:"))
         names = {
             "local-first": self.tr("Local model first (works offline)"),
