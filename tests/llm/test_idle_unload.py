@@ -164,3 +164,43 @@ def test_the_context_window_is_what_a_grounded_question_needs(tmp_path: Path) ->
         assert manager.idle_unload_s == config.model_idle_minutes * 60 > 0
     finally:
         db.close()
+
+
+_GROUNDED_PEAK = """
+import json, sys
+from pathlib import Path
+from tutor_desktop.core.llm.backend import ChatMessage
+from tutor_desktop.core.llm.local import LocalBackend
+
+n_ctx, n_batch = int(sys.argv[2]), int(sys.argv[3])
+kwargs = {'n_batch': n_batch} if n_batch else {}
+b = LocalBackend(Path(sys.argv[1]), model_name='g', chat_format='gemma', n_ctx=n_ctx, **kwargs)
+b.load()
+book = Path('resources/sample_library/biology7_photosynthesis_mn.txt').read_text(encoding='utf-8')
+msgs = [ChatMessage('system', 'Use these textbook passages:\\n' + ' '.join(book.split())[:3000]),
+        ChatMessage('user', 'Фотосинтез гэж юу вэ?')]
+''.join(d.text for d in b.stream(msgs, max_tokens=2, temperature=0.0))
+hwm = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:')]
+print(json.dumps({'hwm': int(hwm[0].split()[1]) / 1024, 'prompt': b.last_timings.prompt_tokens}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="RSS is read from /proc")
+def test_a_grounded_question_peaks_lower_with_the_apps_window_and_batch(gguf_path: Path) -> None:
+    """The app's window (sized to need) and prompt batch hold less memory through a long
+    grounded prompt than the old 4096-token window with 512-token batches."""
+    from tutor_desktop.core.config import Config
+    from tutor_desktop.core.llm.manager import context_for
+
+    app_ctx = context_for(Config().max_new_tokens)
+    peaks = {}
+    for label, n_ctx, n_batch in (("before", 4096, 512), ("app", app_ctx, 0)):
+        result = subprocess.run([sys.executable, "-c", _GROUNDED_PEAK, str(gguf_path),
+                                 str(n_ctx), str(n_batch)], cwd=ROOT, capture_output=True,
+                                text=True, timeout=600, check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        peaks[label] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"\ngrounded prompt of {peaks['app']['prompt']} tokens: peak "
+          f"{peaks['before']['hwm']:.0f} MB before, {peaks['app']['hwm']:.0f} MB now")
+    assert peaks["app"]["prompt"] > 1000
+    assert peaks["app"]["hwm"] <= peaks["before"]["hwm"] - 20, peaks  # measured 30 MB
