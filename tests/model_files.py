@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 
@@ -41,3 +44,17 @@ def e5_gguf() -> Path:
     from tutor_desktop.core.embeddings import ensure_default_embedder
 
     return ensure_default_embedder(CACHE_DIR / "models")
+
+
+@contextmanager
+def app_embedder(path: Path | None = None) -> Iterator[Any]:
+    """The embedder the app itself uses (llama.cpp over the e5 GGUF), closed afterwards.
+    No fallback to another engine: the app has none, so a llama.cpp build that cannot run
+    on this CPU must fail the tests rather than be hidden by them."""
+    from tutor_desktop.core.embeddings import LlamaEmbedder
+
+    embedder = LlamaEmbedder(path or e5_gguf())
+    try:
+        yield embedder
+    finally:
+        embedder.close()

