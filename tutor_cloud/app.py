@@ -19,9 +19,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from tutor_cloud.packs import PackShelf
 from tutor_cloud.store import SYNCABLE, Device, Store
 
 MAX_EVENTS = 500
@@ -132,7 +133,8 @@ DeviceDep = Annotated[Device, Depends(device)]
 
 
 def create_app(store: Store, *, rate: float = 20.0, burst: float = 60.0,
-               enrol_rate: float = 1.0, title: str = "Tutor Desktop sync service") -> FastAPI:
+               enrol_rate: float = 1.0, title: str = "Tutor Desktop sync service",
+               packs: PackShelf | None = None) -> FastAPI:
     app = FastAPI(title=title, version="1",
                   description="Sync between lab PCs, the school hub and the cloud "
                               "(docs/SYNC.md).")
@@ -206,6 +208,18 @@ def create_app(store: Store, *, rate: float = 20.0, burst: float = 60.0,
         school = store.school(who.school_id)
         return {"device_id": who.id, "school_id": who.school_id,
                 "school_name": school[1] if school else ""}
+
+    @app.get("/v1/packs")
+    def list_packs(who: DeviceDep) -> dict[str, Any]:
+        """The textbook packs this service offers (the school's library, indexed once)."""
+        return {"packs": packs.packs() if packs is not None else []}
+
+    @app.get("/v1/packs/{name}/{relative:path}", responses={404: {}})
+    def pack_file(name: str, relative: str, who: DeviceDep) -> FileResponse:
+        found = packs.file(name, relative) if packs is not None else None
+        if found is None:
+            raise _error(404, "no such file in the packs offered here")
+        return FileResponse(found, media_type="application/octet-stream")
 
     return app
 

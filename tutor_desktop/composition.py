@@ -48,6 +48,7 @@ from tutor_desktop.core.grounding.wiring import (
 )
 from tutor_desktop.core.i18n import TutorError, environment_language
 from tutor_desktop.core.inventory import INVENTORY_HOOKS
+from tutor_desktop.core.library.pack_fetch import PackFetcher, fetch_after_sync
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
 from tutor_desktop.core.llm.manager import ModelManager, model_manager_for
@@ -121,6 +122,8 @@ class Services:
     # Sync with the school hub or the cloud; the window starts ``sync_worker``.
     sync: SyncClient
     sync_worker: SyncWorker
+    # The school's textbook packs from the hub, installed after sync rounds.
+    packs: PackFetcher
     # Tesseract as a separate program: scanned book pages and pictures in the chat.
     ocr: TesseractEngine
     # Client mode: the link to ``tutor service``; every core field above is then a proxy.
@@ -296,6 +299,8 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     register_recompute("topic_mastery", recompute_for_users)
     INVENTORY_HOOKS["sync"] = lambda services: services.sync.status()
     sync = SyncClient(db, secrets)
+    # After each sync round a lab PC takes the school's textbook packs from the hub.
+    packs = PackFetcher(sync, library, paths.data_dir / "pack-downloads")
     return Services(
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
@@ -304,7 +309,8 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         connectivity=connectivity, safety=safety, tutor=tutor, exams=exams,
         exam_runner=exam_runner,
         progress=ProgressService(db, accounts, paths.library_dir),
-        sync=sync, sync_worker=SyncWorker(sync), ocr=ocr)
+        sync=sync, sync_worker=SyncWorker(sync, after_round=[fetch_after_sync(packs)]),
+        packs=packs, ocr=ocr)
 
 
 def doctor_checks(services: Services | None, paths: AppPaths, config: Config) -> list[CheckFn]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from library_helpers import e5_gguf, link_into, meta_for
+from model_files import app_embedder
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +19,8 @@ def e5_path() -> Path:
 @pytest.fixture(scope="session")
 def embedder(e5_path: Path) -> Iterator[Any]:
     """One loaded embedder shared by every library test (llama.cpp, 384 dims)."""
-    from tutor_desktop.core.embeddings import LlamaEmbedder
-
-    loaded = LlamaEmbedder(e5_path)
-    yield loaded
-    loaded.close()
+    with app_embedder(e5_path) as loaded:
+        yield loaded
 
 
 @pytest.fixture(scope="session")

@@ -91,3 +91,86 @@ def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path
         assert hits and hits[0].page_start == 3
     finally:
         services.close()
+
+
+def _ocr_state(db_file: Path) -> tuple[int, int]:
+    """(pages recognised so far, unfinished import jobs) as another process sees them."""
+    from tutor_desktop.core.storage import open_connection
+
+    if not db_file.exists():
+        return (0, 0)
+    conn = open_connection(db_file)
+    try:
+        pages = conn.execute("SELECT count(*) FROM ocr_pages").fetchone()[0]
+        jobs = conn.execute("SELECT count(*) FROM import_jobs").fetchone()[0]
+    except Exception:  # not migrated yet
+        return (0, 0)
+    finally:
+        conn.close()
+    return (int(pages), int(jobs))
+
+
+@pytest.mark.timeout(900)
+def test_a_scanned_book_killed_during_ocr_finishes_by_itself_at_next_start(
+        data_dir: Path, embedder_installed: Path, tmp_path: Path) -> None:
+    """The teacher imports a scanned book from a USB stick; the PC is switched off while
+    Tesseract reads it, and the stick taken away. At the next start the import finishes
+    from the copy the library kept, re-reading none of the pages already read."""
+    from library_helpers import text_pdf
+    from ocr_scans import scan_copy
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    pages = [f"Lesson {n}\nThe lever number {n} lifts a heavy stone with a small force. " * 3
+             for n in range(1, 5)]
+    scanned = scan_copy(text_pdf(tmp_path / "printed.pdf", pages), stick / "levers.pdf",
+                        dpi=150)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tutor_desktop.cli.main", "--data-dir", str(data_dir),
+         "library", "add", str(scanned), "--grade", "8", "--subject", "physics", "--lang", "en",
+         "--title", "Levers 8"],
+        env={**os.environ, "TUTOR_EMBED_THREADS": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    read_before = 0
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and process.poll() is None:
+            read_before, jobs = _ocr_state(data_dir / "tutor.sqlite3")
+            if read_before >= 1 and jobs == 1:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    assert 1 <= read_before < 4, "the import must be killed while pages are being read"
+    scanned.unlink()  # the stick is gone
+
+    from tutor_desktop.composition import build_services
+
+    services = build_services(data_dir)
+    try:
+        library = services.library
+        assert library.books() == [], "nothing half-imported is listed"
+        assert library.has_unfinished_work()
+        first_read = {r["page"]: r["created_at"] for r in services.db.query(
+            "SELECT page, created_at FROM ocr_pages")}
+        seen: list[Any] = []
+        finished = library.resume_pending(progress=seen.append)
+        assert [b.title for b in finished] == ["Levers 8"]
+        book = finished[0]
+        assert book.status == "ready" and book.grade == 8 and book.subject == "physics"
+        assert book.embedded_count == book.chunk_count > 0
+        after = {r["page"]: r["created_at"] for r in services.db.query(
+            "SELECT page, created_at FROM ocr_pages")}
+        assert sorted(after) == [1, 2, 3, 4]
+        assert all(after[page] == stamp for page, stamp in first_read.items()), \
+            "pages read before the kill are not read again"
+        assert services.db.query_one("SELECT count(*) FROM import_jobs")[0] == 0
+        assert not any((library.library_dir / "incoming").iterdir()), "the kept copy is gone"
+        hits = services.retriever.search("lever lifts a heavy stone", grade=8, k=3)
+        assert hits and hits[0].textbook_id == book.id
+        assert not library.has_unfinished_work()
+    finally:
+        services.close()

@@ -398,7 +398,7 @@ class LibraryPage(Page):
         if self.library is None or self.busy:
             return
         try:
-            if not self.library.pending():
+            if not self.library.has_unfinished_work():
                 return
         except Exception:
             log.exception("could not check for unfinished imports")

@@ -4,6 +4,9 @@
     tutor hub --print-code
 
 Lab PCs enrol with ``tutor sync enroll --url http://THIS-PC:8765 --code CODE``.
+The hub also offers this PC's textbooks as a pack (``<data>/hub-packs/school``,
+refreshed every 10 minutes; any other pack folder copied into ``hub-packs`` is
+offered too): enrolled lab PCs install them after a sync, without re-embedding.
 The hub serves this PC's own school, and this PC syncs through it. Given a
 cloud once (``--cloud-url``/``--cloud-code``), it forwards to the cloud
 whenever it can reach it. Needs the ``[server]`` extra (FastAPI, uvicorn).
@@ -41,6 +44,7 @@ def handler(args: argparse.Namespace) -> int:
         from tutor_cloud.app import create_app
         from tutor_cloud.cli import plain_http_allowed
         from tutor_cloud.hub import Forwarder, Hub
+        from tutor_cloud.packs import PackShelf
     except ImportError as exc:
         print(f"tutor hub needs the server extra (pip install 'tutor-desktop[server]'): {exc}",
               file=sys.stderr)
@@ -75,7 +79,21 @@ def handler(args: argparse.Namespace) -> int:
         if cloud_url and cloud_token:
             forwarder = Forwarder(hub, cloud_url, cloud_token)
             forwarder.start()
-        app = create_app(hub.store, title="Tutor Desktop school hub")
+        shelf = services.paths.data_dir / "hub-packs"
+        app = create_app(hub.store, title="Tutor Desktop school hub", packs=PackShelf(shelf))
+        stop_packs = threading.Event()
+
+        def offer_this_pcs_library() -> None:
+            """The books imported on this PC, as a pack lab PCs fetch (refreshed every
+            10 minutes: a book the teacher imports reaches the lab by itself)."""
+            from tutor_desktop.core.library.packs import refresh_offered_pack
+
+            while not stop_packs.is_set():
+                try:
+                    refresh_offered_pack(services.library, shelf / "school")
+                except (TutorError, OSError) as error:
+                    print(f"tutor hub: textbook pack not refreshed: {error}", file=sys.stderr)
+                stop_packs.wait(600)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
                                                log_level="warning", access_log=False))
         local = f"http://127.0.0.1:{args.port}"
@@ -95,7 +113,11 @@ def handler(args: argparse.Namespace) -> int:
               f"--code {hub.code}" + (f"\nForwarding to {cloud_url}" if forwarder else ""),
               flush=True)
         threading.Thread(target=enrol_this_pc, daemon=True).start()
+        packs_thread = threading.Thread(target=offer_this_pcs_library, daemon=True)
+        packs_thread.start()
         server.run()
+        stop_packs.set()
+        packs_thread.join(timeout=30)
         if forwarder is not None:
             forwarder.close()
         hub.close()

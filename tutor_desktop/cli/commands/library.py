@@ -11,6 +11,11 @@ and index it once, then install it on every lab PC from a USB stick::
 
     tutor library export --to /media/usb/textbooks --all      # on the PC that embedded them
     tutor library import-pack /media/usb/textbooks           # on each lab PC, no re-embedding
+
+or let lab PCs take them from the school hub (`tutor hub` offers the teacher PC's
+library; enrolled PCs fetch after each sync, or at once with)::
+
+    tutor library fetch-packs
 """
 
 from __future__ import annotations
@@ -96,6 +101,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     install.add_argument("--json", action="store_true")
     add_sign_in_options(install)
     install.set_defaults(handler=cmd_import_pack)
+
+    fetch = actions.add_parser(
+        "fetch-packs", help="install the textbook packs the school hub offers (enrolled PCs "
+                            "also do this after each sync)")
+    fetch.add_argument("--json", action="store_true")
+    add_sign_in_options(fetch)
+    fetch.set_defaults(handler=cmd_fetch_packs)
 
     resume = actions.add_parser("resume",
                                 help="finish interrupted imports / rebuild the search index")
@@ -395,6 +407,29 @@ def cmd_export(args: argparse.Namespace) -> int:
                              None if args.all or not args.book else args.book,
                              progress=_PackLine())
         return _pack_report(report, args.to, args.json)
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()
+
+
+def cmd_fetch_packs(args: argparse.Namespace) -> int:
+    from tutor_desktop.core.library.packs import PackReport
+
+    services = open_services(args)
+    try:
+        if (refused := _staff_only(services, args)) is not None:
+            return refused
+        if not services.sync.enrolled():
+            from tutor_desktop.core.sync.client import SyncError
+
+            return fail(SyncError("sync_not_enrolled"))
+        fetched = services.packs.run_once(progress=_PackLine())
+        for error in fetched.refused:
+            fail(error)
+        report = PackReport("", "", tuple(fetched.books))
+        code = _pack_report(report, services.sync.server_url, args.json)
+        return 2 if fetched.refused else code
     except TutorError as error:
         return fail(error)
     finally:

@@ -39,8 +39,12 @@ class BookRecogniser:
     for one book; ``pages_per_second`` is measured on pages actually recognised."""
 
     def __init__(self, db: Database, engine: TesseractEngine, sha256: str, language: str,
-                 should_stop: Callable[[], bool]) -> None:
+                 should_stop: Callable[[], bool],
+                 on_first_ocr: Callable[[], None] | None = None) -> None:
         self.db = db
+        # Called once, before the first page that really needs OCR: from then on the
+        # import is long enough to be worth resuming by itself after a kill.
+        self._on_first_ocr = on_first_ocr
         self.engine = engine
         self.sha256 = sha256
         self.language = language
@@ -59,6 +63,9 @@ class BookRecogniser:
             "AND language = ?", (self.sha256, number, self.language))
         if row is not None:  # read by an earlier, interrupted import of this file
             return RecognisedText(str(row["text"]), float(row["confidence"]))
+        if self._on_first_ocr is not None:
+            first, self._on_first_ocr = self._on_first_ocr, None
+            first()
         started = time.monotonic()
         image, dpi = render_pdf_page(page, dpi_for(self.language))
         try:

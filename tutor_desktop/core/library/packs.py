@@ -155,6 +155,35 @@ def export_pack(library: Library, to_dir: Path, book_ids: Sequence[str] | None =
     return result
 
 
+def refresh_offered_pack(library: Library, target: Path) -> bool:
+    """Keep ``target`` (the pack a hub offers) equal to the library's searchable books.
+
+    Re-exported only when the set of editions differs from the pack's manifest, into a
+    new folder swapped in at the end, so lab PCs fetching meanwhile see the old pack
+    or the new one. Returns True when the pack changed.
+    """
+    ready = {b.sha256 for b in library.books() if b.status == "ready"}
+    try:
+        offered = {str(b["sha256"]) for b in read_manifest(target).books}
+    except TextbookPackError:
+        offered = set()
+    if ready == offered and (ready or target.exists()):
+        return False
+    fresh = target.with_name(target.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    if not ready:
+        shutil.rmtree(target, ignore_errors=True)
+        return bool(offered)
+    export_pack(library, fresh)
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
 def _export(library: Library, to_dir: Path, book_ids: Sequence[str] | None,
             report: PackProgressCallback) -> PackReport:
     current = library.vectors.current()

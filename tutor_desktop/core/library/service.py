@@ -273,6 +273,11 @@ class Library:
         return [b for b in self.books()
                 if b.status == "importing" or (model is not None and b.embed_model != model)]
 
+    def has_unfinished_work(self) -> bool:
+        """Anything :meth:`resume_pending` would do: interrupted imports (scanned books
+        included) or books waiting for vectors of the current model."""
+        return bool(self.pending() or self.unfinished_imports() or self._marks_unchecked())
+
     def embedder(self) -> Embedder:
         embedder = self._embedder_source()
         if embedder is None:
@@ -312,6 +317,7 @@ class Library:
             pages, recogniser = self._read_pages(path, sha, meta, report, cancel)
             drafts = chunk_pages(pages)
             if not drafts:
+                self._forget_job(sha)
                 raise LibraryError("library_no_text", file=path.name)
             book_id = self._store(path, sha, meta, pages, drafts, replaces)
             book = self._finish_with_retry(book_id, report, cancel)
@@ -330,7 +336,8 @@ class Library:
 
         recogniser: BookRecogniser | None = None
         if self.ocr is not None and ocr_usable(self.ocr, meta.language):
-            recogniser = BookRecogniser(self.db, self.ocr, sha, meta.language, stop)
+            recogniser = BookRecogniser(self.db, self.ocr, sha, meta.language, stop,
+                                        on_first_ocr=lambda: self._remember_job(path, sha, meta))
 
         def on_page(done: int, total: int) -> None:
             report(ImportProgress(meta.title, "reading", done, total))
@@ -349,10 +356,66 @@ class Library:
         if recogniser is not None and recogniser.pages_per_second is not None:
             self.ocr_pages_per_second = recogniser.pages_per_second
         if cancel is not None and cancel.is_set():
+            self._forget_job(sha)  # the teacher chose to stop: not resumed at next start
             raise ImportCancelled(path.name)
         if self._suspended.is_set():
             raise ImportSuspended(path.name)
         return pages, recogniser
+
+    # ------------------------------------------------------ unfinished OCR imports
+    @property
+    def _incoming_dir(self) -> Path:
+        return self.library_dir / "incoming"
+
+    def _remember_job(self, path: Path, sha: str, meta: BookMeta) -> None:
+        """Keep the file and its details so a killed OCR import finishes at next start."""
+        incoming = self._incoming_dir
+        incoming.mkdir(parents=True, exist_ok=True)
+        kept = incoming / f"{sha}.pdf"
+        if path.resolve() != kept.resolve() and not kept.exists():
+            partial = kept.with_suffix(".pdf.part")
+            shutil.copyfile(path, partial)
+            os.replace(partial, kept)
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO import_jobs (sha256, file_name, title, grade, subject, "
+                "language, created_at) VALUES (?,?,?,?,?,?,?)",
+                (sha, path.name, meta.title, meta.grade, meta.subject, meta.language,
+                 utc_now()))
+
+    def _forget_job(self, sha: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM import_jobs WHERE sha256 = ?", (sha,))
+        (self._incoming_dir / f"{sha}.pdf").unlink(missing_ok=True)
+
+    def unfinished_imports(self) -> list[tuple[Path, BookMeta]]:
+        """Scanned books whose import was interrupted (kept file, details as picked)."""
+        rows = self.db.query("SELECT sha256, title, grade, subject, language FROM import_jobs "
+                             "ORDER BY created_at")
+        return [(self._incoming_dir / f"{r['sha256']}.pdf",
+                 BookMeta(str(r["title"]), int(r["grade"]), str(r["subject"]),
+                          str(r["language"]))) for r in rows]
+
+    def _resume_jobs(self, report: ProgressCallback,
+                     cancel: threading.Event | None) -> list[Book]:
+        """Finish interrupted OCR imports; a job whose file is gone or unreadable is
+        dropped (the teacher imports it again) rather than retried for ever."""
+        finished: list[Book] = []
+        for kept, meta in self.unfinished_imports():
+            if cancel is not None and cancel.is_set():
+                break
+            sha = kept.stem
+            if not kept.is_file():
+                self._forget_job(sha)
+                continue
+            try:
+                finished.append(self.import_file(kept, meta, progress=report,
+                                                 cancel=cancel).book)
+            except (ImportCancelled, ImportSuspended):
+                break
+            except LibraryError:
+                self._forget_job(sha)
+        return finished
 
     #: OCR pages/s measured by the last import: the next book's first estimate.
     ocr_pages_per_second: float | None = None
@@ -425,6 +488,7 @@ class Library:
                      for d in drafts],
                 )
                 _store_labels(conn, book_id, [page.label or str(page.number) for page in pages])
+                conn.execute("DELETE FROM import_jobs WHERE sha256 = ?", (sha,))
                 # Topics and practice items, in this same transaction.
                 from tutor_desktop.core.progress.indexing import index_new_book
 
@@ -432,6 +496,7 @@ class Library:
         except BaseException:
             stored.unlink(missing_ok=True)
             raise
+        (self._incoming_dir / f"{sha}.pdf").unlink(missing_ok=True)
         return book_id
 
     def _require(self, book_id: str) -> Book:
@@ -603,6 +668,7 @@ class Library:
             embedder = self.embedder()
             self.vectors.ensure(embedder.model_id, embedder.dim)
             self._recheck_marks()
+            finished.extend(self._resume_jobs(report, cancel))
             for book in self.pending():
                 if cancel is not None and cancel.is_set():
                     break
@@ -632,7 +698,7 @@ class Library:
         """Resume pending work on a daemon thread (GUI start-up); False if nothing to do."""
         if self._background is not None and self._background.is_alive():
             return False
-        if self._embedder_source() is None or not (self.pending() or self._marks_unchecked()):
+        if self._embedder_source() is None or not self.has_unfinished_work():
             return False
 
         def run() -> None:
@@ -673,6 +739,11 @@ class Library:
         if not self.library_dir.is_dir():
             return
         known = {r["stored_path"] for r in self.db.query("SELECT stored_path FROM textbooks")}
+        if self._incoming_dir.is_dir():
+            jobs = {f"{r['sha256']}.pdf" for r in self.db.query("SELECT sha256 FROM import_jobs")}
+            for kept in self._incoming_dir.iterdir():
+                if kept.name not in jobs:
+                    kept.unlink(missing_ok=True)
         for candidate in self.library_dir.iterdir():
             if candidate.name.endswith(".pdf.part") or (
                     candidate.suffix == ".pdf" and candidate.name not in known):

@@ -467,11 +467,28 @@ ALTER TABLE textbooks ADD COLUMN marks_checked INTEGER NOT NULL DEFAULT 1;
 UPDATE textbooks SET marks_checked = 0;
 """
 
+# Imports that OCR scanned pages take minutes; one killed (power cut, app closed by
+# force) must finish by itself at the next start, not wait for the teacher to notice.
+# The file is kept in the library's incoming/ folder until the book is stored, because
+# the original may have been on a USB stick that is gone by then.
+_IMPORT_JOBS = """
+CREATE TABLE import_jobs (
+    sha256 TEXT PRIMARY KEY,
+    file_name TEXT NOT NULL,             -- as the teacher picked it, for messages
+    title TEXT NOT NULL,
+    grade INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    language TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
                                _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR,
                                _PAGE_LABELS,
                                _TEXT_HYGIENE,
-                               _MARKS_CHECK)
+                               _MARKS_CHECK,
+                               _IMPORT_JOBS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

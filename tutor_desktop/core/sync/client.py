@@ -26,9 +26,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -172,6 +173,54 @@ class SyncClient:
                 return self._check(client.request(method, path, **kwargs))
         except httpx.HTTPError as exc:
             raise SyncError("sync_unreachable", reason=type(exc).__name__) from exc
+
+    # -- files (textbook packs) ------------------------------------------------------
+    def list_packs(self) -> list[dict[str, Any]]:
+        """The textbook packs the school's hub or cloud offers (``/v1/packs``)."""
+        answer = self._call("GET", "/v1/packs")
+        packs = answer.get("packs") if isinstance(answer, dict) else None
+        return [p for p in packs if isinstance(p, dict)] if isinstance(packs, list) else []
+
+    def download(self, path: str, target: Path, sha256: str, *,
+                 max_bytes: int = 2 * 1024 ** 3, attempts: int = 5) -> int:
+        """Fetch ``path`` into ``target`` (via ``target.part``, renamed only once the
+        sha256 matches); returns the bytes read. A file already there with the right
+        sha256 is kept (a fetch cut off half-way continues with the next file), and a
+        busy server's 429 is waited out as its Retry-After asks."""
+        if target.is_file() and _file_sha256(target) == sha256:
+            return 0
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        for attempt in range(attempts):
+            digest, size = hashlib.sha256(), 0
+            try:
+                with self._client() as client, client.stream(
+                        "GET", path, headers={"Accept-Encoding": "identity"}) as answer:
+                    if answer.status_code == 429 and attempt + 1 < attempts:
+                        time.sleep(min(30.0, float(answer.headers.get("Retry-After", "1"))))
+                        continue
+                    if answer.status_code >= 400:
+                        answer.read()
+                        self._check(answer)
+                    with partial.open("wb") as out:
+                        for chunk in answer.iter_bytes(1 << 16):
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise SyncError("sync_file_too_large", file=target.name)
+                            digest.update(chunk)
+                            out.write(chunk)
+            except httpx.HTTPError as exc:
+                partial.unlink(missing_ok=True)
+                raise SyncError("sync_unreachable", reason=type(exc).__name__) from exc
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            if digest.hexdigest() != sha256:
+                partial.unlink(missing_ok=True)
+                raise SyncError("sync_file_damaged", file=target.name)
+            partial.replace(target)
+            return size
+        raise SyncError("sync_unreachable", reason="HTTP 429")
 
     # -- enrolment ------------------------------------------------------------------
     def enroll(self, url: str, code: str, name: str = "") -> dict[str, Any]:
@@ -344,6 +393,14 @@ class SyncClient:
         report.counts_match = self.server_counts() == self.local_counts()
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -354,8 +411,12 @@ class SyncWorker:
 
     def __init__(self, client: SyncClient, *, interval: float = 120.0, base_delay: float = 5.0,
                  max_delay: float = 900.0, rng: random.Random | None = None,
-                 on_report: Callable[[SyncReport | SyncError], None] | None = None) -> None:
+                 on_report: Callable[[SyncReport | SyncError], None] | None = None,
+                 after_round: Sequence[Callable[[], None]] = ()) -> None:
         self.client = client
+        # Work that needs the server but must not hold the sync up (textbook packs):
+        # run after a successful round, each failure the callee's own business.
+        self._after_round = tuple(after_round)
         self.interval = interval
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -385,6 +446,10 @@ class SyncWorker:
             try:
                 report: SyncReport | SyncError = self.client.sync_now()
                 self.failures = 0
+                for extra in self._after_round:
+                    if self._stop.is_set():
+                        break
+                    extra()
             except SyncError as exc:
                 report = exc
                 self.failures += 1

@@ -110,6 +110,7 @@ LOCAL_TABLES: dict[str, str] = {
     "textbook_pages": "printed page numbers of the PC's own books",
     "chunks_fts": "full-text index (derived from chunks)",
     "chunk_staging": "vectors of books still importing",
+    "import_jobs": "this PC's unfinished imports of scanned books, resumed at start",
     "ocr_pages": "text recognised on this PC's scanned book pages (by file sha256)",
     "settings": "this PC's model, policy and language choices",
     "response_cache": "this PC's cached answers",
