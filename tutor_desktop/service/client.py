@@ -376,7 +376,9 @@ def connect(socket_path: Path, paths: AppPaths, config: Config, *,
         safety=cast(Any, RemoteSafety(link)), tutor=remote("tutor", TutorService),
         exams=remote("exams", ExamStore), exam_runner=idle,
         progress=remote("progress", ProgressService), sync=remote("sync", SyncClient),
-        sync_worker=idle, ocr=TesseractEngine(), service_link=link)
+        # Textbook packs are fetched by the service's own sync worker.
+        sync_worker=idle, packs=cast(Any, _Unavailable("packs")), ocr=TesseractEngine(),
+        service_link=link)
     return services
 
 
