@@ -510,7 +510,8 @@ def main() -> int:
                              env={"TUTOR_ANSWER_GATE": "0"})
         row("first grounded answer by the model (tutor ask)", grounded["hwm"], "", both,
             f"{float(grounded['wall_s']):.1f} s",  # type: ignore[arg-type]
-            f"{grounded['prompt']} prompt tokens; by {grounded['backend']}; target <= 1.6x")
+            f"model read {grounded['prompt']} prompt tokens; answer shown: "
+            f"{grounded['backend']}; target <= 1.6x")
 
         soak = run_child("soak", str(data), str(questions))
         row(f"soak: {questions} questions, one student", soak["hwm"], soak["end"], 0.0,
