@@ -220,9 +220,9 @@ class MyProgressPage(Page):
             return None
 
     def _book_grade(self, topic: Any) -> int | None:
-        row = self.services.db.query_one("SELECT grade FROM textbooks WHERE id = ?",
-                                         (topic.textbook_id,))
-        return int(row["grade"]) if row else None
+        """Through the library (a core call), so it works through ``tutor service`` too."""
+        book = self.services.library.get(topic.textbook_id)
+        return int(book.grade) if book is not None else None
 
     def _add_heading(self, text: str) -> None:
         row = self.table.rowCount()
