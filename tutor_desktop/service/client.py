@@ -136,6 +136,8 @@ class ServiceLink:
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
+        if self.http.is_closed:   # a window's late event after sign-off: say so, typed
+            raise ServiceUnreachable(self.socket_path)
         try:
             yield
         except httpx.TransportError as exc:
