@@ -141,6 +141,24 @@ def child_embedder(config: str, passages: int, vectors_out: str) -> dict[str, ob
             "after_hwm": status_mb("VmHWM"), "after_rss": status_mb("VmRSS")}
 
 
+def child_vocab() -> dict[str, object]:
+    """What llama.cpp's tokenizer alone costs (the model loaded with ``vocab_only``): the
+    part of the embedder's resident memory that no context setting can cut."""
+    from tutor_desktop.core.cpu import prepare_openmp
+
+    prepare_openmp()
+    import llama_cpp
+
+    llama_cpp.llama_backend_init()
+    before = status_mb("VmRSS")
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    model = llama_cpp.llama_model_load_from_file(str(model_files()[0]).encode(), params)
+    assert model is not None
+    vocab = status_mb("VmRSS") - before
+    return {"vocab_mb": vocab, "files": model_files()[0].stat().st_size / MB}
+
+
 def child_threads(threads: int, passages: int) -> dict[str, object]:
     """llama.cpp's query and passage cost at ``threads`` threads (OMP_WAIT_POLICY as set
     by the parent: passive = the app's, active = OpenMP's spinning default)."""
@@ -372,7 +390,8 @@ def ratio(hwm: object, files: object) -> str:
 
 
 CHILDREN = {"start": child_start, "window": child_window, "embedder": child_embedder,
-            "threads": child_threads, "app_embedder": child_app_embedder, "chat": child_chat,
+            "threads": child_threads, "vocab": child_vocab, "app_embedder": child_app_embedder,
+            "chat": child_chat,
             "quality": child_quality, "book": child_book, "soak": child_soak, "ask": child_ask}
 
 
@@ -447,6 +466,11 @@ def main() -> int:
             row(f"  + {passages} Mongolian passages (800 ch)", emb["after_hwm"],
                 emb["after_rss"], emb["files"],
                 f"{emb['passages_s']:.1f}|{emb['passages_cpu_s']:.1f} passages/s", cos)
+
+        if not smoke:
+            vocab = run_child("vocab")
+            row("  of which llama.cpp's tokenizer (vocab only)", "", vocab["vocab_mb"],
+                vocab["files"], note="250 k pieces: strings, id map, a trie (cannot be cut)")
 
         out = str(tmp / "app.npy")
         app = run_child("app_embedder", str(tmp / "app"), str(passages), out)
