@@ -66,3 +66,40 @@ def test_hub_prints_its_enrolment_code(tmp_path: Path) -> None:
     again = run("-m", "tutor_desktop", "--data-dir", pc, "hub", "--print-code")
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == again.stdout.strip() and len(first.stdout.strip()) == 14
+
+
+def test_the_admin_keeps_conversations_on_the_pcs(tmp_path: Path) -> None:
+    """The school's privacy switch from the terminal: shown to anyone, changed only by
+    the admin (a wrong password or no sign-in changes nothing), and obeyed by the queue."""
+    pc = str(tmp_path / "pc")
+    setup = run("-m", "tutor_desktop", "--data-dir", pc, "setup", "--school", "School 5",
+                "--password-stdin", stdin="admin-pass-1\n")
+    assert setup.returncode == 0, setup.stderr
+    shown = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "conversation-text")
+    assert shown.returncode == 0 and "Conversations sync" in shown.stdout
+    refused = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "conversation-text", "off")
+    assert refused.returncode != 0 and "--user" in refused.stderr
+    wrong = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "conversation-text", "off",
+                "--user", "admin", "--password-stdin", stdin="not-the-password\n")
+    assert wrong.returncode != 0
+    assert "Conversations sync" in run("-m", "tutor_desktop", "--data-dir", pc, "sync",
+                                       "conversation-text").stdout
+    done = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "conversation-text", "off",
+               "--user", "admin", "--password-stdin", stdin="admin-pass-1\n")
+    assert done.returncode == 0, done.stderr
+    assert "stay on each PC" in done.stdout
+
+    from tutor_desktop.composition import build_services
+
+    services = build_services(Path(pc))
+    try:
+        admin = services.accounts.sign_in_staff("admin", "admin-pass-1")
+        klass = services.accounts.create_class(admin, "7A", 7)
+        anu = services.accounts.create_student(admin, klass.id, "Анужин", "1234")
+        student = services.accounts.sign_in_student(anu.id, "1234")
+        conv = services.conversations.create(student, subject="math")
+        services.conversations.add_message(student, conv.id, "user", "нууц асуулт")
+        queued = [r["entity"] for r in services.db.query("SELECT entity FROM sync_outbox")]
+        assert "users" in queued and "messages" not in queued
+    finally:
+        services.close()

@@ -98,7 +98,7 @@ READS = {
     AccountService: {"is_set_up", "school_id", "school_name", "get_user", "list_classes",
                      "get_class", "list_students", "teacher_class_ids", "classes_for",
                      "can_manage_class", "can_view_user", "list_staff", "sign_in_staff",
-                     "sign_in_student"},
+                     "sign_in_student", "conversation_text_sync"},
     ConversationStore: {"get", "list_for", "messages", "user_messages_since"},
 }
 # Writes to this PC's own tables only (contract.LOCAL_TABLES): never queued for sync.

@@ -6,6 +6,8 @@ and move changes by USB stick.
     tutor sync status [--json]
     tutor sync export --to FILE
     tutor sync import FILE
+    tutor sync conversation-text on|off --user ADMIN   (off: questions and answers stay on
+                                                        each PC; progress still syncs)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 from pathlib import Path
 
 from tutor_desktop.cli.common import cli_language, fail, open_services
+from tutor_desktop.cli.identity import add_sign_in_options, sign_in
 from tutor_desktop.core.i18n import TutorError, tr
 
 
@@ -39,6 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = actions.add_parser("import", help="apply a USB stick file from another PC")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=import_)
+    p = actions.add_parser(
+        "conversation-text", help="whether questions and answers leave the PCs (admin)")
+    p.add_argument("state", choices=("on", "off"), nargs="?",
+                   help="on: conversations sync; off: they stay on each PC (progress, "
+                        "roster and safety cases still sync); none: show the setting")
+    add_sign_in_options(p)
+    p.set_defaults(handler=conversation_text)
 
 
 def enroll(args: argparse.Namespace) -> int:
@@ -124,6 +134,27 @@ def import_(args: argparse.Namespace) -> int:
         result = import_bundle(services.db, services.secrets, args.file)
         print(tr("sync_bundle_imported", cli_language(), applied=result.applied,
                  ignored=result.ignored, path=args.file))
+        return 0
+    except TutorError as error:
+        return fail(error)
+    finally:
+        services.close()
+
+
+def conversation_text(args: argparse.Namespace) -> int:
+    """The school's privacy choice: conversation text in the hub/cloud, or on the PC only.
+    Changing it needs an admin's sign-in (it is a school policy, and it syncs)."""
+    services = open_services(args)
+    language = cli_language()
+    try:
+        if args.state is not None:
+            if not getattr(args, "user", None):
+                return fail(TutorError("sync_text_needs_admin"))
+            actor = sign_in(services, args, staff_only=True)
+            assert actor.session is not None  # --user always signs someone in
+            services.accounts.set_conversation_text_sync(actor.session, args.state == "on")
+        on = services.accounts.conversation_text_sync()
+        print(tr("sync_text_on" if on else "sync_text_off", language))
         return 0
     except TutorError as error:
         return fail(error)

@@ -238,6 +238,12 @@ class AccountService:
             record_change(conn, "classes", class_id)
         return self.get_class(class_id)
 
+    def conversation_text_sync(self) -> bool:
+        """Whether conversation text leaves the PCs when they sync (the school's choice)."""
+        row = self.db.query_one(
+            "SELECT sync_conversation_text FROM schools ORDER BY created_at LIMIT 1")
+        return row is None or bool(row[0])
+
     def set_conversation_text_sync(self, session: Session, enabled: bool) -> None:
         """Admin: ``False`` keeps conversation text on each PC; progress still syncs."""
         self._require_admin(session)
