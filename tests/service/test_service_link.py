@@ -3,6 +3,7 @@ socket): the same answers and the same errors as in-process, nothing more allowe
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -135,6 +136,8 @@ def test_library_import_sends_the_bytes_and_reports_progress(embedder_installed,
     client.accounts.sign_in_student(school.anu.id, "1234")   # the acting session: a student
     with pytest.raises(StaffRequired):
         client.library.import_file(pdf, meta)
+    # Not even the bytes are taken from a student: nobody else may fill the service's disk.
+    assert not any((services.paths.data_dir / "uploads").iterdir())
     client.accounts.sign_in_staff("bat", "teacher-pass-1")
     progress: list[object] = []
     result = client.library.import_file(pdf, meta, progress=progress.append)
@@ -190,3 +193,27 @@ def test_tutor_chat_and_ask_work_through_the_service(gemma_writes, service, scho
     import json
 
     assert json.loads(asked.stdout)["backend"] == "local"
+
+
+def test_staff_sign_in_is_throttled_per_connecting_os_account(client, school,
+                                                              services) -> None:
+    """The throttle's source is the peer's OS account from the socket (SO_PEERCRED), never
+    what the client claims."""
+    import pwd
+
+    from tutor_desktop.core.errors import WrongPassword
+
+    with pytest.raises(WrongPassword):
+        client.accounts.sign_in_staff("bat", "not-the-password", source="os:someone-else")
+    rows = services.db.query("SELECT source FROM sign_in_throttle WHERE username = 'bat'")
+    assert [row["source"] for row in rows] == [f"os:{pwd.getpwuid(os.geteuid()).pw_name}"]
+
+
+def test_signing_out_ends_the_token_in_the_service(client, school) -> None:
+    from tutor_desktop.service.errors import SessionUnknown
+
+    session = client.accounts.sign_in_student(school.anu.id, "1234")
+    assert client.tutor.usage(session).used == 0
+    session.end()   # what the window's sign-out calls
+    with pytest.raises(SessionUnknown):
+        client.tutor.usage(session)

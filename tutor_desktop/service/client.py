@@ -167,7 +167,9 @@ class ServiceLink:
         with self._errors(), path.open("rb") as handle:
             response = self.http.post("/v1/upload", content=iter(lambda: handle.read(1 << 20),
                                                                  b""),
-                                      headers={"x-file-name": path.name})
+                                      headers={"x-file-name": path.name,
+                                               "x-tutor-actor": self.actor.token
+                                               if self.actor else ""})
         return str(self._result(response.json()))
 
     def call(self, service: str, method: str, kwargs: dict[str, Any]) -> Any:

@@ -353,6 +353,13 @@ def build_app(dispatcher: Dispatcher) -> Starlette:
 
     async def upload(request: Request) -> Response:
         codec = dispatcher.codec()
+        try:   # only staff import books: nobody else may fill the service's disk
+            actor = dispatcher.sessions.resolve(request.headers.get("x-tutor-actor", ""))
+            if actor.is_student or actor.expired:
+                raise StaffRequired()
+        except TutorError as error:
+            return reply(_error_body(codec, StaffRequired()
+                                     if not isinstance(error, StaffRequired) else error))
         name = Path(request.headers.get("x-file-name", "upload.pdf")).name or "upload.pdf"
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=dispatcher.upload_dir))
         target = folder / name

@@ -384,6 +384,9 @@ class MainWindow(QMainWindow):
 
     def sign_out(self) -> None:
         """End the session; the next person starts at the class list in the school's language."""
+        end = getattr(self.session, "end", None)   # through tutor service: the token dies now
+        if callable(end):
+            end()
         self.session = None
         self.chat_page.close_chat()
         _clear_copied_answer()
