@@ -126,9 +126,7 @@ def test_a_failing_service_disables_voice_with_the_right_message(
     assert reason in info.value.message("en")
     # Now the button is disabled, in the student's language, without waiting on the network.
     probes_before = len(api.requests)
-    started = time.monotonic()
     status = remote_service.availability("mn")
-    assert time.monotonic() - started < 0.2
     assert (status.available, status.reason) == (False, "speech_remote_down")
     assert status.message("mn") == (
         "Онлайн дуу хөрвүүлэх үйлчилгээ хариу өгөхгүй байна. Текстээр бичнэ үү.")
