@@ -217,3 +217,20 @@ def test_signing_out_ends_the_token_in_the_service(client, school) -> None:
     session.end()   # what the window's sign-out calls
     with pytest.raises(SessionUnknown):
         client.tutor.usage(session)
+
+
+def test_commands_not_offered_by_the_service_say_where_to_run_them(service, tmp_path: Path,
+                                                                   school) -> None:
+    """Beside a service, `tutor setup` as a desktop user must not quietly create a second
+    school in that account's folder: it says to run it on the service's data instead."""
+    home = tmp_path / "desktop-home"
+    setup = _tutor(["setup", "--demo"], service.socket_path, home, "")
+    assert setup.returncode == 3
+    assert '"tutor setup" does not work through the tutor service yet' in setup.stderr
+    assert not (home / "tutor.sqlite3").exists()
+    listed = _tutor(["library", "list"], service.socket_path, home, "")   # offered: works
+    assert listed.returncode == 0, listed.stderr
+    # The window (`tutor gui`) connects too: nothing of a school in the desktop folder.
+    window = _tutor(["gui", "--smoke"], service.socket_path, home, "")
+    assert window.returncode == 0, window.stderr
+    assert not list(home.rglob("*.sqlite3"))

@@ -24,11 +24,31 @@ def open_services(args: argparse.Namespace, language: str | None = None, *,
     (chat, ask, library, doctor, the window); the others run the core in-process."""
     from tutor_desktop.composition import start_services
 
+    if not client and args.data_dir is None and args.command != "service":
+        refuse_beside_a_service(args, language or cli_language())
     services = start_services(args.data_dir, language=language or cli_language(),
                               client=client)
     if services is None:
         raise SystemExit(3)
     return services
+
+
+def refuse_beside_a_service(args: argparse.Namespace, language: str) -> None:
+    """On a PC where ``tutor service`` owns the data, a command that does not work through
+    it yet must not quietly open (or create) a second school in this account's folder:
+    it says where to run it instead, and exits 3."""
+    from tutor_desktop.composition import service_socket
+    from tutor_desktop.core.config import load_config
+    from tutor_desktop.core.paths import resolve_paths
+    from tutor_desktop.service.errors import NotOfferedByService
+
+    try:
+        socket = service_socket(load_config(resolve_paths(None).user_config_file))
+    except TutorError:
+        return   # a broken config: start_services says so
+    if socket is not None:
+        print(NotOfferedByService(f"tutor {args.command}").message(language), file=sys.stderr)
+        raise SystemExit(3)
 
 
 def cli_language() -> str:

@@ -74,7 +74,7 @@ def run_gui(data_dir: str | None, smoke: bool = False) -> int:
 
     from tutor_desktop.composition import start_services
 
-    services = start_services(data_dir)
+    services = start_services(data_dir, client=True)   # through tutor service where installed
     if services is None:
         return 3
 
