@@ -3,6 +3,7 @@ embedding anything; damaged packs, another model, an install stopped between boo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -402,3 +403,110 @@ def test_recognised_text_of_scanned_pages_travels_with_the_pack(
     info = fresh.library.page_info(book.id, 2)
     assert info.recognised and info.text == "Recognised page two."
     assert info.confidence == pytest.approx(0.91)
+
+
+def _books_committed(db_file: Path) -> bool:
+    """True once a textbook row is committed (read-only, never blocks the writer)."""
+    import sqlite3
+
+    if not db_file.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=0.01)
+        try:
+            return bool(conn.execute("SELECT count(*) FROM textbooks").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _pack_state(db_file: Path) -> list[tuple[str, str, int, int, int]]:
+    """(title, status, passages, vectors, full-text rows) per book, read as another
+    process would after a crash (the vec0 table through the app's own connection)."""
+    from tutor_desktop.core.storage import Database
+
+    db = Database(db_file)
+    try:
+        books = db.query("SELECT id, title, status FROM textbooks ORDER BY title")
+        state = []
+        for book in books:
+            chunks = db.query_one("SELECT count(*) FROM chunks WHERE textbook_id = ?",
+                                  (book["id"],))[0]
+            fts = db.query_one("SELECT count(*) FROM chunks_fts WHERE rowid IN (SELECT rowid "
+                               "FROM chunks WHERE textbook_id = ?)", (book["id"],))[0]
+            vectors = db.query_one(
+                "SELECT count(*) FROM chunks WHERE textbook_id = ? AND embedded = 1",
+                (book["id"],))[0]
+            state.append((str(book["title"]), str(book["status"]), int(chunks), int(vectors),
+                          int(fts)))
+        return state
+    finally:
+        db.close()
+
+
+@pytest.mark.timeout(900)
+def test_import_pack_killed_at_any_moment_leaves_whole_books_and_finishes_on_rerun(
+        sample_library: Any, pack: Path, tmp_path: Path, e5_path: Path) -> None:
+    """`tutor library import-pack` is killed (SIGKILL: a power cut) at several moments
+    spread over its run; after each kill every book is either absent or whole
+    (passages, vectors and full-text rows), and running the command again installs the
+    rest with nothing doubled."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from model_files import link_into
+
+    def command(data: Path) -> list[str]:
+        return [sys.executable, "-m", "tutor_desktop", "--data-dir", str(data), "library",
+                "import-pack", str(pack)]
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # How long one undisturbed install takes here (start-up included), then the same
+    # install killed at fractions of that time into another data folder.
+    whole = tmp_path / "whole"
+    link_into(e5_path, whole / "models")
+    started = time.monotonic()
+    done = subprocess.run(command(whole), env=env, capture_output=True, text=True, timeout=600)
+    duration = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    expected = _pack_state(whole / "tutor.sqlite3")
+    assert [row[1] for row in expected] == ["ready", "ready"]
+    assert all(row[2] == row[3] == row[4] > 0 for row in expected)
+
+    data = tmp_path / "killed"
+    link_into(e5_path, data / "models")
+    seen_partial = False
+    kills = [("time", duration * f) for f in (0.5, 0.8, 0.95)] + [("first book", 0.0)] * 4
+    for how, after in kills:
+        if seen_partial and how == "first book":
+            break
+        process = subprocess.Popen(command(data), env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        if how == "time":
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=after)
+        else:  # the moment the first book is committed: the second is being written
+            database = data / "tutor.sqlite3"
+            while process.poll() is None and not _books_committed(database):
+                time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = _pack_state(data / "tutor.sqlite3") if (data / "tutor.sqlite3").exists() else []
+        for row in state:
+            assert row in expected, f"a half-installed book after a kill ({how}): {row}"
+        seen_partial = seen_partial or 0 < len(state) < len(expected)
+        if len(state) == len(expected):  # finished before the kill: start again empty
+            shutil.rmtree(data)
+            link_into(e5_path, data / "models")
+    rerun = subprocess.run(command(data), env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _pack_state(data / "tutor.sqlite3") == expected, "finished, nothing doubled"
+    stored = sorted(p.name for p in (data / "library").glob("*.pdf")) if (
+        data / "library").exists() else []
+    assert len(stored) <= len(expected)
+    print(f"\nundisturbed install {duration:.1f} s; a kill left some books but not all: "
+          f"{seen_partial}")
