@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor_desktop.core.accounts import AccountService
 from tutor_desktop.core.cache import ResponseCache
@@ -47,7 +47,6 @@ from tutor_desktop.core.grounding.wiring import (
     model_exam_checks,
 )
 from tutor_desktop.core.i18n import TutorError, environment_language
-from tutor_desktop.core.inventory import INVENTORY_HOOKS
 from tutor_desktop.core.library.pack_fetch import PackFetcher, fetch_after_sync
 from tutor_desktop.core.library.service import Library
 from tutor_desktop.core.llm.doctor_checks import model_file_checks
@@ -69,7 +68,6 @@ from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.speech.doctor_checks import speech_checks
 from tutor_desktop.core.storage import Database
-from tutor_desktop.core.sync.apply import register_recompute
 from tutor_desktop.core.sync.client import SyncClient, SyncWorker
 from tutor_desktop.core.sync.identity import check_identity
 from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
@@ -133,6 +131,10 @@ class Services:
     def mode(self) -> str:
         """"in-process" or "service" (``tutor doctor`` says which)."""
         return "in-process" if self.service_link is None else "service"
+
+    def inventory_sections(self) -> dict[str, Callable[[], Any]]:
+        """The feature sections of ``tutor doctor --json``'s inventory."""
+        return {"sync": self.sync.status}
 
     def doctor_checks(self) -> list[CheckFn]:
         """The feature checks of ``tutor doctor``, bound to these services."""
@@ -296,9 +298,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
                          may_write=answer_gate(config, exams, models))
     # Mastery and review cards are recomputed from the merged log when sync brings
     # another PC's interactions (they are derived, never merged).
-    register_recompute("topic_mastery", recompute_for_users)
-    INVENTORY_HOOKS["sync"] = lambda services: services.sync.status()
-    sync = SyncClient(db, secrets)
+    sync = SyncClient(db, secrets, recompute=[recompute_for_users])
     # After each sync round a lab PC takes the school's textbook packs from the hub.
     packs = PackFetcher(sync, library, paths.data_dir / "pack-downloads")
     return Services(

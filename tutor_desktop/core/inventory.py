@@ -6,7 +6,8 @@ re-installs), which models it has and whether they verified, and its RAM, free
 disk and microphone. The machine id is derived from the operating system's own
 id through a salted hash, so reports collected centrally do not carry the raw
 OS identifier; where none exists a random id is kept in the data folder.
-Features that arrive later (sync) add their section through :data:`INVENTORY_HOOKS`.
+Features add their sections through ``collect(sections=...)`` (the composition root's
+``Services.inventory_sections()``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,8 @@ from tutor_desktop.core.llm.discovery import scan_models, total_ram_bytes
 _SALT = b"tutor-desktop machine id v1:"
 MACHINE_ID_FILE = "machine_id"
 
-# name -> function(services) returning a JSON-able value; "sync" is reported as null
-# until the sync feature registers its state here.
-INVENTORY_HOOKS: dict[str, Callable[[Any], Any]] = {}
+# Sections a feature adds (name -> function returning a JSON-able value), passed in by
+# the caller; "sync" is reported as null where no sync section is given.
 RESERVED_SECTIONS = ("sync",)
 
 
@@ -103,18 +103,19 @@ def model_inventory(manager: Any) -> list[dict[str, Any]]:
             for f in scan.files]
 
 
-def collect(data_dir: Path, services: Any, checks: Sequence[Any]) -> dict[str, Any]:
+def collect(data_dir: Path, services: Any, checks: Sequence[Any],
+            sections: Mapping[str, Callable[[], Any]] | None = None) -> dict[str, Any]:
     """Everything IT staff tabulate per PC; ``checks`` are doctor's results."""
     info = build_info()
     by_name = {c.name: c for c in checks}
     mic = by_name.get("microphone")
     manager = getattr(services, "models", None)
-    sections: dict[str, Any] = dict.fromkeys(RESERVED_SECTIONS)
-    for name, hook in INVENTORY_HOOKS.items():
+    found: dict[str, Any] = dict.fromkeys(RESERVED_SECTIONS)
+    for name, section in (sections or {}).items():
         try:
-            sections[name] = hook(services)
-        except Exception as exc:  # a broken hook must not hide the rest of the inventory
-            sections[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            found[name] = section()
+        except Exception as exc:  # a broken section must not hide the rest of the inventory
+            found[name] = {"error": f"{type(exc).__name__}: {exc}"}
     try:
         models = model_inventory(manager)
     except OSError as exc:
@@ -132,5 +133,5 @@ def collect(data_dir: Path, services: Any, checks: Sequence[Any]) -> dict[str, A
         "models": models,
         "microphone": None if mic is None else {"status": mic.status.value,
                                                 "detail": mic.detail},
-        **sections,
+        **found,
     }

@@ -96,7 +96,9 @@ def handler(args: argparse.Namespace) -> int:
 
             report = {"status": worst.value, "exit_code": EXIT_CODES[worst],
                       "mode": "in-process",
-                      "inventory": collect(paths.data_dir, services, results),
+                      "inventory": collect(paths.data_dir, services, results,
+                                           services.inventory_sections()
+                                           if services is not None else None),
                       # English for scripts, whatever language a check was given
                       "checks": [c.as_dict() | {"detail": render(c.detail, "en"),
                                                 "hint": render(c.hint, "en")}

@@ -131,7 +131,8 @@ def import_(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
-        result = import_bundle(services.db, services.secrets, args.file)
+        result = import_bundle(services.db, services.secrets, args.file,
+                               services.sync.recompute)
         print(tr("sync_bundle_imported", cli_language(), applied=result.applied,
                  ignored=result.ignored, path=args.file))
         return 0

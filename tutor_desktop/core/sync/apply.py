@@ -11,7 +11,7 @@ with hypothesis).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +23,9 @@ from tutor_desktop.core.sync.contract import SYNCED_TABLES, Merge, SyncedTable, 
 from tutor_desktop.core.sync.identity import observe
 from tutor_desktop.core.sync.outbox import Event, get_version, set_version
 
-# Recomputers of derived tables: called with the user ids whose log changed.
+# Recomputers of derived tables (e.g. topic_mastery, rebuilt from the merged log, never
+# merged): called with the user ids whose log changed. Passed in by the composition root.
 Recompute = Callable[[Connection, set[str]], None]
-_RECOMPUTE: dict[str, Recompute] = {}
-
-
-def register_recompute(table_name: str, recompute: Recompute) -> None:
-    """A derived table (e.g. topic_mastery) is rebuilt from the merged log by ``recompute``."""
-    if SYNCED_TABLES[table_name].merge is not Merge.DERIVED:
-        raise ValueError(f"{table_name} is not derived")
-    _RECOMPUTE[table_name] = recompute
 
 
 @dataclass
@@ -51,8 +44,10 @@ class ApplyResult:
         self.conflicts += other.conflicts
 
 
-def apply_events(conn: Connection, events: Iterable[Event]) -> ApplyResult:
-    """Merge ``events`` into the local tables (inside the caller's transaction)."""
+def apply_events(conn: Connection, events: Iterable[Event],
+                 recompute: Sequence[Recompute] = ()) -> ApplyResult:
+    """Merge ``events`` into the local tables (inside the caller's transaction), then
+    rebuild the derived tables of the users whose learning log changed."""
     result = ApplyResult()
     touched_users: set[str] = set()
     ordered = sorted(events, key=lambda e: SYNCED_TABLES[e.entity].rank
@@ -67,8 +62,8 @@ def apply_events(conn: Connection, events: Iterable[Event]) -> ApplyResult:
     if newest:  # the clock's receive rule, once per page
         observe(conn, newest)
     if touched_users:
-        for recompute in _RECOMPUTE.values():
-            recompute(conn, touched_users)
+        for rebuild in recompute:
+            rebuild(conn, touched_users)
     return result
 
 

@@ -39,7 +39,7 @@ from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.secrets_store import SecretStore
 from tutor_desktop.core.storage import Database
 from tutor_desktop.core.storage.connection import Connection
-from tutor_desktop.core.sync.apply import ApplyResult, apply_events, parked_count
+from tutor_desktop.core.sync.apply import ApplyResult, Recompute, apply_events, parked_count
 from tutor_desktop.core.sync.contract import SYNCED_TABLES, queued_tables
 from tutor_desktop.core.sync.identity import current_device_id, rotate_identity
 from tutor_desktop.core.sync.outbox import (
@@ -95,8 +95,11 @@ class SyncReport:
 class SyncClient:
     def __init__(self, db: Database, secrets: SecretStore, *,
                  transport: httpx.BaseTransport | None = None, timeout: float = 30.0,
-                 batch: int = BATCH, page: int = 500) -> None:
+                 batch: int = BATCH, page: int = 500,
+                 recompute: Sequence[Recompute] = ()) -> None:
         self.db = db
+        # Derived tables rebuilt when pulled rows change a learning log (composition root).
+        self.recompute = tuple(recompute)
         self.secrets = secrets
         self._transport = transport
         self._timeout = timeout
@@ -312,7 +315,7 @@ class SyncClient:
         answer = self._call("GET", "/v1/pull", params={"cursor": cursor, "limit": self.page})
         events = [Event.from_json(e) for e in answer["events"]]
         with self.db.write() as conn:  # the page and its cursor together, or neither
-            result = apply_events(conn, events)
+            result = apply_events(conn, events, self.recompute)
             self._set(conn, pull_cursor=int(answer["cursor"]), last_pull_at=_now())
         return len(events), bool(answer["more"]), result
 

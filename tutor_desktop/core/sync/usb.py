@@ -14,12 +14,13 @@ import gzip
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tutor_desktop.core.secrets_store import SecretStore
 from tutor_desktop.core.storage import Database, utc_now
-from tutor_desktop.core.sync.apply import ApplyResult, apply_events
+from tutor_desktop.core.sync.apply import ApplyResult, Recompute, apply_events
 from tutor_desktop.core.sync.client import KEY_SECRET, SyncError
 from tutor_desktop.core.sync.contract import queued_tables
 from tutor_desktop.core.sync.identity import current_device_id
@@ -95,14 +96,15 @@ def read_bundle(secrets: SecretStore, path: Path) -> dict[str, Any]:
     return data
 
 
-def import_bundle(db: Database, secrets: SecretStore, path: Path) -> ApplyResult:
+def import_bundle(db: Database, secrets: SecretStore, path: Path,
+                  recompute: Sequence[Recompute] = ()) -> ApplyResult:
     """Apply a verified bundle in one transaction; keep other PCs' changes for forwarding."""
     data = read_bundle(secrets, path)
     events = [Event.from_json(e) for e in data.get("events", [])]
     rows = [Event.from_json(e) for e in data.get("rows", [])]
     with db.write() as conn:
         mine = current_device_id(conn)
-        result = apply_events(conn, rows + events)
+        result = apply_events(conn, rows + events, recompute)
         for event in events:
             if event.device_id == mine or event.seq < 1:
                 continue
