@@ -72,6 +72,16 @@ def test_relevance_and_de_duplication() -> None:
     assert [p.chunk_id for p in deduplicate([first, overlap, other, first])] == ["a", "c"]
 
 
+def test_a_short_word_is_not_found_inside_a_longer_one() -> None:
+    """«Хүч гэж юу вэ?» (What is force?) is not about oxygen («хүчилтөрөгч»), while the
+    inflected forms of «хүч» still count."""
+    oxygen = "Ургамал хүчилтөрөгч ялгаруулдаг. Хүчилтөрөгчөөр амьсгалдаг."
+    force = "Биед үйлчлэх хүчийг ньютоноор хэмждэг. Хүчнээс хурдатгал хамаарна."
+    assert relevance("Хүч гэж юу вэ?", oxygen) == 0.0
+    assert relevance("Хүч гэж юу вэ?", force) == 1.0
+    assert relevance("What is a force?", "Forces change how objects move.") == 1.0
+
+
 def test_clip_and_excerpt_cut_at_words() -> None:
     assert clip("один два\ufffe три " * 100, 30) == "один два три один два три …"
     quote = excerpt(PAGE_1, "Фотосинтез гэж юу вэ?")

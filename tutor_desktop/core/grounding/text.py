@@ -82,8 +82,17 @@ def has_stem(stem_: str, text_words: list[str]) -> bool:
     """Whether one of ``text_words`` is a form of the word ``stem_`` came from."""
     if stem_.isdigit():
         return stem_ in text_words      # 2 is not 20
-    return any(w.startswith(stem_) or (len(w) >= 4 and stem_.startswith(w))
+    # A short stem followed by many letters is another word, not an inflection:
+    # «хүч» (force) must not match «хүчилтөрөгч» (oxygen); case endings and plurals
+    # add at most a few letters («хүчийг», «хүчнээс»).
+    longest = _SHORT_STEM_SUFFIX if len(stem_) <= 4 else None
+    return any((w.startswith(stem_) and (longest is None or len(w) - len(stem_) <= longest))
+               or (len(w) >= 4 and stem_.startswith(w))
                for w in text_words)
+
+
+#: Letters an inflection may add to a stem of four letters or fewer.
+_SHORT_STEM_SUFFIX = 5
 
 
 def split_sentences(text: str) -> list[str]:
