@@ -198,3 +198,12 @@ def test_daily_limit_is_shown_and_the_question_kept(qtbot, ui_mn, services, scho
     qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
     assert "өнөөдрийн 1 асуултаа" in view.notice_label.text()
     assert view.input.toPlainText() == "2 + 2 хэд вэ?"
+    # The model's state may change at any moment (loaded, failed, unloaded when idle):
+    # that must not wipe what the student was just told.
+    from tutor_desktop.core.i18n import Notice
+    from tutor_desktop.core.llm.manager import ModelState, ModelStatus
+
+    view._status_bridge.changed.emit(ModelStatus(ModelState.READY, "gemma3-270m",
+                                                 notices=(Notice("textbook_no_model"),)))
+    qtbot.wait(50)
+    assert "өнөөдрийн 1 асуултаа" in view.notice_label.text()

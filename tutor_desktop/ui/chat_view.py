@@ -301,6 +301,7 @@ class ChatView(QWidget):
         self._html_cache: dict[tuple[str, str], str] = {}
         self._footer_cache: dict[tuple[Any, ...], str] = {}
         self._notice: tuple[str, ...] = ()
+        self._action_notice = ""  # the last note about the student's own action
         # Passage records by chunk id (None: its book was removed), for the excerpts.
         self._passages: dict[str, dict[str, Any] | None] = {}
         self.streaming_sources: list[dict[str, Any]] | None = None
@@ -531,9 +532,17 @@ class ChatView(QWidget):
             notices = (*notices, status.message(language))
         if notices and notices != self._notice:
             self._notice = notices
-            self.show_notice("\n".join(notices))
+            # A model's state arrives from another thread at any moment: it must not wipe
+            # what the student was just told (a daily limit, a wait, an error).
+            if not self._action_notice:
+                self._display_notice("\n".join(notices))
 
     def show_notice(self, text: str) -> None:
+        """Tell the student about what they just did (empty: clear the note)."""
+        self._action_notice = text
+        self._display_notice(text)
+
+    def _display_notice(self, text: str) -> None:
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 
