@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,24 @@ import pytest
 from library_helpers import long_book
 
 from tutor_desktop.cli.main import main as tutor
+
+
+def _kill_when(process: subprocess.Popen[bytes], seconds: float,
+               ready: Callable[[], bool]) -> bool:
+    """SIGKILL ``process`` (a power cut) as soon as ``ready()``; True if it was killed
+    then, False if it ended or the time ran out first. The process is gone either way."""
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and process.poll() is None:
+            if ready():
+                process.send_signal(signal.SIGKILL)
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def _progress(db_file: Path) -> tuple[str, int, int] | None:
@@ -46,21 +65,10 @@ def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path
          "library", "add", str(book), "--grade", "8", "--subject", "physics", "--lang", "en",
          "--title", "Physics 8 long"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    killed_at = None
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and process.poll() is None:
-            state = _progress(data_dir / "tutor.sqlite3")
-            if state and state[0] == "importing" and state[2] >= 4:
-                process.send_signal(signal.SIGKILL)
-                killed_at = state
-                break
-            time.sleep(0.05)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-    assert killed_at is not None, "the import finished before it could be killed"
+    killed = _kill_when(process, 300, lambda: (
+        state := _progress(data_dir / "tutor.sqlite3")) is not None
+        and state[0] == "importing" and state[2] >= 4)
+    assert killed, "the import finished before it could be killed"
     status, total, embedded_then = _progress(data_dir / "tutor.sqlite3") or ("", 0, 0)
     assert status == "importing" and 0 < embedded_then < total
 
@@ -131,19 +139,9 @@ def test_a_scanned_book_killed_during_ocr_finishes_by_itself_at_next_start(
          "--title", "Levers 8"],
         env={**os.environ, "TUTOR_EMBED_THREADS": "1"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    read_before = 0
-    try:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and process.poll() is None:
-            read_before, jobs = _ocr_state(data_dir / "tutor.sqlite3")
-            if read_before >= 1 and jobs == 1:
-                process.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.05)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+    _kill_when(process, 600, lambda: _ocr_state(data_dir / "tutor.sqlite3")[0] >= 1
+               and _ocr_state(data_dir / "tutor.sqlite3")[1] == 1)
+    read_before = _ocr_state(data_dir / "tutor.sqlite3")[0]
     assert 1 <= read_before < 4, "the import must be killed while pages are being read"
     scanned.unlink()  # the stick is gone
 
