@@ -12,9 +12,15 @@ with the bundle. Layout, chosen for IT staff who install from a USB stick:
 - ``/usr/share/applications/tutor-desktop.desktop`` and the owl icon;
 - ``/etc/tutor-desktop/tutor.toml``: the machine-wide IT file, a *conffile*: dpkg
   keeps IT's edits on upgrade and on ``dpkg -r`` (only ``--purge`` deletes it);
-- post-install runs ``tutor doctor --summary`` in a throw-away data folder and
-  prints its summary; students' data folders (in their homes) are never touched,
-  not even by ``--purge``.
+- ``/usr/lib/systemd/system/tutor-desktop.service``: the local service that owns the
+  school's data (``tutor service``). The maintainer scripts embed the parts in
+  ``installers/systemd/``: post-install creates the system account and group ``tutor``
+  and ``/var/lib/tutor-desktop`` (0700, the account's), enables the unit on a first
+  install and starts it where systemd runs (never in a container or chroot); pre-removal
+  stops it; only ``--purge`` deletes the service's data folder and account;
+- post-install then runs ``tutor doctor --summary`` in a throw-away data folder and
+  prints its summary; students' own data folders (in their homes, when a PC runs
+  without the service) are never touched, not even by ``--purge``.
 """
 
 from __future__ import annotations
@@ -76,11 +82,28 @@ Terminal=false
 Categories=Education;
 """
 
+SERVICE_PARTS = ROOT / "installers" / "systemd"
+UNIT = "tutor-desktop.service"
+
+
+def _part(name: str) -> str:
+    """A maintainer-script part from installers/systemd/, run in a subshell of the
+    package's script: its ``exit 0`` ends the part only, its failure (``set -e``) fails
+    the script, and it sees dpkg's arguments."""
+    body = (SERVICE_PARTS / name).read_text("utf-8").split("\n", 1)[1]   # no shebang
+    for knob, value in (("TUTOR_SERVICE_USER", "tutor"),   # the tests' names, not dpkg's
+                        ("TUTOR_STATE_DIR", "/var/lib/tutor-desktop")):
+        body = body.replace(f'"${{{knob}:-{value}}}"', f'"{value}"')
+    return f"# --- installers/systemd/{name} ---\n(\n{body.rstrip()}\n)\n"
+
+
+# The local service first (account, private data folder, unit started where systemd
+# runs), then one check of the installed app for IT staff in a throw-away data folder:
+# root's home gets no database. The check never fails the installation.
 POSTINST = f"""#!/bin/sh
-# Check the installed app once and print the summary for IT staff. A throw-away
-# data folder: root's home gets no database. Never fails the installation.
 set -e
 if [ "$1" = "configure" ]; then
+{_part("postinst-service.sh")}
     check_dir=$(mktemp -d)
     echo "Tutor Desktop: checking this computer (tutor doctor)..."
     QT_QPA_PLATFORM=offscreen {PREFIX}/tutor --data-dir "$check_dir" doctor --summary || true
@@ -94,10 +117,19 @@ fi
 exit 0
 """
 
-POSTRM = f"""#!/bin/sh
-# On purge also remove model files IT imported next to the app. Students' data
-# folders (in their homes) are never removed by the package.
+# Stop (and on removal disable) the service before its files go.
+PRERM = f"""#!/bin/sh
 set -e
+{_part("prerm-service.sh")}
+exit 0
+"""
+
+# On purge also remove model files IT imported next to the app, and the service's data
+# folder and account (see postrm-service.sh). Students' own data folders (in their
+# homes, in-process mode) are never removed by the package.
+POSTRM = f"""#!/bin/sh
+set -e
+{_part("postrm-service.sh")}
 if [ "$1" = "purge" ]; then
     rm -rf {PREFIX}
 fi
@@ -143,6 +175,10 @@ def stage(bundle: Path, staging: Path, pkg_version: str) -> None:
     shutil.copyfile(ROOT / "resources" / "icons" / "app.svg", icon)
     icon.chmod(0o644)
     _write(staging / "etc/tutor-desktop/tutor.toml", MACHINE_CONFIG)
+    unit = staging / "usr/lib/systemd/system" / UNIT
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SERVICE_PARTS / UNIT, unit)
+    unit.chmod(0o644)
     size_kib = sum(p.stat().st_size for p in staging.rglob("*")
                    if p.is_file() and not p.is_symlink()) // 1024
     control = "\n".join([
@@ -166,6 +202,7 @@ def stage(bundle: Path, staging: Path, pkg_version: str) -> None:
     _write(debian / "control", control)
     _write(debian / "conffiles", "/etc/tutor-desktop/tutor.toml\n")
     _write(debian / "postinst", POSTINST, 0o755)
+    _write(debian / "prerm", PRERM, 0o755)
     _write(debian / "postrm", POSTRM, 0o755)
 
 
