@@ -73,15 +73,17 @@ from tutor_desktop.core.sync.identity import check_identity
 from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
 from tutor_desktop.core.tutor import TutorService
 from tutor_desktop.core.tutor.prompts import PromptLibrary
+from tutor_desktop.service.address import well_known_address
 
 if TYPE_CHECKING:
     from tutor_desktop.service.client import ServiceLink
 
 log = logging.getLogger(__name__)
 
-# Where an installed ``tutor service`` listens (the .deb's systemd unit); a config's
-# ``service_socket`` names another one.
-WELL_KNOWN_SOCKET = Path("/run/tutor-desktop/tutor.sock")
+# Where an installed ``tutor service`` listens (the .deb's systemd unit, the launchd
+# daemon, the Windows service's endpoint file); a config's ``service_socket`` names
+# another one.
+WELL_KNOWN_SOCKET = well_known_address()
 
 
 @dataclass

@@ -15,6 +15,18 @@
 ; The uninstaller removes the app's own files only: students' data (their
 ; %LOCALAPPDATA%\TutorDesktop folders), models IT imported into models\ and the IT file
 ; tutor.toml stay until the folder is deleted by hand.
+;
+; The local service (docs/THREAT_MODEL.md): the installer registers the Windows service
+; "TutorDesktop" (tutor.exe ... service --windows-service: pywin32 answers the service
+; control manager) under NT AUTHORITY\LocalService, set to start automatically, and
+; starts it. Its data is C:\ProgramData\TutorDesktop\data: the ACL is replaced (no
+; inheritance from ProgramData, which lets every user create files) by SYSTEM and
+; Administrators (full) and LocalService (modify), so students' accounts cannot open the
+; school's database. It listens on loopback TCP and writes the port and a key to
+; C:\ProgramData\TutorDesktop\run\endpoint.json, readable by the local Users group:
+; reading that file is what lets an account's window connect (IT may replace the Users
+; grant by a group of its own). The uninstaller stops and deletes the service and
+; removes run\; data\ stays, like students' data.
 
 Unicode true
 !include "MUI2.nsh"
@@ -34,6 +46,15 @@ Unicode true
 !define APP "Tutor Desktop"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\TutorDesktop"
 !define IT_FILE "tutor.toml"
+!define SERVICE "TutorDesktop"
+; With SetShellVarContext all, $APPDATA is C:\ProgramData.
+!define SERVICE_ROOT "$APPDATA\TutorDesktop"
+; Well-known SIDs, so the names work on a Mongolian Windows too:
+; SYSTEM, Administrators, LocalService, Users.
+!define SID_SYSTEM "*S-1-5-18"
+!define SID_ADMINS "*S-1-5-32-544"
+!define SID_LOCALSERVICE "*S-1-5-19"
+!define SID_USERS "*S-1-5-32-545"
 
 Name "${APP} ${VERSION}"
 OutFile "${OUTFILE}"
@@ -74,6 +95,10 @@ FunctionEnd
 
 Section "Tutor Desktop" SecMain
   SectionIn RO
+  ; An upgrade: the running service holds tutor.exe open. "net stop" waits until it stopped
+  ; (it fails harmlessly on a first install).
+  nsExec::ExecToLog 'net.exe stop ${SERVICE}'
+  Pop $0
   SetOutPath "$INSTDIR"
   File "${BUNDLE}\tutor.exe"
   File "${BUNDLE}\build_info.json"
@@ -99,12 +124,41 @@ Section "Tutor Desktop" SecMain
   WriteRegDWORD HKLM "${UNINST_KEY}" "NoModify" 1
   WriteRegDWORD HKLM "${UNINST_KEY}" "NoRepair" 1
 
+  Call InstallService
+
   ; Check the installed app once, in a throw-away data folder; never fails the install.
   DetailPrint "Checking this computer (tutor doctor)..."
   nsExec::ExecToLog '"$INSTDIR\tutor.exe" --data-dir "$TEMP\tutor-doctor" doctor --summary'
   Pop $0
   RMDir /r "$TEMP\tutor-doctor"
 SectionEnd
+
+; The local service: its folders and their ACLs, registered (or updated, on an upgrade)
+; under LocalService, restarted by Windows if it fails, started now.
+Function InstallService
+  CreateDirectory "${SERVICE_ROOT}\data"
+  CreateDirectory "${SERVICE_ROOT}\run"
+  nsExec::ExecToLog 'icacls "${SERVICE_ROOT}" /inheritance:r /grant:r ${SID_SYSTEM}:(OI)(CI)F ${SID_ADMINS}:(OI)(CI)F ${SID_LOCALSERVICE}:(OI)(CI)RX'
+  Pop $0
+  nsExec::ExecToLog 'icacls "${SERVICE_ROOT}\data" /grant:r ${SID_LOCALSERVICE}:(OI)(CI)M'
+  Pop $0
+  nsExec::ExecToLog 'icacls "${SERVICE_ROOT}\run" /grant:r ${SID_LOCALSERVICE}:(OI)(CI)M ${SID_USERS}:(OI)(CI)R'
+  Pop $0
+  StrCpy $1 '\"$INSTDIR\tutor.exe\" --data-dir \"${SERVICE_ROOT}\data\" service --windows-service --socket \"${SERVICE_ROOT}\run\endpoint.json\"'
+  nsExec::ExecToLog 'sc.exe create ${SERVICE} binPath= "$1" obj= "NT AUTHORITY\LocalService" password= "" start= auto DisplayName= "${APP}"'
+  Pop $0
+  ${If} $0 != 0   ; already registered: an upgrade, the same settings
+    nsExec::ExecToLog 'sc.exe config ${SERVICE} binPath= "$1" obj= "NT AUTHORITY\LocalService" password= "" start= auto'
+    Pop $0
+  ${EndIf}
+  nsExec::ExecToLog 'sc.exe description ${SERVICE} "Keeps the school$\'s data for Tutor Desktop; the window connects to it."'
+  Pop $0
+  nsExec::ExecToLog 'sc.exe failure ${SERVICE} reset= 86400 actions= restart/5000/restart/5000/restart/60000'
+  Pop $0
+  nsExec::ExecToLog 'sc.exe start ${SERVICE}'
+  Pop $0
+  DetailPrint "Tutor Desktop service: data in ${SERVICE_ROOT}\data"
+FunctionEnd
 
 Function un.onInit
   SetShellVarContext all
@@ -114,6 +168,13 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
+  ; The service first: stopped (net stop waits), deleted, its endpoint file removed.
+  ; ${SERVICE_ROOT}\data, the school's data on this PC, stays (see the top of this file).
+  nsExec::ExecToLog 'net.exe stop ${SERVICE}'
+  Pop $0
+  nsExec::ExecToLog 'sc.exe delete ${SERVICE}'
+  Pop $0
+  RMDir /r "${SERVICE_ROOT}\run"
   ; The app's own files only (see the top of this file for what stays).
   RMDir /r "$INSTDIR\_internal"
   Delete "$INSTDIR\tutor.exe"

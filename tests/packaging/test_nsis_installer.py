@@ -21,6 +21,7 @@ SCRIPT = ROOT / "installers" / "windows" / "tutor.nsi"
 WORKFLOW = ROOT / ".github" / "workflows" / "windows.yml"
 STEPS = ["Install the app and PyInstaller", "Build the one-folder bundle", "Check the bundle",
          "Install NSIS", "Build the installer", "Install silently with the IT file",
+         "Check the service runs and owns its data",
          "Uninstall silently and keep students' data"]
 
 

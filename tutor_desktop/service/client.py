@@ -49,6 +49,7 @@ from tutor_desktop.core.safety.events import SafetyEventStore
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.sync.client import SyncClient
 from tutor_desktop.core.tutor import TutorService
+from tutor_desktop.service.address import KEY_HEADER, Endpoint, is_endpoint_file
 from tutor_desktop.service.api import lookup
 from tutor_desktop.service.codec import Codec, WireError
 from tutor_desktop.service.errors import (
@@ -91,15 +92,21 @@ class ServiceLink:
     """One connection to the service: the HTTP client, the codec, the acting session.
 
     ``transport`` is injected so tests and the bench can swap it; by default it is
-    httpx's Unix-socket transport.
+    httpx's Unix-socket transport, or loopback TCP with the key of an endpoint file
+    (``*.json``, Windows: :mod:`tutor_desktop.service.address`), read when first needed
+    and again after the service restarted (a new port and key).
     """
 
     def __init__(self, socket_path: Path, *,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.socket_path = Path(socket_path)
-        self.http = httpx.Client(
-            transport=transport or httpx.HTTPTransport(uds=str(self.socket_path)),
-            base_url="http://tutor-service", timeout=httpx.Timeout(30.0, read=None))
+        self._endpoint = transport is None and is_endpoint_file(self.socket_path)
+        self._http: httpx.Client | None = None
+        self._closed = False
+        if not self._endpoint:
+            self._http = httpx.Client(
+                transport=transport or httpx.HTTPTransport(uds=str(self.socket_path)),
+                base_url="http://tutor-service", timeout=self._timeout())
         # The last signed-in session: staff-only calls (the library) carry it.
         self.actor: RemoteSession | None = None
         self.codec = Codec(session_ref=self._ref, session_for=self._session,
@@ -120,11 +127,38 @@ class ServiceLink:
         self.actor = session
         return session
 
+    @staticmethod
+    def _timeout() -> httpx.Timeout:
+        return httpx.Timeout(30.0, read=None)
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            if self._closed:
+                raise ServiceUnreachable(self.socket_path)
+            endpoint = self._read_endpoint()
+            self._http = httpx.Client(base_url=endpoint.url, timeout=self._timeout(),
+                                      headers={KEY_HEADER: endpoint.key}, trust_env=False)
+        return self._http
+
+    def _read_endpoint(self) -> Endpoint:
+        try:
+            return Endpoint.read(self.socket_path)
+        except PermissionError:   # the installer's ACL: this account may not use it
+            raise ServiceSocketDenied(self.socket_path) from None
+        except (OSError, ValueError, KeyError):
+            raise ServiceUnreachable(self.socket_path) from None
+
     def close(self) -> None:
-        self.http.close()
+        self._closed = True
+        if self._http is not None:
+            self._http.close()
 
     # -- plumbing -------------------------------------------------------------------
     def _check_socket(self) -> None:
+        if self._endpoint:
+            self._read_endpoint()
+            return
         try:
             self.socket_path.stat()
         except PermissionError:   # its folder is the service group's: not ours
@@ -136,16 +170,21 @@ class ServiceLink:
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
-        if self.http.is_closed:   # a window's late event after sign-off: say so, typed
+        if self._closed or self.http.is_closed:   # a late event after sign-off: typed
             raise ServiceUnreachable(self.socket_path)
         try:
             yield
         except httpx.TransportError as exc:
+            if self._endpoint and self._http is not None:   # restarted: new port and key
+                self._http.close()
+                self._http = None
             if isinstance(exc.__cause__, PermissionError) or "Permission denied" in str(exc):
                 raise ServiceSocketDenied(self.socket_path) from None
             raise ServiceUnreachable(self.socket_path) from None
 
     def _result(self, payload: dict[str, Any]) -> Any:
+        if payload.get("error") == {"type": "forbidden"}:   # a key the service rejects
+            raise ServiceSocketDenied(self.socket_path)
         if "error" in payload:
             raise self.codec.decode_error(payload["error"])
         return self.codec.decode(payload.get("ok"))

@@ -70,8 +70,9 @@ def service_checks(services: Any, paths: AppPaths, config: Config) -> list[Check
     ctx = DoctorContext(paths=paths, config=config)
     for local in (check_python, check_qt, check_microphone):
         checks.append(local(ctx))
-    if readable_by_me(data_dir) and not is_os_admin() \
-            and os.geteuid() != health.get("uid"):
+    geteuid = getattr(os, "geteuid", None)   # Windows has no uids: the ACL decides
+    same_account = geteuid is not None and geteuid() == health.get("uid")
+    if readable_by_me(data_dir) and not is_os_admin() and not same_account:
         checks.append(Check("data-privacy", Status.WARN,
                             tr("doctor_service_data_readable", data_dir=data_dir),
                             tr("doctor_service_data_fix", data_dir=data_dir)))

@@ -13,13 +13,17 @@ Routes: ``POST /v1/call`` (a JSON reply, or NDJSON lines when the call streams:
 ``{"error": {...}}``), ``POST /v1/cancel`` (set a streaming call's stop event),
 ``POST /v1/upload`` (a file's bytes, for a library import), ``POST /v1/session/touch``,
 ``POST /v1/session/end`` and ``GET /v1/health``.
+
+Where it listens (:mod:`tutor_desktop.service.address`): a Unix socket (Linux, macOS),
+or loopback TCP with a key in an endpoint file (Windows): then every request must carry
+that key, or it gets 403 before any route runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import grp
+import hmac
 import json
 import logging
 import os
@@ -38,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
+from tutor_desktop.service.address import KEY_HEADER, Endpoint, is_endpoint_file, well_known_address
 from tutor_desktop.service.api import Guard, Method, lookup
 from tutor_desktop.service.codec import Codec, WireError
 from tutor_desktop.service.doctor import ServiceDoctor
@@ -52,7 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOCKET = Path("/run/tutor-desktop/tutor.sock")
+DEFAULT_SOCKET = well_known_address()
 SERVICE_GROUP = "tutor"
 SOCKET_MODE = 0o660
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024   # a scanned textbook is rarely over 200 MB
@@ -236,6 +241,8 @@ def _peer_of(sock: socket.socket | None) -> str:
     ``local_source`` would name it: staff sign-in is throttled per OS account."""
     if sock is None or not hasattr(socket, "SO_PEERCRED"):
         return "peer:?"
+    if sock.family != socket.AF_UNIX:   # loopback TCP (Windows): the key, not an account
+        return "peer:tcp"
     try:
         raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         _pid, uid, _gid = struct.unpack("3i", raw)
@@ -395,7 +402,7 @@ def build_app(dispatcher: Dispatcher) -> Starlette:
     async def health(_request: Request) -> Response:
         paths = dispatcher.services.paths
         return reply({"ok": {"protocol": PROTOCOL_VERSION, "data_dir": str(paths.data_dir),
-                             "pid": os.getpid(), "uid": os.geteuid()}})
+                             "pid": os.getpid(), "uid": _uid()}})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
         return reply(_error_body(dispatcher.codec(), exc), status=400)
@@ -408,6 +415,31 @@ def build_app(dispatcher: Dispatcher) -> Starlette:
         Route("/v1/session/end", end, methods=["POST"]),
         Route("/v1/health", health, methods=["GET"]),
     ], exception_handlers={BadRequest: bad_request})
+
+
+def _uid() -> int:
+    """This process's uid (-1 on Windows, which has none)."""
+    geteuid = getattr(os, "geteuid", None)
+    return int(geteuid()) if geteuid is not None else -1
+
+
+class _KeyApp:
+    """Loopback TCP: a request without the endpoint file's key gets 403, before routing.
+    Reaching the port is not enough; reading the file (its ACL) is what lets a caller in."""
+
+    def __init__(self, app: Any, key: str) -> None:
+        self.app, self.key = app, key.encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            given = dict(scope.get("headers") or []).get(KEY_HEADER.encode(), b"")
+            if not hmac.compare_digest(given, self.key):
+                from starlette.responses import JSONResponse
+
+                await JSONResponse({"error": {"type": "forbidden"}}, status_code=403)(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _PeerApp:
@@ -446,6 +478,8 @@ def bind_socket(path: Path, *, group: str | None = SERVICE_GROUP) -> socket.sock
     finally:
         os.umask(old)
     if group:
+        import grp
+
         with contextlib.suppress(KeyError, PermissionError):
             os.chown(path, -1, grp.getgrnam(group).gr_gid)
     os.chmod(path, SOCKET_MODE)
@@ -454,12 +488,22 @@ def bind_socket(path: Path, *, group: str | None = SERVICE_GROUP) -> socket.sock
     return sock
 
 
+def bind_loopback() -> socket.socket:
+    """A TCP socket on 127.0.0.1, on a port the OS chooses (written to the endpoint file)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    return sock
+
+
 class LocalService:
     """``tutor service`` in this process: the socket, the app and its uvicorn server.
 
-    ``run()`` blocks until ``stop()`` (or SIGTERM / Ctrl+C when run on the main thread).
-    The chat model starts loading at once and stays loaded between students; sync runs
-    here, whether or not a window is open.
+    ``socket_path`` is a Unix socket, or an endpoint file (``*.json``: loopback TCP and a
+    key, for Windows). ``run()`` blocks until ``stop()`` (or SIGTERM / Ctrl+C when run on
+    the main thread). The chat model starts loading at once and stays loaded between
+    students; sync runs here, whether or not a window is open.
     """
 
     def __init__(self, services: Services, socket_path: Path, *,
@@ -472,8 +516,17 @@ class LocalService:
         shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.dispatcher = Dispatcher(services, upload_dir=self.upload_dir)
-        self.sock = bind_socket(self.socket_path, group=group)
-        config = uvicorn.Config(build_app(self.dispatcher), http=_peer_protocol(),
+        app: Any = build_app(self.dispatcher)
+        if is_endpoint_file(self.socket_path):
+            self.sock = bind_loopback()
+            endpoint = Endpoint.new(self.sock.getsockname()[1])
+            app = _KeyApp(app, endpoint.key)
+            endpoint.write(self.socket_path)
+        else:
+            self.sock = bind_socket(self.socket_path, group=group)
+        # Every protocol named, none "auto": uvicorn imports these by name at start, so
+        # the PyInstaller spec lists exactly them (SERVICE_HIDDEN_IMPORTS, and a test).
+        config = uvicorn.Config(app, http=_peer_protocol(), loop="asyncio", ws="none",
                                 lifespan="off", log_level="warning", access_log=False,
                                 timeout_keep_alive=30)
         self.server = uvicorn.Server(config)
