@@ -68,6 +68,7 @@ from tutor_desktop.core.secrets_store import SecretStore, open_secret_store
 from tutor_desktop.core.speech import SpeechService
 from tutor_desktop.core.speech.doctor_checks import speech_checks
 from tutor_desktop.core.storage import Database
+from tutor_desktop.core.storage.settings import PcSettings
 from tutor_desktop.core.sync.client import SyncClient, SyncWorker
 from tutor_desktop.core.sync.identity import check_identity
 from tutor_desktop.core.sync.status import doctor_check as sync_doctor_check
@@ -106,6 +107,8 @@ class Services:
     router: Router
     # The policy as the settings page reads and changes it (staff only).
     routing: RoutingSettings
+    # This PC's display settings (text size), kept in its database.
+    pc_settings: PcSettings
     cache: ResponseCache
     # Cheap: probes the microphone and loads a Vosk model only when first asked.
     speech: SpeechService
@@ -307,7 +310,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         paths=paths, config=config, db=db, secrets=secrets, accounts=accounts,
         conversations=conversations, models=models, embedder=embedder, library=library,
         retriever=retriever, router=router, routing=RoutingSettings(config, db), cache=cache,
-        speech=speech,
+        pc_settings=PcSettings(db), speech=speech,
         connectivity=connectivity, safety=safety, tutor=tutor, exams=exams,
         exam_runner=exam_runner,
         progress=ProgressService(db, accounts, paths.library_dir),

@@ -125,6 +125,12 @@ METHODS: dict[tuple[str, str], Method] = {
     ("progress", "assignment_items"): S,
     # safety: the teacher's list and fair use
     ("safety", "before_recording"): S,
+    # speech: the microphone is the window's; the online service's key stays here
+    ("speech", "remote_url"): P,
+    ("speech", "remote_url_locked"): P,
+    ("speech", "remote_status"): P,
+    ("speech", "configure_remote"): S,     # the core refuses anyone but an admin
+    ("speech", "transcribe_remote"): S,
     ("safety", "fair_use_limits"): P,
     ("safety", "set_fair_use_limits"): S,
     ("safety.events", "list_for"): S,
@@ -135,13 +141,19 @@ METHODS: dict[tuple[str, str], Method] = {
     ("routing", "locked"): P,
     ("routing", "choose"): S,
     ("exams", "all"): P,
+    # this PC's display settings: whoever sits at the PC may make the text bigger
+    ("pc_settings", "text_size"): P,
+    ("pc_settings", "set_text_size"): P,
     # status: read-only
     ("models", "status"): P,
     ("models", "start"): P,
     ("models", "wait"): P,
     ("sync", "status"): P,
+    ("connectivity", "statuses"): P,
+    ("connectivity", "summary"): P,
     ("connectivity", "check_now"): P,
     ("doctor", "run"): P,
+    ("doctor", "inventory"): P,
 }
 
 

@@ -33,7 +33,7 @@ import httpx
 
 from tutor_desktop.core.accounts import AccountService, Session, User
 from tutor_desktop.core.config import Config
-from tutor_desktop.core.connectivity import ConnectivityMonitor
+from tutor_desktop.core.connectivity import ConnectivityMonitor, ServiceStatus, Summary
 from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.grounding.exam import ExamStore
 from tutor_desktop.core.i18n import TutorError
@@ -47,6 +47,7 @@ from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 from tutor_desktop.core.safety import SafetyGuard
 from tutor_desktop.core.safety.events import SafetyEventStore
 from tutor_desktop.core.speech import SpeechService
+from tutor_desktop.core.storage.settings import PcSettings
 from tutor_desktop.core.sync.client import SyncClient
 from tutor_desktop.core.tutor import TutorService
 from tutor_desktop.service.address import KEY_HEADER, Endpoint, is_endpoint_file
@@ -62,6 +63,7 @@ from tutor_desktop.service.errors import (
 TOUCH_EVERY_S = 20.0
 CANCEL_POLL_S = 0.05
 STATUS_POLL_S = 1.0
+CONNECTIVITY_POLL_S = 5.0
 
 
 @dataclass
@@ -373,6 +375,194 @@ class RemoteModels(RemoteService):
         self._closed.set()
 
 
+class RemoteConnectivity(ConnectivityMonitor):
+    """The service's connectivity monitor, as the window's status indicator and panel read
+    it: the service is the one that talks to the model, the providers and the hub, so its
+    view is the true one. Polled (a listener cannot cross the socket); "check now" runs
+    the service's probes. Real answers are reported to the service's monitor by its own
+    router, so ``report``/``note_breaker`` have nothing to do here."""
+
+    def __init__(self, link: ServiceLink, poll_s: float = CONNECTIVITY_POLL_S) -> None:
+        super().__init__([], interval_s=poll_s)
+        self._link = link
+        self._remote: list[ServiceStatus] = []
+        self._summary: Summary | None = None
+        self._poll_s = poll_s
+
+    def statuses(self) -> list[ServiceStatus]:
+        with self._lock:
+            return list(self._remote)
+
+    def status(self, name: str) -> ServiceStatus | None:
+        return next((s for s in self.statuses() if s.name == name), None)
+
+    def summary(self) -> Summary:
+        with self._lock:
+            summary = self._summary
+        return summary if summary is not None else super().summary()
+
+    def check_now(self, names: Any = None) -> list[ServiceStatus]:
+        checked: list[ServiceStatus] = self._link.call(
+            "connectivity", "check_now", {"names": list(names) if names else None})
+        self._update(checked, self._link.call("connectivity", "summary", {}))
+        return self.statuses()
+
+    def report(self, name: str, ok: bool, latency_s: float, error: str = "") -> None:
+        """Reported in the service by its router."""
+
+    def note_breaker(self, name: str, state: str) -> None:
+        """Noted in the service by its router."""
+
+    def refresh(self, name: str) -> None:
+        self.wake()
+
+    def wake(self) -> None:
+        with self._lock:
+            self._wake.notify_all()
+
+    def _update(self, statuses: list[ServiceStatus], summary: Summary) -> None:
+        with self._lock:
+            changed = statuses != self._remote or summary != self._summary
+            self._remote, self._summary = list(statuses), summary
+        if changed:
+            self._emit()
+
+    def poll(self) -> None:
+        """One read of the service's statuses (the thread's loop; tests call it too)."""
+        self._update(self._link.call("connectivity", "statuses", {}),
+                     self._link.call("connectivity", "summary", {}))
+
+    def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TutorError, httpx.HTTPError):
+                self.poll()
+            with self._lock:
+                if self._stopping:
+                    return
+                self._wake.wait(timeout=self._poll_s)
+                if self._stopping:
+                    return
+
+
+class RemoteSpeech(SpeechService):
+    """Speech in a window connected to ``tutor service``: the microphone and the local
+    speech models stay here (they belong to the person at the PC), while the online speech
+    service — its address and the school's key — belongs to the service: an admin saves
+    them there, and a recording for it is recognised there, so the key never reaches the
+    desktop account."""
+
+    def __init__(self, link: ServiceLink, config: Config, model_dirs: list[Path]) -> None:
+        super().__init__(config, model_dirs, None)
+        self._link = link
+
+    def remote_url(self) -> str:
+        try:
+            return str(self._link.call("speech", "remote_url", {}) or "")
+        except TutorError:   # a service that does not answer: local speech still works
+            return ""
+
+    @property
+    def remote_url_locked(self) -> bool:
+        return bool(self._link.call("speech", "remote_url_locked", {}))
+
+    def configure_remote(self, session: Any, url: str, key: str | None = None) -> None:
+        self._link.call("speech", "configure_remote",
+                        {"session": session, "url": url, "key": key})
+        with self._lock:   # the next check and recording use the new service
+            self._remotes.clear()
+            self._remote_up_until.clear()
+
+    def remote_engine(self, language: str) -> Any:
+        url = self.remote_url()
+        if not url:
+            return None
+        with self._lock:
+            engine: Any = self._remotes.get(language)
+            if not isinstance(engine, ServiceSpeechEngine) or engine.url != url:
+                engine = ServiceSpeechEngine(self._link, url, language)
+                self._remotes[language] = engine
+            return engine
+
+
+class ServiceSpeechEngine:
+    """The online speech service as the window's recogniser list sees it; each recording
+    is sent to ``tutor service``, which forwards it with the school's key."""
+
+    local = False
+
+    def __init__(self, link: ServiceLink, url: str, language: str) -> None:
+        from urllib.parse import urlsplit
+
+        self._link, self.url, self._language = link, url, language
+        self._host = urlsplit(url).hostname or url
+        self.last_error = ""
+        self._down_until = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"remote:{self._host}"
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    @property
+    def known_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def prepare(self) -> None:
+        """Nothing to load."""
+
+    def probe(self) -> bool:
+        """The service probes the provider (the key and the network are on its side)."""
+        try:
+            ok, error = self._link.call("speech", "remote_status",
+                                        {"language": self._language})
+        except TutorError as exc:
+            ok, error = False, type(exc).__name__
+        self.last_error = "" if ok else str(error)
+        self._down_until = 0.0 if ok else time.monotonic() + 60.0
+        return bool(ok)
+
+    def recognizer(self, grammar: Any = None, partials: bool = True) -> _ServiceRecognizer:
+        return _ServiceRecognizer(self)
+
+    def transcribe(self, pcm: bytes) -> str:
+        try:
+            text: str = self._link.call("speech", "transcribe_remote",
+                                        {"session": self._link.actor, "pcm": pcm,
+                                         "language": self._language})
+        except TutorError as error:
+            self.last_error = str(error.params.get("reason", "")) or type(error).__name__
+            self._down_until = time.monotonic() + 60.0
+            raise
+        self._down_until = 0.0
+        return text
+
+
+class _ServiceRecognizer:
+    """Buffers the utterance; the service recognises it when the student lets go."""
+
+    def __init__(self, engine: ServiceSpeechEngine) -> None:
+        self._engine = engine
+        self._chunks: list[bytes] = []
+
+    @property
+    def name(self) -> str:
+        return self._engine.name
+
+    @property
+    def language(self) -> str:
+        return self._engine.language
+
+    def accept(self, pcm: bytes) -> str:
+        self._chunks.append(pcm)
+        return ""
+
+    def final(self) -> str:
+        return self._engine.transcribe(b"".join(self._chunks))
+
+
 class _Unavailable:
     """A field with no meaning on this side (the database, the secret store)."""
 
@@ -413,9 +603,11 @@ def connect(socket_path: Path, paths: AppPaths, config: Config, *,
         library=remote("library", Library), retriever=remote("retriever", HybridRetriever),
         router=cast(Any, _Unavailable("router")), routing=remote("routing", RoutingSettings),
         cache=cast(Any, _Unavailable("cache")),
-        # The microphone belongs to the desktop user: recorded and recognised here.
-        speech=SpeechService(config, paths.model_dirs(config.models_dir), None),
-        connectivity=ConnectivityMonitor([], policy=lambda: config.routing_policy),
+        pc_settings=remote("pc_settings", PcSettings),
+        # The microphone belongs to the desktop user: recorded and recognised here (the
+        # online speech service's key stays in the service, which forwards recordings).
+        speech=RemoteSpeech(link, config, paths.model_dirs(config.models_dir)),
+        connectivity=RemoteConnectivity(link),
         safety=cast(Any, RemoteSafety(link)), tutor=remote("tutor", TutorService),
         exams=remote("exams", ExamStore), exam_runner=idle,
         progress=remote("progress", ProgressService), sync=remote("sync", SyncClient),

@@ -54,6 +54,7 @@ RECORD_MODULES = (
     "tutor_desktop.core.retrieval.types",
     "tutor_desktop.core.retrieval.hybrid",
     "tutor_desktop.core.grounding.exam",
+    "tutor_desktop.core.connectivity",
 )
 # Errors come from these modules (every TutorError subclass defined there).
 ERROR_MODULES = (
@@ -72,7 +73,8 @@ ERROR_MODULES = (
     "tutor_desktop.core.ocr.engine",
     "tutor_desktop.service.errors",
 )
-_PRIVATE_TYPES = {"Session", "_Rate", "_Space", "_Definition"}
+# ServiceProbe holds a probe function: it never crosses.
+_PRIVATE_TYPES = {"Session", "_Rate", "_Space", "_Definition", "ServiceProbe"}
 # Plain attributes an error may carry besides its message (RateLimited.seconds, retryable).
 _JSON_SCALARS = (str, int, float, bool, type(None))
 

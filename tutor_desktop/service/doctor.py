@@ -83,6 +83,17 @@ def service_checks(services: Any, paths: AppPaths, config: Config) -> list[Check
     return checks + [Check(f"service:{c.name}", c.status, c.detail, c.hint) for c in remote]
 
 
+def service_inventory(services: Any, checks: list[Check]) -> dict[str, Any]:
+    """``tutor doctor --json``'s inventory in client mode: the service's (build, machine
+    id, its models, RAM, its data folder's disk, sync) and this side's microphone, from
+    ``checks`` (the microphone belongs to the desktop user, not to the service)."""
+    inventory: dict[str, Any] = services.service_link.call("doctor", "inventory", {})
+    mic = next((c for c in checks if c.name == "microphone"), None)
+    inventory["microphone"] = None if mic is None else {"status": mic.status.value,
+                                                        "detail": mic.detail}
+    return inventory
+
+
 class ServiceDoctor:
     """The service's own ``tutor doctor`` checks, offered to clients."""
 
@@ -93,3 +104,11 @@ class ServiceDoctor:
         ctx = DoctorContext(paths=self.services.paths, config=self.services.config,
                             db=self.services.db, secrets=self.services.secrets)
         return run_checks(ctx, self.services.doctor_checks())
+
+    def inventory(self) -> dict[str, Any]:
+        """The PC's inventory as the service sees it (its models, its data folder and disk,
+        sync); the client adds its microphone, which is on its side."""
+        from tutor_desktop.core.inventory import collect
+
+        return collect(self.services.paths.data_dir, self.services, [],
+                       self.services.inventory_sections())

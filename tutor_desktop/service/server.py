@@ -534,6 +534,9 @@ class LocalService:
     def run(self) -> None:
         self.services.models.start()
         self.services.sync_worker.start()
+        # The window's status panel shows what the service sees (it talks to the model,
+        # the providers and the hub): its monitor probes here, clients poll it.
+        self.services.connectivity.start()
         try:
             self.server.run(sockets=[self.sock])
         finally:

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.paths import resources_dir
-from tutor_desktop.core.storage.settings import get_setting, set_setting
 from tutor_desktop.ui.activity import IdleWatch
 from tutor_desktop.ui.background import run_in_background
 from tutor_desktop.ui.i18n import LANGUAGE_NAMES, UiLanguage, current_language, ui_language
@@ -52,7 +51,6 @@ from tutor_desktop.ui.style import (
     BASE_POINT_SIZE,
     INK,
     STYLESHEET,
-    TEXT_SIZE_SETTING,
     apply_app_style,
     scaled,
     set_text_size,
@@ -220,11 +218,11 @@ class MainWindow(QMainWindow):
         self._update_header()
 
     def _saved_text_size(self) -> int:
-        """This PC's text size (a local setting); 100 where the database is not on this
-        side (a window connected to ``tutor service``) or the value is unreadable."""
+        """This PC's text size (a local setting, kept by the core: in-process or in
+        ``tutor service``); 100 where it cannot be read."""
         try:
-            return int(get_setting(self.services.db, TEXT_SIZE_SETTING, 100) or 100)
-        except Exception:
+            return int(self.services.pc_settings.text_size())
+        except Exception:   # a service that does not answer must not stop the window
             return 100
 
     def apply_text_size(self, percent: int, *, save: bool = False) -> None:
@@ -244,8 +242,7 @@ class MainWindow(QMainWindow):
         for tile in self.findChildren(TileButton):
             tile.restyle()
         if save:
-            run_in_background(set_setting, self.services.db, TEXT_SIZE_SETTING, percent,
-                              context=self)
+            run_in_background(self.services.pc_settings.set_text_size, percent, context=self)
         QTimer.singleShot(0, self, self._fit_header)
 
     def set_language(self, language: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from tutor_desktop.core.paths import resources_dir
+from tutor_desktop.core.storage.settings import TEXT_SIZE_SETTING, TEXT_SIZES
 
 FONT_FAMILY = "DejaVu Sans"
 ICONS = (resources_dir() / "icons").as_posix()
@@ -23,8 +24,8 @@ TILE_COLORS = ("#FF7A59", "#4F7CFF", "#2DB87D", "#E85D9A", "#9B6CF0", "#F2A93B",
 
 
 BASE_POINT_SIZE = 12
-TEXT_SIZES = (100, 125, 150)    # per cent: normal, large (young grades), largest (projector)
-TEXT_SIZE_SETTING = "ui_text_size"
+# TEXT_SIZES (per cent: normal, large, largest) and TEXT_SIZE_SETTING: core's PcSettings.
+__all__ = ["TEXT_SIZES", "TEXT_SIZE_SETTING"]
 _text_size = 100
 
 

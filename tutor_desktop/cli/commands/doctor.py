@@ -118,6 +118,7 @@ def _service_mode(args: argparse.Namespace, connect: Any, paths: Any, config: An
     from tutor_desktop.service import doctor as mode_checks
 
     language = args.lang or config.language
+    inventory: dict[str, Any] | None = None
     try:
         services = connect()
     except TutorError as error:
@@ -127,6 +128,8 @@ def _service_mode(args: argparse.Namespace, connect: Any, paths: Any, config: An
         try:
             results = mode_checks.service_checks(services, paths, config)
             language = args.lang or services.accounts.default_language(config.language)
+            if args.json:   # the service's PC inventory, with this side's microphone
+                inventory = mode_checks.service_inventory(services, results)
         except TutorError as error:
             results = [Check("service", Status.FAIL, error.message("en"))]
         finally:
@@ -134,7 +137,7 @@ def _service_mode(args: argparse.Namespace, connect: Any, paths: Any, config: An
     if args.json:
         worst = _worst(results)
         print(json.dumps({"status": worst.value, "exit_code": EXIT_CODES[worst],
-                          "mode": "service",
+                          "mode": "service", "inventory": inventory,
                           "checks": [c.as_dict() | {"detail": render(c.detail, "en"),
                                                     "hint": render(c.hint, "en")}
                                      for c in results]}, ensure_ascii=False, indent=2))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor_desktop.core.errors import NotAllowed, SessionExpired, SpeechGrammarEmpty
 from tutor_desktop.core.i18n import TutorError, tr
-from tutor_desktop.core.speech.audio import check_recording, load_wav, seconds
+from tutor_desktop.core.speech.audio import MAX_SECONDS, check_recording, load_wav, seconds
 from tutor_desktop.core.speech.capture import (
     InputStream,
     MicStatus,
@@ -152,6 +152,28 @@ class SpeechService:
         with self._lock:   # the next check and recording use the new service
             self._remotes.clear()
             self._remote_up_until.clear()
+
+    def remote_status(self, language: str) -> tuple[bool, str]:
+        """Is the online service for ``language`` reachable now, and if not, why? (The
+        window of a PC with ``tutor service`` asks here: the key is on this side.)"""
+        engine = self.remote_engine(language)
+        if engine is None:
+            return False, "not configured"
+        ok = not engine.known_down and engine.probe()
+        return ok, engine.last_error
+
+    def transcribe_remote(self, session: Any, pcm: bytes, language: str) -> str:
+        """A signed-in student's recording, made in a window connected to ``tutor
+        service``, recognised by the online service with the school's key, which stays
+        here. As long as the window's own recordings may be (60 s)."""
+        if session.expired:
+            raise SessionExpired()
+        if seconds(pcm) > MAX_SECONDS + 1:
+            raise TutorError("speech_file_too_long", seconds=f"{MAX_SECONDS:.0f}")
+        engine = self.remote_engine(language)
+        if engine is None:
+            raise TutorError("speech_unavailable")
+        return engine.transcribe(pcm)
 
     def remote_engine(self, language: str) -> RemoteEngine | None:
         """The configured online service, or None (not configured or an unsafe URL)."""
