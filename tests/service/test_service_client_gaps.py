@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent
@@ -26,7 +27,7 @@ from tutor_desktop.core.storage.settings import TEXT_SIZE_SETTING, get_setting
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _close(window) -> None:  # type: ignore[no-untyped-def]
+def _close(window: Any) -> None:
     from tutor_desktop.ui.background import wait_for_background
 
     window.shutdown()
