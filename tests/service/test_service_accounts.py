@@ -85,10 +85,20 @@ def lab_pc() -> Iterator[SimpleNamespace]:
             raise AssertionError(process.communicate()[1]) from None
         client_env = {**env, "HOME": str(home), "TUTOR_HOME": str(home / "tutor"),
                       "TUTOR_SERVICE_SOCKET": str(socket_path), "XDG_RUNTIME_DIR": str(home)}
+        # Before any school exists: the desktop user (a group member) tries to create it
+        # and make itself admin, then IT does it with `tutor setup` as root.
+        claim = subprocess.run(
+            as_user(desktop, [*python, "-c", _CLAIM_SCHOOL, str(socket_path)]),
+            env=client_env, capture_output=True, text=True, timeout=300)
+        setup = subprocess.run(
+            [*command, "setup", "--school", "Lab School", "--admin-name", "Admin",
+             "--admin-username", "admin", "--language", "en", "--password-stdin"],
+            input="admin-pass-1\n", env={**client_env, "HOME": str(base)},
+            capture_output=True, text=True, timeout=300)
         school = _school(socket_path, base)
         yield SimpleNamespace(service_user=service_user, desktop=desktop, guest=guest,
                               data=data, socket=socket_path, command=command, python=python,
-                              env=client_env,
+                              env=client_env, claim=claim, setup=setup,
                               process=process, school=school, base=base)
         process.terminate()
         process.wait(30)
@@ -99,12 +109,11 @@ def lab_pc() -> Iterator[SimpleNamespace]:
 
 
 def _school(socket_path: Path, base: Path) -> SimpleNamespace:
-    """The school set up over the socket (first run is open until a school exists)."""
+    """Classes and students, over the socket, by the admin IT created with `tutor setup`."""
     paths = resolve_paths(base / "it-client")
     services = connect(socket_path, paths, load_config(paths.user_config_file))
     try:
         accounts = services.accounts
-        accounts.first_run_setup("Lab School", "Admin", "admin", "admin-pass-1", "en")
         admin = accounts.sign_in_staff("admin", "admin-pass-1")
         class_7a = accounts.create_class(admin, "7A", 7)
         anu = accounts.create_student(admin, class_7a.id, "Анужин", "1234")
@@ -112,6 +121,23 @@ def _school(socket_path: Path, base: Path) -> SimpleNamespace:
         return SimpleNamespace(class_7a=class_7a, anu=anu, bold=bold)
     finally:
         services.close()
+
+
+_CLAIM_SCHOOL = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from tutor_desktop.core.config import load_config
+    from tutor_desktop.core.paths import resolve_paths
+    from tutor_desktop.service.client import connect
+
+    services = connect(Path(sys.argv[1]), resolve_paths(None), load_config(None))
+    try:
+        services.accounts.first_run_setup("Pupils' School", "Me", "me", "me-pass-123", "en")
+        outcome = "created"
+    except Exception as error:
+        outcome = type(error).__name__
+    print(json.dumps({"outcome": outcome, "set_up": services.accounts.is_set_up()}))
+""")
 
 
 def _as_desktop(pc: SimpleNamespace, args: list[str], stdin: str = "", *,
@@ -254,6 +280,27 @@ def test_the_window_as_the_desktop_user(lab_pc) -> None:
         assert services.conversations.messages(admin, latest.id)[0].content == "What is 3 + 4?"
     finally:
         services.close()
+
+
+def test_only_it_creates_the_school_through_the_service(lab_pc) -> None:
+    """Before a school exists nobody can sign in: a group member (the students' desktop
+    account) is refused when it tries to create the school and become its admin; root's
+    ``tutor setup`` creates it through the service (SO_PEERCRED says uid 0)."""
+    assert lab_pc.claim.returncode == 0, lab_pc.claim.stderr
+    claimed = json.loads(lab_pc.claim.stdout.strip().splitlines()[-1])
+    assert claimed == {"outcome": "SetupNeedsOsAdmin", "set_up": False}
+    assert lab_pc.setup.returncode == 0, lab_pc.setup.stderr
+    assert "Lab School" in lab_pc.setup.stdout
+    services, admin = _teacher_view(lab_pc)   # the admin root created signs in
+    try:
+        assert services.accounts.school_name() == "Lab School" and admin.is_admin
+    finally:
+        services.close()
+    # Once the school exists the core refuses a second set-up, even for IT.
+    again = subprocess.run([*lab_pc.command, "setup", "--school", "Other", "--password-stdin"],
+                           input="another-pass-1\n", env=lab_pc.env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 2, again.stdout + again.stderr
 
 
 def test_doctor_names_the_mode_and_the_desktop_user_cannot_read_the_data(lab_pc) -> None:

@@ -221,13 +221,16 @@ def test_signing_out_ends_the_token_in_the_service(client, school) -> None:
 
 def test_commands_not_offered_by_the_service_say_where_to_run_them(service, tmp_path: Path,
                                                                    school) -> None:
-    """Beside a service, `tutor setup` as a desktop user must not quietly create a second
-    school in that account's folder: it says to run it on the service's data instead."""
+    """Beside a service, a command that does not work through it (`tutor sync status`) must
+    not quietly open a second school in the desktop account's folder: it says to run it on
+    the service's data instead. `tutor setup` goes through the service (IT's first run)."""
     home = tmp_path / "desktop-home"
+    status = _tutor(["sync", "status"], service.socket_path, home, "")
+    assert status.returncode == 3
+    assert '"tutor sync" does not work through the tutor service yet' in status.stderr
     setup = _tutor(["setup", "--demo"], service.socket_path, home, "")
-    assert setup.returncode == 3
-    assert '"tutor setup" does not work through the tutor service yet' in setup.stderr
-    assert not (home / "tutor.sqlite3").exists()
+    assert setup.returncode == 0 and "Already set up." in setup.stdout   # the service's
+    assert not list(home.rglob("*.sqlite3"))
     listed = _tutor(["library", "list"], service.socket_path, home, "")   # offered: works
     assert listed.returncode == 0, listed.stderr
     # The window (`tutor gui`) connects too: nothing of a school in the desktop folder.

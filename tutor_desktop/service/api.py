@@ -8,7 +8,12 @@ socket. Each entry says who may call it:
 * ``SESSION`` — the method takes the caller's session and the core checks it (every
   permission, limit and lockout stays in the core, now running in the service);
 * ``STAFF``   — the core method takes no session (the textbook library, answers that
-  are not recorded), so the service itself requires a signed-in teacher or admin.
+  are not recorded), so the service itself requires a signed-in teacher or admin;
+* ``OS_ADMIN`` — only the PC's administrator: the connecting process runs as root or as
+  the service's own account (``SO_PEERCRED`` on the socket, which a client cannot
+  choose). Creating the school is one: before a school exists nobody can sign in, so
+  otherwise any member of the ``tutor`` group — a student at the shared desktop
+  account — could make themselves its first admin.
 
 ``callbacks`` name keyword arguments that are functions on the client (streamed deltas,
 import progress): they come back as lines of the streamed reply. ``events`` name
@@ -29,6 +34,7 @@ class Guard(StrEnum):
     PUBLIC = "public"
     SESSION = "session"
     STAFF = "staff"
+    OS_ADMIN = "os-admin"
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,8 @@ METHODS: dict[tuple[str, str], Method] = {
     ("accounts", "list_classes"): P,
     ("accounts", "get_class"): P,
     ("accounts", "list_students"): P,
-    ("accounts", "first_run_setup"): P,   # refused by the core once a school exists
+    # IT creates the school (`sudo tutor setup`); the core refuses it once one exists.
+    ("accounts", "first_run_setup"): Method(Guard.OS_ADMIN),
     ("accounts", "sign_in_student"): P,
     ("accounts", "sign_in_staff"): Method(Guard.PUBLIC, peer="source"),
     ("accounts", "set_default_language"): S,

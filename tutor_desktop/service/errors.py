@@ -53,3 +53,10 @@ class SessionUnknown(TutorError):
     """A token the service does not know (it restarted, or the session ended)."""
 
     message_id = "service_session_unknown"
+
+
+class SetupNeedsOsAdmin(TutorError):
+    """Creating the school through the service, from an account that is not the PC's
+    administrator: IT runs ``sudo tutor setup`` (the window cannot make anyone admin)."""
+
+    message_id = "service_setup_needs_admin"

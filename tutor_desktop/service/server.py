@@ -46,7 +46,12 @@ from tutor_desktop.service.address import KEY_HEADER, Endpoint, is_endpoint_file
 from tutor_desktop.service.api import Guard, Method, lookup
 from tutor_desktop.service.codec import Codec, WireError
 from tutor_desktop.service.doctor import ServiceDoctor
-from tutor_desktop.service.errors import BadRequest, SessionUnknown, StaffRequired
+from tutor_desktop.service.errors import (
+    BadRequest,
+    SessionUnknown,
+    SetupNeedsOsAdmin,
+    StaffRequired,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -165,12 +170,16 @@ class Dispatcher:
             target = getattr(target, part)
         return target
 
-    def prepare(self, body: dict[str, Any], *, peer: str) -> Prepared:
-        """Check a call against the whitelist and its guard; decode its arguments."""
+    def prepare(self, body: dict[str, Any], *, peer: str,
+                peer_uid: int | None = None) -> Prepared:
+        """Check a call against the whitelist and its guard; decode its arguments.
+        ``peer_uid``: the connecting process's uid, None where the OS does not say."""
         service, name = str(body.get("service", "")), str(body.get("method", ""))
         entry = lookup(service, name)
         if entry is None:
             raise BadRequest(f"{service}.{name} is not offered")
+        if entry.guard is Guard.OS_ADMIN and peer_uid not in (0, _uid()):
+            raise SetupNeedsOsAdmin()
         codec = self.codec()
         try:
             args = codec.decode(body.get("args") or [])
@@ -236,24 +245,26 @@ class Dispatcher:
         return True
 
 
-def _peer_of(sock: socket.socket | None) -> str:
+def _peer_of(sock: socket.socket | None) -> tuple[str, int | None]:
     """The connecting process's OS account (Linux ``SO_PEERCRED``), as the core's
-    ``local_source`` would name it: staff sign-in is throttled per OS account."""
+    ``local_source`` would name it (staff sign-in is throttled per OS account), and its
+    uid (IT's first-run set-up). ``None`` where the OS does not tell: loopback TCP on
+    Windows, macOS; OS-admin calls are then refused."""
     if sock is None or not hasattr(socket, "SO_PEERCRED"):
-        return "peer:?"
+        return "peer:?", None
     if sock.family != socket.AF_UNIX:   # loopback TCP (Windows): the key, not an account
-        return "peer:tcp"
+        return "peer:tcp", None
     try:
         raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         _pid, uid, _gid = struct.unpack("3i", raw)
     except OSError:
-        return "peer:?"
+        return "peer:?", None
     try:
         import pwd
 
-        return f"os:{pwd.getpwuid(uid).pw_name}"
+        return f"os:{pwd.getpwuid(uid).pw_name}", uid
     except KeyError:
-        return f"uid:{uid}"
+        return f"uid:{uid}", uid
 
 
 def _error_body(codec: Codec, error: BaseException) -> dict[str, Any]:
@@ -290,7 +301,8 @@ def build_app(dispatcher: Dispatcher) -> Starlette:
         codec = dispatcher.codec()
         try:
             body = await read_json(request)
-            prepared = dispatcher.prepare(body, peer=request.scope.get("tutor.peer", "peer:?"))
+            prepared = dispatcher.prepare(body, peer=request.scope.get("tutor.peer", "peer:?"),
+                                          peer_uid=request.scope.get("tutor.peer_uid"))
         except (TutorError, AttributeError) as error:
             return reply(_error_body(codec, error if isinstance(error, TutorError)
                                      else BadRequest("no such method")))
@@ -445,11 +457,12 @@ class _KeyApp:
 class _PeerApp:
     """Puts the connecting account into the ASGI scope of every request on a connection."""
 
-    def __init__(self, app: Any, peer: str) -> None:
-        self.app, self.peer = app, peer
+    def __init__(self, app: Any, peer: tuple[str, int | None]) -> None:
+        self.app, (self.peer, self.uid) = app, peer
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         scope["tutor.peer"] = self.peer
+        scope["tutor.peer_uid"] = self.uid
         await self.app(scope, receive, send)
 
 

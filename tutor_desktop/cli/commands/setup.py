@@ -1,4 +1,9 @@
-"""``tutor setup``: first-run set-up from the terminal (silent installs, demos)."""
+"""``tutor setup``: first-run set-up from the terminal (silent installs, demos).
+
+On a PC with ``tutor service`` this goes through the service, which creates the school
+only for its OS administrator (root, or the service's own account): IT runs
+``sudo tutor setup --school …`` after installing. Without a service it sets up the data
+folder of whoever runs it, as before."""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def handler(args: argparse.Namespace) -> int:
-    services = open_services(args)
+    services = open_services(args, client=True)
     try:
         accounts = services.accounts
         if args.demo:
