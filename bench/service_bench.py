@@ -113,6 +113,7 @@ def main() -> int:
     remote_session = client.accounts.sign_in_student(student.id, None)
     services.models.wait()
     timed_ask(services.tutor, local_session, "Hello!", max_tokens)   # warm the model
+    timed_ask(client.tutor, remote_session, "Hi!", max_tokens)        # and the link
 
     figures: dict[str, list[tuple[float, float, int]]] = {"in-process": [], "service": []}
     paths_in_order = [("in-process", services.tutor, local_session),
