@@ -262,7 +262,8 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     # before anything is written, so two PCs never share one sequence.
     check_identity(db)
     secrets = open_secret_store(paths.secrets_file)
-    accounts = AccountService(db, idle_minutes=config.inactivity_minutes)
+    accounts = AccountService(db, idle_minutes=config.inactivity_minutes,
+                              recompute=[recompute_for_users])
     # A finished tutor answer records the question's topic in its own transaction.
     conversations = ConversationStore(db, accounts, observers=[on_message_final])
     # Among the models that fit in RAM, the best tutoring exam result loads first.

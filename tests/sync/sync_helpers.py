@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 SYNCED = ("schools", "classes", "users", "teacher_classes", "conversations", "messages",
-          "learning_interactions")
+          "learning_interactions", "row_merges")
 
 
 def rows(services: Any) -> dict[str, list[tuple]]:

@@ -98,7 +98,7 @@ READS = {
     AccountService: {"is_set_up", "school_id", "school_name", "get_user", "list_classes",
                      "get_class", "list_students", "teacher_class_ids", "classes_for",
                      "can_manage_class", "can_view_user", "list_staff", "sign_in_staff",
-                     "sign_in_student", "conversation_text_sync"},
+                     "sign_in_student", "conversation_text_sync", "notices"},
     ConversationStore: {"get", "list_for", "messages", "user_messages_since"},
 }
 # Writes to this PC's own tables only (contract.LOCAL_TABLES): never queued for sync.
@@ -110,7 +110,7 @@ WRITES = {
     AccountService: {"first_run_setup", "create_class", "update_class", "create_teacher",
                      "assign_teacher", "create_student", "import_roster", "reset_pin",
                      "it_reset_password", "set_conversation_text_sync", "change_own_password",
-                     "reset_staff_password"},
+                     "reset_staff_password", "merge_students", "dismiss_notice"},
     ConversationStore: {"create", "rename", "delete", "add_message", "update_message",
                         "delete_message"},
 }
@@ -158,6 +158,10 @@ def test_every_write_path_queues_the_full_row(services) -> None:
         admin, "admin-pass-1", "admin-pass-2"))
     walk("it_reset_password", lambda: accounts.it_reset_password(
         "bat", "teacher-pass-2", os_admin=lambda: True))
+    twin = accounts.create_student(teacher_session, class_7a.id, "Анужин", "5555")
+    walk("merge_students", lambda: accounts.merge_students(teacher_session, anu.id, twin.id))
+    note = accounts.notices(admin)[0]
+    walk("dismiss_notice", lambda: accounts.dismiss_notice(admin, note["id"]))
     student = accounts.sign_in_student(anu.id, "4321")
     conv = walk("create", lambda: store.create(student, subject="math", grade=7))
     walk("rename", lambda: store.rename(student, conv.id, "Бутархай"))

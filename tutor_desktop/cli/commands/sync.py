@@ -82,6 +82,7 @@ def now(args: argparse.Namespace) -> int:
             print(json.dumps({"pushed": report.pushed, "pulled": report.pulled,
                               "applied": report.applied.applied,
                               "conflicts": report.applied.conflicts,
+                              "merged": report.applied.merged,
                               "counts_match": report.counts_match,
                               "resent_in_full": report.resent_in_full,
                               **services.sync.status()}, ensure_ascii=False, indent=2))
@@ -95,7 +96,7 @@ def now(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from tutor_desktop.core.sync.status import status_line
+    from tutor_desktop.core.sync.status import notice_text, status_line
 
     services = open_services(args)
     try:
@@ -107,6 +108,8 @@ def status(args: argparse.Namespace) -> int:
         for key in ("device_id", "server", "school_id", "last_push_at", "last_pull_at",
                     "waiting", "last_error"):
             print(f"  {key:<13} {state.get(key) if state.get(key) is not None else '-'}")
+        for note in state.get("notices", []):  # what sync merged or renamed: tell the staff
+            print(f"  * {notice_text(note, cli_language())}")
         return 0
     finally:
         services.close()

@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,10 +78,13 @@ class AccountService:
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         idle_clock: Callable[[], float] = time.monotonic,
         hash_cost: ScryptCost | None = None,
+        recompute: Sequence[Callable[[Connection, set[str]], None]] = (),
     ) -> None:
         """``hash_cost`` lets tests that create many users use a cheaper scrypt; the
-        app always runs with :data:`hashing.DEFAULT_COST`."""
+        app always runs with :data:`hashing.DEFAULT_COST`. ``recompute`` rebuilds the
+        derived progress of a student whose log grew (a merge of two students)."""
         self.db = db
+        self._recompute = tuple(recompute)
         self.hash_cost = hash_cost
         self.idle_minutes = idle_minutes
         self._now = wall_clock
@@ -289,6 +292,44 @@ class AccountService:
         self._require_admin(session)
         with self.db.write() as conn:
             _link_teacher(conn, teacher_id, class_id)
+
+    # -- what sync merged (core/sync/merge.py) ---------------------------------
+    def notices(self, session: Session) -> list[dict[str, Any]]:
+        """Open notices of sync: classes or schools merged and usernames renamed (admin),
+        possible duplicate students (admin, and the teachers of their class)."""
+        from tutor_desktop.core.sync.merge import open_notes
+
+        if session.user.role is Role.STUDENT:
+            raise NotAllowed()
+        notes = open_notes(self.db.reader())
+        if session.user.role is Role.ADMIN:
+            return notes
+        return [n for n in notes if n["kind"] == "duplicate"
+                and self.can_manage_class(session, str(n["detail"].get("class_id", "")))]
+
+    def dismiss_notice(self, session: Session, note_id: str) -> None:
+        """The notice was read (or the two students are two children): hide it on every PC."""
+        from tutor_desktop.core.sync.merge import set_note_status
+
+        if not any(n["id"] == note_id for n in self.notices(session)):
+            raise NotAllowed()
+        with self.db.write() as conn:
+            set_note_status(conn, note_id, "dismissed")
+
+    def merge_students(self, session: Session, keep_id: str, other_id: str) -> User:
+        """Two students are one child: ``other_id``'s conversations and learning log move
+        to ``keep_id`` (mastery recomputed), ``other_id`` goes, on every PC."""
+        from tutor_desktop.core.sync.merge import merge_students
+
+        keep, other = self.get_user(keep_id), self.get_user(other_id)
+        if keep_id == other_id or Role.STUDENT not in (keep.role, other.role) \
+                or keep.role is not other.role:
+            raise NotAllowed()
+        for student in (keep, other):
+            self._require_class(session, student.class_id or "")
+        with self.db.write() as conn:
+            merge_students(conn, keep_id, other_id, self._recompute)
+        return self.get_user(keep_id)
 
     # -- students ----------------------------------------------------------
     def create_student(self, session: Session, class_id: str, display_name: str,

@@ -483,12 +483,34 @@ CREATE TABLE import_jobs (
 ) WITHOUT ROWID;
 """
 
+# Sync: what two PCs created offline that is one thing for a teacher (class "7A" made on
+# two PCs, a school set up on a PC before it was enrolled) is merged, and a staff
+# username taken twice is renamed. Each decision is a synced row with an id the same on
+# every PC that makes it: "merged" rows map an id merged away to the one kept (late rows
+# naming the old id are re-pointed), "renamed" rows tell the admin, "duplicate" rows ask
+# the teacher whether two students of one name are one child (core/sync/merge.py).
+_ROW_MERGES = """
+CREATE TABLE row_merges (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,                  -- merged | renamed | duplicate
+    entity TEXT NOT NULL,                -- schools | classes | users
+    old_id TEXT NOT NULL,                -- merged away / renamed / first of a pair
+    new_id TEXT NOT NULL DEFAULT '',     -- kept / '' / second of a pair
+    detail TEXT NOT NULL DEFAULT '{}',   -- names for the notice (JSON)
+    status TEXT NOT NULL DEFAULT 'open', -- open | dismissed | merged
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX row_merges_old ON row_merges(entity, old_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
                                _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR,
                                _PAGE_LABELS,
                                _TEXT_HYGIENE,
                                _MARKS_CHECK,
-                               _IMPORT_JOBS)
+                               _IMPORT_JOBS,
+                               _ROW_MERGES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

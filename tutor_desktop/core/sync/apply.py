@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlean
@@ -21,7 +21,8 @@ from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.storage.ids import utc_now
 from tutor_desktop.core.sync.contract import SYNCED_TABLES, Merge, SyncedTable, Version
 from tutor_desktop.core.sync.identity import observe
-from tutor_desktop.core.sync.outbox import Event, get_version, set_version
+from tutor_desktop.core.sync.merge import alias_of, merge_into, on_clash, resolve, rewrite_row
+from tutor_desktop.core.sync.outbox import Event, get_version, record_change, set_version
 
 # Recomputers of derived tables (e.g. topic_mastery, rebuilt from the merged log, never
 # merged): called with the user ids whose log changed. Passed in by the composition root.
@@ -35,6 +36,7 @@ class ApplyResult:
     parked: int = 0       # waiting for a parent row
     dropped: int = 0      # the parent was deleted
     conflicts: list[str] = field(default_factory=list)  # unique-key clashes kept out
+    merged: list[str] = field(default_factory=list)  # rows made one (core/sync/merge.py)
 
     def add(self, other: ApplyResult) -> None:
         self.applied += other.applied
@@ -42,6 +44,7 @@ class ApplyResult:
         self.parked += other.parked
         self.dropped += other.dropped
         self.conflicts += other.conflicts
+        self.merged += other.merged
 
 
 def apply_events(conn: Connection, events: Iterable[Event],
@@ -57,10 +60,15 @@ def apply_events(conn: Connection, events: Iterable[Event],
         _count(result, outcome, event)
         if outcome == "applied" and event.row and event.entity == "learning_interactions":
             touched_users.add(str(event.row.get("user_id", "")))
+        elif outcome == "merged" and event.entity == "users":  # its log moved here
+            touched_users.add(alias_of(conn, "users", event.row_id) or "")
     result.add(_retry_parked(conn, touched_users))
     newest = max((e.hlc for e in ordered), default="")
     if newest:  # the clock's receive rule, once per page
         observe(conn, newest)
+    # One thing created twice offline (a class "7A" on two PCs) is made one, alike on
+    # every PC; the decisions travel through the outbox like any edit.
+    result.merged += resolve(conn, recompute)
     if touched_users:
         for rebuild in recompute:
             rebuild(conn, touched_users)
@@ -76,6 +84,8 @@ def _count(result: ApplyResult, outcome: str, event: Event) -> None:
         result.dropped += 1
     elif outcome == "conflict":
         result.conflicts.append(f"{event.entity} {event.row_id}")
+    elif outcome == "merged":
+        result.merged.append(f"{event.entity} {event.row_id}")
     else:
         result.ignored += 1
 
@@ -88,6 +98,9 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
     current = get_version(conn, spec.name, event.row_id)
     if not (incoming.beats(current) or (allow_equal and incoming == current)):
         return "ignored"
+    alias = alias_of(conn, spec.name, event.row_id)
+    if alias is not None and alias != event.row_id and _exists(conn, spec, alias):
+        return _merged_away(conn, spec, event, alias)
     if event.op == "delete" or event.row is None:
         _park_orphans(conn, spec.name, event.row_id)
         conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key} = ?", (event.row_id,))
@@ -95,6 +108,8 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
         _drop_parked_children(conn, spec.name, event.row_id)
         set_version(conn, spec.name, event.row_id, Version(incoming.hlc, incoming.device_id, True))
         return "applied"
+    event, repointed = _repointed(conn, spec, event)
+    assert event.row is not None
     state, nulled = _parents_state(conn, spec, event.row)
     if state == "deleted":
         return "dropped"
@@ -108,7 +123,36 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
         # the database's ON DELETE SET NULL would leave it, and this version waits in
         # case a newer version of the parent brings it back.
         _park(conn, event)
+    if outcome == "applied" and repointed:  # the server learns the re-pointed row
+        record_change(conn, spec.name, event.row_id)
     return outcome
+
+
+def _repointed(conn: Connection, spec: SyncedTable, event: Event) -> tuple[Event, bool]:
+    """The event with its references to rows merged away re-pointed (a student added
+    to class 7A on a PC that had not heard that its 7A was merged into another)."""
+    if event.row is None:
+        return event, False
+    row, changed = rewrite_row(conn, spec, event.row)
+    if not changed:
+        return event, False
+    return replace(event, row=row), True
+
+
+def _merged_away(conn: Connection, spec: SyncedTable, event: Event, alias: str) -> str:
+    """A version of a row that was merged into another: it does not come back. Whatever
+    still names it here moves to the kept row, and a tombstone newer than this version
+    goes out, so the server and the other PCs settle on the merge too."""
+    if event.op == "delete" and not _exists(conn, spec, event.row_id):
+        set_version(conn, spec.name, event.row_id, event.version)
+        return "applied"
+    merge_into(conn, spec.name, event.row_id, alias)
+    return "merged"
+
+
+def _exists(conn: Connection, spec: SyncedTable, row_id: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM {spec.name} WHERE {spec.key} = ?",
+                        (row_id,)).fetchone() is not None
 
 
 def _upsert(conn: Connection, spec: SyncedTable, event: Event, row: dict[str, Any],
@@ -120,14 +164,19 @@ def _upsert(conn: Connection, spec: SyncedTable, event: Event, row: dict[str, An
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != spec.key)
     sql = (f"INSERT INTO {spec.name} ({', '.join(columns)}) VALUES "
            f"({', '.join('?' for _ in columns)}) ON CONFLICT({spec.key}) DO UPDATE SET {updates}")
-    if spec.unique_besides_key:  # a second unique key (a class name) may clash: keep it out
+    if spec.unique_besides_key:  # a second unique key (a class name) may clash
         conn.execute("SAVEPOINT sync_row")
         try:
             conn.execute(sql, values)
         except sqlean.IntegrityError:
             conn.execute("ROLLBACK TO sync_row")
             conn.execute("RELEASE sync_row")
-            return "conflict"
+            # The same class, username or link created on two PCs: merge.py decides
+            # alike on every PC (the older row is kept).
+            outcome = on_clash(conn, spec, row, version,
+                               lambda r: conn.execute(sql, [_sql_value(r[c]) for c in columns]))
+            _unpark_if_older(conn, spec.name, event.row_id, version)
+            return outcome
         conn.execute("RELEASE sync_row")
     else:
         conn.execute(sql, values)
@@ -248,6 +297,7 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
         for row in sorted(rows, key=lambda r: (SYNCED_TABLES[str(r[0])].rank, r[2], r[3])):
             event = Event.from_json(json.loads(row[4]))
             spec = SYNCED_TABLES[event.entity]
+            event, _ = _repointed(conn, spec, event)
             assert event.row is not None
             state, nulled = _parents_state(conn, spec, event.row)
             if state == "missing":

@@ -42,6 +42,7 @@ from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.sync.apply import ApplyResult, Recompute, apply_events, parked_count
 from tutor_desktop.core.sync.contract import SYNCED_TABLES, queued_tables
 from tutor_desktop.core.sync.identity import current_device_id, rotate_identity
+from tutor_desktop.core.sync.merge import ADOPT_KEY, adopt_school, open_notes, resolve
 from tutor_desktop.core.sync.outbox import (
     Event,
     keeps_text_local,
@@ -139,6 +140,8 @@ class SyncClient:
             "waiting": waiting_count(reader),
             "parked": parked_count(reader),
             "pull_cursor": int(self._state("pull_cursor", "0")),
+            # Merges made, usernames renamed, possible duplicate students (merge.py).
+            "notices": open_notes(reader),
         }
 
     # -- HTTP -----------------------------------------------------------------
@@ -240,14 +243,33 @@ class SyncClient:
             self._set(conn, server_url=url.rstrip("/"), school_id=answer["school_id"],
                       pull_cursor=0)
         server_rows = sum(self._call("GET", "/v1/counts")["counts"].values())
-        local_school = self.db.query_one("SELECT id FROM schools LIMIT 1")
+        local_school = self.db.query_one("SELECT id FROM schools ORDER BY created_at, id LIMIT 1")
         uploaded = 0
         if local_school is not None:
+            # A PC set up on its own joins the enrolled school rather than uploading a
+            # second one: its school is adopted once the school's rows are here.
             with self.db.write() as conn:
                 conn.execute("DELETE FROM sync_outbox WHERE sent_at IS NULL")
-                uploaded = queue_everything(conn)
+                self._set(conn, **{ADOPT_KEY: str(local_school["id"])})
+            uploaded = self._adopt()
         return {"school_id": answer["school_id"], "school_name": answer["school_name"],
                 "server_rows": server_rows, "queued": uploaded}
+
+    def _adopt(self) -> int:
+        """Pull the enrolled school, then fold this PC's own school into it (merge.py:
+        classes of one name become one, a username taken twice is renamed, students of
+        one name are flagged for the teacher) and queue what this PC wrote. Resumed by
+        the next sync when the PC is switched off half-way."""
+        own = self._state(ADOPT_KEY)
+        if not own:
+            return 0
+        self._pull_all(SyncReport())
+        with self.db.write() as conn:
+            adopt_school(conn, own)
+            conn.execute("DELETE FROM sync_state WHERE key = ?", (ADOPT_KEY,))
+            resolve(conn, self.recompute)
+            # Rows pulled from the server are there already; send what this PC wrote.
+            return queue_everything(conn, authored_by=current_device_id(conn))
 
     def enroll_offline(self, code: str) -> None:
         """A PC that is never online: only the school key, for USB bundles."""
@@ -326,6 +348,8 @@ class SyncClient:
         with self._lock:
             try:
                 report = SyncReport()
+                if self._state(ADOPT_KEY):  # an enrolment cut off before it finished
+                    self._adopt()
                 self._push_all(report)
                 self._pull_all(report)
                 if check_counts:

@@ -59,8 +59,10 @@ class SyncedTable:
     key: str = "id"
     # A row in this state is not queued yet (a streaming answer is queued when it completes).
     unsent_while: tuple[str, str] | None = None
-    # Another unique key besides the id (class name per school, username): two PCs can
-    # create clashing rows offline; the later one is kept out and reported.
+    # Another unique key besides the id (class name per school, username, a teacher's
+    # link to a class): two PCs can create clashing rows offline; core/sync/merge.py
+    # decides the same way on every PC (the older row is kept; a class merges, a
+    # username is renamed, a link is dropped).
     unique_besides_key: bool = False
 
     @property
@@ -70,6 +72,10 @@ class SyncedTable:
 
 
 SYNCED_TABLES: dict[str, SyncedTable] = {t.name: t for t in (
+    # Merge decisions (core/sync/merge.py) come first in a page: a row naming an id that
+    # was merged away is re-pointed as it lands.
+    SyncedTable("row_merges", Merge.LWW,
+                owner="sync (decided alike on every PC); staff dismiss or act on notices"),
     SyncedTable("schools", Merge.LWW, owner="admin"),
     SyncedTable("classes", Merge.LWW, owner="admin or the class's teacher",
                 parents=(Parent("school_id", "schools"),), unique_besides_key=True),

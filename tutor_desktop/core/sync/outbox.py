@@ -93,14 +93,22 @@ def record_change(conn: Connection, table_name: str, row_id: str) -> Event | Non
     return _queue(conn, spec, row_id, "upsert", row, stamp)
 
 
-def record_delete(conn: Connection, table_name: str, row_id: str) -> Event:
+def record_delete(conn: Connection, table_name: str, row_id: str, *,
+                  scrub: bool = True) -> Event:
     """Queue a tombstone; pending copies of the row (and of rows it cascades to) lose
-    their payloads, so a deleted conversation's text does not wait in the queue."""
+    their payloads, so a deleted conversation's text does not wait in the queue.
+
+    ``scrub=False`` is for a row merged into another (core/sync/merge.py): its
+    children were moved to the kept row, and events of other PCs still naming it
+    must travel on to be re-pointed where they land, not vanish.
+    """
     spec = _queued(table_name)
-    conn.execute("DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? "
-                 "AND sent_at IS NULL AND op = 'upsert'", (spec.name, row_id))
-    conn.execute("DELETE FROM sync_relay WHERE entity = ? AND entity_id = ?", (spec.name, row_id))
-    _scrub_children(conn, spec.name, row_id)
+    if scrub:
+        conn.execute("DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? "
+                     "AND sent_at IS NULL AND op = 'upsert'", (spec.name, row_id))
+        conn.execute("DELETE FROM sync_relay WHERE entity = ? AND entity_id = ?",
+                     (spec.name, row_id))
+        _scrub_children(conn, spec.name, row_id)
     stamp = next_stamp(conn)
     return _queue(conn, spec, row_id, "delete", None, stamp)
 
@@ -176,11 +184,13 @@ def waiting_count(conn: Connection) -> int:
                .fetchone()[0])
 
 
-def queue_everything(conn: Connection) -> int:
+def queue_everything(conn: Connection, authored_by: str | None = None) -> int:
     """Re-queue every synced row in full (first enrolment, or a count mismatch).
 
     Rows keep their stored versions (clock and author), so a full re-send never
     wins against a newer edit made elsewhere; tombstones are re-sent too.
+    ``authored_by``: only the rows whose version this device wrote (a PC adopted into
+    an enrolled school need not send back the school it has just pulled).
     """
     from tutor_desktop.core.sync.contract import queued_tables
 
@@ -195,11 +205,15 @@ def queue_everything(conn: Connection) -> int:
             version = get_version(conn, spec.name, row_id)
             if version is None:  # written before the contract existed: stamp it now
                 record_change(conn, spec.name, row_id)
+            elif authored_by is not None and version.device_id != authored_by:
+                continue
             else:
                 _queue_preserving(conn, spec, row_id, row_payload(conn, spec, row_id), version)
             queued += 1
         for tomb in conn.execute("SELECT row_id, hlc, device_id FROM sync_versions "
                                  "WHERE entity = ? AND deleted = 1", (spec.name,)).fetchall():
+            if authored_by is not None and str(tomb[2]) != authored_by:
+                continue
             _queue_preserving(conn, spec, str(tomb[0]), None,
                               Version(str(tomb[1]), str(tomb[2]), True))
             queued += 1

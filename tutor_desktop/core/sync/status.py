@@ -48,3 +48,18 @@ def doctor_check(status: dict[str, Any], now: datetime | None = None) -> Check:
     if not last or _ago(str(last), now)[1] > STALE_AFTER_HOURS * 60:
         return Check("sync", Status.WARN, detail, "Run: tutor sync now")
     return Check("sync", Status.OK, detail)
+
+
+def notice_text(note: dict[str, Any], language: str = "en") -> str:
+    """A notice of core/sync/merge.py (a ``row_merges`` row) in the reader's language."""
+    detail = dict(note.get("detail") or {})
+    kind, entity = str(note.get("kind")), str(note.get("entity"))
+    if kind == "merged":
+        message_id = f"sync_notice_merged_{entity}"
+        return tr(message_id, language, name=detail.get("name", ""),
+                  into=detail.get("into", ""))
+    if kind == "renamed":
+        return tr("sync_notice_renamed", language, name=detail.get("name", ""),
+                  username=detail.get("username", ""),
+                  new_username=detail.get("new_username", ""))
+    return tr("sync_notice_duplicate", language, name=detail.get("name", ""))
