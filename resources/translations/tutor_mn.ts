@@ -1001,6 +1001,29 @@
     </message>
 </context>
 <context>
+    <name>SyncSection</name>
+    <message>
+        <source>Saved: questions and answers now sync to the school&apos;s other computers.</source>
+        <translation>Хадгаллаа: асуулт, хариулт одоо сургуулийн бусад компьютертэй синк хийгдэнэ.</translation>
+    </message>
+    <message>
+        <source>Saved: questions and answers stay on each computer.</source>
+        <translation>Хадгаллаа: асуулт, хариулт компьютер бүр дээрээ үлдэнэ.</translation>
+    </message>
+    <message>
+        <source>School sync</source>
+        <translation>Сургуулийн синк</translation>
+    </message>
+    <message>
+        <source>Send students&apos; questions and answers to the school&apos;s other computers</source>
+        <translation>Сурагчдын асуулт, хариултыг сургуулийн бусад компьютерт илгээх</translation>
+    </message>
+    <message>
+        <source>When off, conversations stay on the computer where they were written. Progress, class lists and safety cases still sync.</source>
+        <translation>Унтраасан үед харилцан яриа бичигдсэн компьютер дээрээ үлдэнэ. Ахиц, ангийн жагсаалт, аюулгүй байдлын тохиолдлууд синк хийгдсээр байна.</translation>
+    </message>
+</context>
+<context>
     <name>TeacherPage</name>
     <message>
         <source>Teacher area · {name}</source>

@@ -297,7 +297,7 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
         for row in sorted(rows, key=lambda r: (SYNCED_TABLES[str(r[0])].rank, r[2], r[3])):
             event = Event.from_json(json.loads(row[4]))
             spec = SYNCED_TABLES[event.entity]
-            event, _ = _repointed(conn, spec, event)
+            event, moved = _repointed(conn, spec, event)
             assert event.row is not None
             state, nulled = _parents_state(conn, spec, event.row)
             if state == "missing":
@@ -311,6 +311,8 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
                          "hlc = ? AND device_id = ?", (row[0], row[1], row[2], row[3]))
             outcome = ("dropped" if state == "deleted"
                        else _apply_one(conn, event, allow_equal=True))
+            if outcome == "applied" and moved:  # re-pointed from a row merged away
+                record_change(conn, spec.name, event.row_id)
             _count(result, outcome, event)
             if outcome == "applied" and event.entity == "learning_interactions":
                 touched_users.add(str(event.row.get("user_id", "")))

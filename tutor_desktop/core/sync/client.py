@@ -263,13 +263,19 @@ class SyncClient:
         own = self._state(ADOPT_KEY)
         if not own:
             return 0
+        # This PC's writers (its device id, and earlier ones if it ever renewed it)
+        # before the school's rows arrive: what they wrote is what the server lacks.
+        writers = {str(r[0]) for r in self.db.reader().execute(
+            "SELECT DISTINCT device_id FROM sync_versions").fetchall()}
         self._pull_all(SyncReport())
         with self.db.write() as conn:
-            adopt_school(conn, own)
+            adopted = adopt_school(conn, own)
             conn.execute("DELETE FROM sync_state WHERE key = ?", (ADOPT_KEY,))
             resolve(conn, self.recompute)
-            # Rows pulled from the server are there already; send what this PC wrote.
-            return queue_everything(conn, authored_by=current_device_id(conn))
+            if not adopted:  # the first PC of the school: it uploads everything
+                return queue_everything(conn)
+            writers.add(current_device_id(conn))
+            return queue_everything(conn, authored_by=writers)
 
     def enroll_offline(self, code: str) -> None:
         """A PC that is never online: only the school key, for USB bundles."""

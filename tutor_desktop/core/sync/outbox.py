@@ -184,13 +184,13 @@ def waiting_count(conn: Connection) -> int:
                .fetchone()[0])
 
 
-def queue_everything(conn: Connection, authored_by: str | None = None) -> int:
+def queue_everything(conn: Connection, authored_by: set[str] | None = None) -> int:
     """Re-queue every synced row in full (first enrolment, or a count mismatch).
 
     Rows keep their stored versions (clock and author), so a full re-send never
     wins against a newer edit made elsewhere; tombstones are re-sent too.
-    ``authored_by``: only the rows whose version this device wrote (a PC adopted into
-    an enrolled school need not send back the school it has just pulled).
+    ``authored_by``: only the rows whose version one of these devices wrote (a PC
+    adopted into an enrolled school need not send back the school it has just pulled).
     """
     from tutor_desktop.core.sync.contract import queued_tables
 
@@ -205,14 +205,14 @@ def queue_everything(conn: Connection, authored_by: str | None = None) -> int:
             version = get_version(conn, spec.name, row_id)
             if version is None:  # written before the contract existed: stamp it now
                 record_change(conn, spec.name, row_id)
-            elif authored_by is not None and version.device_id != authored_by:
+            elif authored_by is not None and version.device_id not in authored_by:
                 continue
             else:
                 _queue_preserving(conn, spec, row_id, row_payload(conn, spec, row_id), version)
             queued += 1
         for tomb in conn.execute("SELECT row_id, hlc, device_id FROM sync_versions "
                                  "WHERE entity = ? AND deleted = 1", (spec.name,)).fetchall():
-            if authored_by is not None and str(tomb[2]) != authored_by:
+            if authored_by is not None and str(tomb[2]) not in authored_by:
                 continue
             _queue_preserving(conn, spec, str(tomb[0]), None,
                               Version(str(tomb[1]), str(tomb[2]), True))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -377,6 +378,100 @@ class PasswordSection(QWidget):
         super().changeEvent(event)
 
 
+class SyncSection(QWidget):
+    """For admins: the school's choice to keep conversation text on each PC or sync it,
+    and what sync merged or renamed (two PCs that created class 7A offline).
+
+    The switch is the school's setting (a synced ``schools`` row): turning it off
+    keeps questions and answers on each PC while progress, the class lists and
+    safety cases still sync. The core checks who may change it; saving runs in the
+    background like every other write from the window.
+    """
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncSection")
+        self.services = services
+        self.session: Session | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 12, 0, 0)
+        layout.setSpacing(10)
+        self.title = label("section")
+        layout.addWidget(self.title)
+        self.text_switch = QCheckBox()
+        self.text_switch.setObjectName("syncConversationText")
+        self.text_switch.clicked.connect(self.save)
+        layout.addWidget(self.text_switch, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.hint = label("hint")
+        layout.addWidget(self.hint)
+        self.message = MessageLabel()
+        layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.notices = label("hint")
+        self.notices.setObjectName("syncNotices")
+        layout.addWidget(self.notices)
+        self.retranslate_ui()
+
+    def set_session(self, session: Session | None) -> None:
+        self.session = session
+        self.message.clear_message()
+        visible = session is not None and session.is_admin
+        self.setVisible(visible)
+        if visible:
+            self.show_state()
+
+    def show_state(self) -> None:
+        self.text_switch.setChecked(self.services.accounts.conversation_text_sync())
+        self.text_switch.setEnabled(True)
+        self.show_notices()
+
+    def show_notices(self) -> None:
+        from tutor_desktop.core.sync.status import notice_text
+
+        notes = (self.services.accounts.notices(self.session)
+                 if self.session is not None and self.session.is_admin else [])
+        self.notices.setText("\n".join(f"• {notice_text(n, current_language())}"
+                                       for n in notes))
+        self.notices.setVisible(bool(notes))
+
+    def save(self) -> None:
+        if self.session is None:
+            return
+        self.message.clear_message()
+        self.text_switch.setEnabled(False)
+        run_in_background(self.services.accounts.set_conversation_text_sync, self.session,
+                          self.text_switch.isChecked(), on_done=self._saved,
+                          on_error=self._failed, context=self)
+
+    def _saved(self, _result: object) -> None:
+        self.show_state()
+        if self.text_switch.isChecked():
+            self.message.show_text(lambda: self.tr(
+                "Saved: questions and answers now sync to the school's other computers."),
+                success=True)
+        else:
+            self.message.show_text(lambda: self.tr(
+                "Saved: questions and answers stay on each computer."), success=True)
+
+    def _failed(self, error: BaseException) -> None:
+        self.show_state()  # the switch shows what is really stored
+        self.message.show_error(error)
+
+    def retranslate_ui(self) -> None:
+        self.title.setText(self.tr("School sync"))
+        self.text_switch.setText(self.tr(
+            "Send students' questions and answers to the school's other computers"))
+        self.hint.setText(self.tr(
+            "When off, conversations stay on the computer where they were written. "
+            "Progress, class lists and safety cases still sync."))
+        if self.session is not None and self.isVisible():
+            self.show_notices()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+
 class SettingsPage(Page):
     """Emits ``back()``, ``sign_out()``, ``language_chosen(code)``,
     ``policy_changed(policy)`` and ``text_size_chosen(percent)``."""
@@ -471,6 +566,9 @@ class SettingsPage(Page):
         self.password_section = PasswordSection(services)
         self.password_section.hide()
         self.add_section(self.password_section)
+        self.sync_section = SyncSection(services)  # admins only
+        self.sync_section.hide()
+        self.add_section(self.sync_section)
 
         self.sign_out_button = button("primary")
         self.sign_out_button.setObjectName("settingsSignOut")
@@ -492,8 +590,11 @@ class SettingsPage(Page):
         self.sign_out_button.setVisible(session is not None)
         self.services_section.set_session(session)
         self.password_section.set_session(session)
+        self.sync_section.set_session(session)
 
     def on_shown(self) -> None:
+        if self.session is not None and self.session.is_admin:
+            self.sync_section.show_state()  # sync may have changed it since
         self.language_buttons[current_language()].setChecked(True)
         self.text_size.setCurrentIndex(max(0, self.text_size.findData(text_size())))
         self.scroller.verticalScrollBar().setValue(0)
