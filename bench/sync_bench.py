@@ -8,10 +8,14 @@
    the same database: the ratio says what the API, JSON, idempotency and
    last-writer-wins cost over the raw load.
 2. Pull: a fresh desktop PC (a real data folder) enrols and pulls a school of
-   ``--students`` (1,000) × ``--messages`` (100): seconds and megabytes on the wire.
+   ``--students`` (1,000) × ``--messages`` (100): seconds (and how many of them were
+   spent applying pages) and megabytes on the wire; beside it, a second fresh PC
+   pulls the same school applying each page row by row (the rules one event at a
+   time), to show what batching the apply (executemany per table) saves.
 
 Run:  .venv/bin/python bench/sync_bench.py            (full size, a few minutes)
       .venv/bin/python bench/sync_bench.py --smoke    (seconds)
+      .venv/bin/python bench/sync_bench.py --only pull (the pull half only)
 Needs Debian's postgresql (installers/apt-deps.sh) and the [server] extra.
 """
 
@@ -230,8 +234,22 @@ def pull_bench(store: Store, url: str, students: int, messages: int) -> dict[str
             e["seq"] = seq
         store.push(school_id, batch)
     total = store.counts(school_id)
-    with tempfile.TemporaryDirectory() as folder:
-        services = build_services(Path(folder) / "fresh-pc")
+    import tutor_desktop.core.sync.apply as apply_module
+    import tutor_desktop.core.sync.client as client_module
+
+    applying = [0.0]
+    real_apply = client_module.apply_events
+
+    def timed_apply(*args: Any, **kwargs: Any) -> Any:  # how much of the pull is applying
+        began = time.perf_counter()
+        try:
+            return real_apply(*args, **kwargs)
+        finally:
+            applying[0] += time.perf_counter() - began
+
+    def fresh_pc(folder: str) -> dict[str, Any]:
+        applying[0] = 0.0
+        services = build_services(Path(folder) / f"fresh-pc-{apply_module.BATCH_FROM}")
         transport = CountingTransport()
         client = SyncClient(services.db, services.secrets, transport=transport, page=1000)
         client.enroll(url, code, "fresh PC")
@@ -240,10 +258,27 @@ def pull_bench(store: Store, url: str, students: int, messages: int) -> dict[str
         elapsed = time.perf_counter() - began
         local = client.local_counts()
         services.close()
+        return {"seconds": round(elapsed, 1), "apply_seconds": round(applying[0], 1),
+                "megabytes": round(transport.received / 1e6, 1), "pulled": report.pulled,
+                "counts_match": report.counts_match,
+                "local_messages": local.get("messages", 0)}
+
+    client_module.apply_events = timed_apply  # type: ignore[assignment]
+    threshold = apply_module.BATCH_FROM
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            # The same school pulled twice by fresh PCs: each page applied row by row
+            # (the rules one event at a time), then batched (executemany per table).
+            apply_module.BATCH_FROM = 10 ** 9
+            row_by_row = fresh_pc(folder)
+            apply_module.BATCH_FROM = threshold
+            batched = fresh_pc(folder)
+    finally:
+        client_module.apply_events = real_apply  # type: ignore[assignment]
+        apply_module.BATCH_FROM = threshold
     return {"students": students, "messages_per_student": messages,
-            "rows": sum(total.values()), "seconds": round(elapsed, 1),
-            "megabytes": round(transport.received / 1e6, 1), "pulled": report.pulled,
-            "counts_match": report.counts_match, "local_messages": local.get("messages", 0)}
+            "rows": sum(total.values()), **batched, "row_by_row": row_by_row,
+            "counts_match": batched["counts_match"] and row_by_row["counts_match"]}
 
 
 def main() -> int:
@@ -255,6 +290,8 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="tutor-cloud serve --workers")
+    parser.add_argument("--only", choices=("push", "pull"),
+                        help="run one half (e.g. --only pull to measure a fresh PC's pull)")
     args = parser.parse_args()
     if args.smoke:
         args.pcs, args.events, args.students, args.messages = 4, 100, 20, 10
@@ -264,20 +301,27 @@ def main() -> int:
         dsn = pg.new_database()
         store = Store(PostgresDatabase(dsn, max_size=4))
         service, url = start_service(dsn, args.workers)
-        push = push_bench(store, url, args.pcs, args.events, args.batch)
-        print(json.dumps({"push": push}, ensure_ascii=False))
-        copy = copy_baseline(dsn, args.pcs, args.events)
-        print(json.dumps({"copy": copy, "api_vs_copy": round(push["events_per_s"]
-                                                             / copy["rows_per_s"], 3)}))
-        pull = pull_bench(store, url, args.students, args.messages)
-        print(json.dumps({"pull": pull}, ensure_ascii=False))
-        print(f"push: {push['pcs']} PCs x {push['events_per_pc']} events -> "
-              f"{push['events_per_s']} events/s, p95 {push['push_p95_ms']} ms, lost "
-              f"{push['lost']}, doubled {push['doubled']}; COPY {copy['rows_per_s']} rows/s "
-              f"(API/COPY {push['events_per_s'] / copy['rows_per_s']:.3f}); fresh PC pulls "
-              f"{pull['rows']} rows in {pull['seconds']} s, {pull['megabytes']} MB")
+        ok = True
+        if args.only != "pull":
+            push = push_bench(store, url, args.pcs, args.events, args.batch)
+            print(json.dumps({"push": push}, ensure_ascii=False))
+            copy = copy_baseline(dsn, args.pcs, args.events)
+            print(json.dumps({"copy": copy, "api_vs_copy": round(push["events_per_s"]
+                                                                 / copy["rows_per_s"], 3)}))
+            print(f"push: {push['pcs']} PCs x {push['events_per_pc']} events -> "
+                  f"{push['events_per_s']} events/s, p95 {push['push_p95_ms']} ms, lost "
+                  f"{push['lost']}, doubled {push['doubled']}; COPY {copy['rows_per_s']} "
+                  f"rows/s (API/COPY {push['events_per_s'] / copy['rows_per_s']:.3f})")
+            ok = push["lost"] == 0 and push["doubled"] == 0
+        if args.only != "push":
+            pull = pull_bench(store, url, args.students, args.messages)
+            print(json.dumps({"pull": pull}, ensure_ascii=False))
+            slow = pull["row_by_row"]
+            print(f"pull: a fresh PC pulls {pull['rows']} rows in {pull['seconds']} s "
+                  f"({pull['apply_seconds']} s applying), {pull['megabytes']} MB; row by row "
+                  f"{slow['seconds']} s ({slow['apply_seconds']} s applying)")
+            ok = ok and pull["counts_match"] is not False
         store.db.close()
-        ok = push["lost"] == 0 and push["doubled"] == 0 and pull["counts_match"] is not False
         return 0 if ok else 1
     finally:
         if service is not None:

@@ -161,3 +161,77 @@ def test_a_message_before_its_conversation_waits_then_lands(tmp_path) -> None:
     assert db.query_one("SELECT content FROM messages")["content"] == "2+2?"
     assert parked_count(db.reader()) == 0
     db.close()
+
+
+@st.composite
+def conversation_event(draw: st.DrawFn) -> Event:
+    conv_id = draw(st.sampled_from(("conv-1", "conv-2", "conv-3")))
+    hlc = BASE + f"{draw(st.integers(1, 40)):03d}+00:00"
+    device = draw(st.sampled_from(DEVICES))
+    if draw(st.integers(0, 6)) == 0:
+        return Event("conversations", conv_id, "delete", None, hlc, device, 0)
+    row = {"id": conv_id, "user_id": "user-1", "title": f"{hlc[-9:-6]}-{device}",
+           "subject": "math", "grade": 7, "language": "mn", "mode": "socratic",
+           "created_at": BASE + "000+00:00", "updated_at": hlc}
+    return Event("conversations", conv_id, "upsert", row, hlc, device, 0)
+
+
+@st.composite
+def message_event(draw: st.DrawFn) -> Event:
+    number = draw(st.integers(1, 12))  # written once by one device: one version per id
+    hlc = BASE + f"{number + 40:03d}+00:00"
+    row = {"id": f"msg-{number}", "conversation_id": f"conv-{number % 3 + 1}", "role": "user",
+           "content": f"асуулт {number}", "status": "complete", "backend": "", "model": "",
+           "prompt_tokens": None, "completion_tokens": None, "citations": "[]",
+           "created_at": hlc, "updated_at": hlc}
+    return Event("messages", f"msg-{number}", "upsert", row, hlc, DEVICES[number % 3], 0)
+
+
+def _apply_pages(events: list[Event], batches: int) -> dict[str, list[tuple]]:
+    user = {"id": "user-1", "school_id": SCHOOL, "role": "student", "display_name": "Бат",
+            "username": None, "class_id": None, "secret_hash": None, "language": "mn",
+            "active": 1, "created_at": BASE + "000+00:00", "updated_at": BASE + "000+00:00"}
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder) / "pc.sqlite3")
+        with db.write() as conn:
+            apply_events(conn, [_school(), Event("users", "user-1", "upsert", user,
+                                                 BASE + "000+00:00", "dev-a", 2)])
+        size = max(1, len(events) // batches)
+        for start in range(0, len(events), size):
+            with db.write() as conn:
+                apply_events(conn, events[start:start + size])
+        state = {t: [tuple(r) for r in db.query(f"SELECT * FROM {t} ORDER BY id")]
+                 for t in ("conversations", "messages")}
+        state["parked"] = [(parked_count(db.reader()),)]
+        state["versions"] = [tuple(r) for r in db.query(
+            "SELECT * FROM sync_versions WHERE entity IN ('conversations', 'messages') AND "
+            "row_id IN (SELECT id FROM conversations UNION SELECT id FROM messages) "
+            "ORDER BY entity, row_id")]
+        db.close()
+        return state
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(st.one_of(conversation_event(), message_event()), min_size=1,
+                       max_size=30), data=st.data())
+def test_pages_applied_in_batches_end_like_row_by_row(events, data) -> None:
+    """The batched apply of a page (executemany) gives exactly the rows (and versions)
+    of the rules applied one event at a time, whatever the order, duplicates and pages."""
+    import tutor_desktop.core.sync.apply as apply_module
+
+    unique: dict[tuple[str, str, str, str], Event] = {}
+    for event in events:
+        unique.setdefault((event.entity, event.row_id, event.hlc, event.device_id), event)
+    events = list(unique.values())
+    shuffled = data.draw(st.permutations(events))
+    duplicated = shuffled + data.draw(st.lists(st.sampled_from(events), max_size=8))
+    pages = data.draw(st.integers(1, 4))
+    threshold = apply_module.BATCH_FROM
+    try:
+        apply_module.BATCH_FROM = 10 ** 9
+        one_by_one = _apply_pages(duplicated, pages)
+        apply_module.BATCH_FROM = 1
+        batched = _apply_pages(duplicated, pages)
+    finally:
+        apply_module.BATCH_FROM = threshold
+    assert batched == one_by_one
