@@ -1003,6 +1003,22 @@
 <context>
     <name>SyncSection</name>
     <message>
+        <source>Same child: merge</source>
+        <translation>Нэг хүүхэд: нэгтгэх</translation>
+    </message>
+    <message>
+        <source>Two children</source>
+        <translation>Хоёр өөр хүүхэд</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>Ойлголоо</translation>
+    </message>
+    <message>
+        <source>Merged: the conversations and progress are now under one name.</source>
+        <translation>Нэгтгэлээ: харилцан яриа, ахиц одоо нэг нэрийн дор байна.</translation>
+    </message>
+    <message>
         <source>Saved: questions and answers now sync to the school&apos;s other computers.</source>
         <translation>Хадгаллаа: асуулт, хариулт одоо сургуулийн бусад компьютертэй синк хийгдэнэ.</translation>
     </message>

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
 from ui_helpers import click
 
-from tutor_desktop.core.sync.merge import rename_staff
+from tutor_desktop.core.sync.merge import rename_staff, resolve
 
 
 def _signed_in(qtbot, make_window, username: str, password: str, language: str):
@@ -56,9 +57,44 @@ def test_the_admin_sees_what_sync_renamed(qtbot, make_window, services, school):
         held = dict(services.db.query_one("SELECT * FROM users WHERE username = 'bat'"))
         rename_staff(conn, held)
     window = _signed_in(qtbot, make_window, "admin", "admin-pass-1", "en")
-    notices = window.settings_page.sync_section.notices
-    assert notices.isVisible()
-    assert "Bat Teacher now signs in as «bat-2»" in notices.text()
+    section = window.settings_page.sync_section
+    texts = [w.text() for w in section.findChildren(QLabel, "noticeText") if w.isVisible()]
+    assert len(texts) == 1 and "Bat Teacher now signs in as «bat-2»" in texts[0]
+    click(qtbot, next(b for b in section.findChildren(QPushButton, "noticeDismiss")
+                      if b.isVisible()))
+    qtbot.waitUntil(lambda: not any(w.isVisible() for w in
+                                    section.findChildren(QLabel, "noticeText")), timeout=10_000)
+    assert services.accounts.notices(services.accounts.sign_in_staff("admin",
+                                                                     "admin-pass-1")) == []
+
+
+def test_a_teacher_merges_a_student_added_twice(qtbot, make_window, services, school):
+    """Two PCs added "Анужин" to 7A offline: the teacher says it is one child."""
+    twin = services.accounts.create_student(school.teacher_session, school.class_7a.id,
+                                            "Анужин", "9999")
+    student = services.accounts.sign_in_student(twin.id, "9999")
+    conv = services.conversations.create(student, subject="math")
+    services.conversations.add_message(student, conv.id, "user", "Нөгөө PC-ийн асуулт")
+    with services.db.write() as conn:  # as if the twin had come from another PC
+        conn.execute("UPDATE sync_versions SET device_id = 'pc-b' WHERE row_id = ?", (twin.id,))
+        resolve(conn)
+    window = _signed_in(qtbot, make_window, "bat", "teacher-pass-1", "mn")
+    section = window.settings_page.sync_section
+    assert section.isVisible() and not section.text_switch.isVisible()  # admins only
+    texts = [w.text() for w in section.findChildren(QLabel, "noticeText") if w.isVisible()]
+    assert len(texts) == 1 and "«Анужин» нэртэй хоёр сурагч" in texts[0]
+    click(qtbot, next(b for b in section.findChildren(QPushButton, "noticeMerge")
+                      if b.isVisible()))
+    qtbot.waitUntil(lambda: section.message.isVisible(), timeout=10_000)
+    assert section.message.text().startswith("Нэгтгэлээ")
+    names = [u.display_name for u in services.accounts.list_students(school.class_7a.id)]
+    assert names.count("Анужин") == 1
+    kept = next(u for u in services.accounts.list_students(school.class_7a.id)
+                if u.display_name == "Анужин")
+    session = services.accounts.sign_in_student(kept.id, "1234" if kept.id == school.anu.id
+                                                else "9999")
+    assert [m.content for m in services.conversations.messages(session, conv.id)] == [
+        "Нөгөө PC-ийн асуулт"]
 
 
 def test_teachers_and_students_have_no_sync_switch(qtbot, make_window, services, school):

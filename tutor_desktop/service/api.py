@@ -68,6 +68,10 @@ METHODS: dict[tuple[str, str], Method] = {
     ("accounts", "create_class"): S,
     ("accounts", "update_class"): S,
     ("accounts", "set_conversation_text_sync"): S,
+    ("accounts", "conversation_text_sync"): P,  # the school's choice, shown in Settings
+    ("accounts", "notices"): S,                 # what sync merged or renamed (staff only)
+    ("accounts", "dismiss_notice"): S,
+    ("accounts", "merge_students"): S,
     ("accounts", "create_teacher"): S,
     ("accounts", "list_staff"): S,
     ("accounts", "assign_teacher"): S,

@@ -379,12 +379,14 @@ class PasswordSection(QWidget):
 
 
 class SyncSection(QWidget):
-    """For admins: the school's choice to keep conversation text on each PC or sync it,
-    and what sync merged or renamed (two PCs that created class 7A offline).
+    """What sync needs from the staff: for admins, the school's choice to keep
+    conversation text on each PC or sync it; for admins and teachers, the notices of
+    what sync merged or renamed, and the "possible duplicate" students (two PCs added
+    "Бат" to 7A offline: one child or two?) with the teacher's answer.
 
     The switch is the school's setting (a synced ``schools`` row): turning it off
     keeps questions and answers on each PC while progress, the class lists and
-    safety cases still sync. The core checks who may change it; saving runs in the
+    safety cases still sync. The core checks who may do what; writes run in the
     background like every other write from the window.
     """
 
@@ -393,6 +395,7 @@ class SyncSection(QWidget):
         self.setObjectName("syncSection")
         self.services = services
         self.session: Session | None = None
+        self.notes: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 12, 0, 0)
         layout.setSpacing(10)
@@ -406,32 +409,80 @@ class SyncSection(QWidget):
         layout.addWidget(self.hint)
         self.message = MessageLabel()
         layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.notices = label("hint")
-        self.notices.setObjectName("syncNotices")
-        layout.addWidget(self.notices)
+        self.notice_rows = QVBoxLayout()
+        self.notice_rows.setSpacing(6)
+        layout.addLayout(self.notice_rows)
         self.retranslate_ui()
 
     def set_session(self, session: Session | None) -> None:
         self.session = session
         self.message.clear_message()
-        visible = session is not None and session.is_admin
-        self.setVisible(visible)
-        if visible:
-            self.show_state()
+        self.show_state()
 
     def show_state(self) -> None:
-        self.text_switch.setChecked(self.services.accounts.conversation_text_sync())
-        self.text_switch.setEnabled(True)
-        self.show_notices()
+        session = self.session
+        admin = session is not None and session.is_admin
+        staff = session is not None and not session.is_student
+        for widget in (self.text_switch, self.hint):
+            widget.setVisible(admin)
+        if admin:
+            self.text_switch.setChecked(self.services.accounts.conversation_text_sync())
+            self.text_switch.setEnabled(True)
+        self.notes = self.services.accounts.notices(session) if staff and session else []
+        self._show_notes()
+        self.setVisible(admin or bool(self.notes))
 
-    def show_notices(self) -> None:
+    def _show_notes(self) -> None:
         from tutor_desktop.core.sync.status import notice_text
 
-        notes = (self.services.accounts.notices(self.session)
-                 if self.session is not None and self.session.is_admin else [])
-        self.notices.setText("\n".join(f"• {notice_text(n, current_language())}"
-                                       for n in notes))
-        self.notices.setVisible(bool(notes))
+        while self.notice_rows.count():
+            item = self.notice_rows.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        for note in self.notes:
+            row = QWidget()
+            row.setObjectName(f"notice:{note['id']}")
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            text = label("hint", notice_text(note, current_language()),
+                         align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            text.setObjectName("noticeText")
+            line.addWidget(text, 1)
+            if note["kind"] == "duplicate":
+                merge = button("", self.tr("Same child: merge"))
+                merge.setObjectName("noticeMerge")
+                merge.clicked.connect(lambda _=False, n=note: self._merge(n))
+                line.addWidget(merge)
+                keep = button("", self.tr("Two children"))
+            else:
+                keep = button("", self.tr("OK"))
+            keep.setObjectName("noticeDismiss")
+            keep.clicked.connect(lambda _=False, n=note: self._dismiss(n))
+            line.addWidget(keep)
+            self.notice_rows.addWidget(row)
+            row.show()  # added to a shown section: not shown by itself until the next loop
+
+    def _merge(self, note: dict[str, Any]) -> None:
+        if self.session is None:
+            return
+        run_in_background(self.services.accounts.merge_students, self.session,
+                          str(note["old_id"]), str(note["new_id"]), on_done=self._merged,
+                          on_error=self._failed, context=self)
+
+    def _merged(self, _result: object) -> None:
+        self.show_state()
+        self.setVisible(True)  # a teacher's last notice is gone: the answer stays in view
+        self.message.show_text(lambda: self.tr(
+            "Merged: the conversations and progress are now under one name."), success=True)
+
+    def _dismiss(self, note: dict[str, Any]) -> None:
+        if self.session is None:
+            return
+        run_in_background(self.services.accounts.dismiss_notice, self.session,
+                          str(note["id"]), on_done=lambda _r: self.show_state(),
+                          on_error=self._failed, context=self)
 
     def save(self) -> None:
         if self.session is None:
@@ -463,8 +514,8 @@ class SyncSection(QWidget):
         self.hint.setText(self.tr(
             "When off, conversations stay on the computer where they were written. "
             "Progress, class lists and safety cases still sync."))
-        if self.session is not None and self.isVisible():
-            self.show_notices()
+        if self.notes:
+            self._show_notes()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -566,7 +617,7 @@ class SettingsPage(Page):
         self.password_section = PasswordSection(services)
         self.password_section.hide()
         self.add_section(self.password_section)
-        self.sync_section = SyncSection(services)  # admins only
+        self.sync_section = SyncSection(services)  # admins, and teachers with notices
         self.sync_section.hide()
         self.add_section(self.sync_section)
 
@@ -593,7 +644,7 @@ class SettingsPage(Page):
         self.sync_section.set_session(session)
 
     def on_shown(self) -> None:
-        if self.session is not None and self.session.is_admin:
+        if self.session is not None and not self.session.is_student:
             self.sync_section.show_state()  # sync may have changed it since
         self.language_buttons[current_language()].setChecked(True)
         self.text_size.setCurrentIndex(max(0, self.text_size.findData(text_size())))
