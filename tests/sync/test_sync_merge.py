@@ -186,3 +186,52 @@ def test_a_pc_set_up_alone_joins_the_school_it_enrols_with(cloud, lab) -> None:
     assert _server_alive(cloud, pc_a, "schools") == 1
     assert _server_alive(cloud, pc_a, "classes") == 3
     assert pc_c.sync.server_counts() == pc_c.sync.local_counts()
+
+
+def test_through_the_school_hub_and_on_to_the_cloud(cloud, lab, tmp_path) -> None:
+    """A lab PC set up on its own enrols with the teacher PC's hub (SQLite): its 7A
+    joins the school's, its teacher "bat" becomes "bat-2"; the hub forwards to the
+    cloud (PostgreSQL), and a PC enrolled there sees one school, one 7A."""
+    from sync_cloud import start_service
+
+    from tutor_cloud.hub import Forwarder, Hub
+
+    teacher_pc, lab_pc, remote_pc = lab("teacher"), lab("lab-1"), lab("elsewhere")
+    admin, class_7a, anu = set_up_school(teacher_pc)
+    teacher = teacher_pc.accounts.create_teacher(admin, "bat", "Бат багш", "teacher-pass-a")
+    time.sleep(0.01)
+    lab_pc.accounts.first_run_setup("Лаб", "Лаб админ", "lab-admin", "local-pass-1")
+    lab_admin = lab_pc.accounts.sign_in_staff("lab-admin", "local-pass-1")
+    own_7a = lab_pc.accounts.create_class(lab_admin, "7 А", 7)  # Cyrillic А, a space
+    bat = lab_pc.accounts.create_student(lab_admin, own_7a.id, "Бат", "4444")
+    lab_teacher = lab_pc.accounts.create_teacher(lab_admin, "bat", "Бат (лаб)", "teacher-pass-b",
+                                                 (own_7a.id,))
+    hub = Hub(tmp_path / "hub.sqlite3", teacher_pc.accounts.school_id(),
+              teacher_pc.accounts.school_name(), None)
+    hub_service = start_service(f"sqlite:///{tmp_path / 'hub.sqlite3'}", enrol_rate=100.0)
+    try:
+        teacher_pc.sync.enroll(hub_service.url, hub.code)
+        teacher_pc.sync.sync_now()
+        lab_pc.sync.enroll(hub_service.url, hub.code)
+        _settle(lab_pc, teacher_pc)
+        _cloud_school, cloud_code = cloud.school("School 12")
+        token = cloud.store.enrol(cloud_code, f"hub:{hub.school_id}", "hub")[0]
+        forwarder = Forwarder(hub, cloud.url, token)
+        forwarder.run_once()
+        remote_pc.sync.enroll(cloud.url, cloud_code)
+        remote_pc.sync.sync_now()
+        forwarder.close()
+    finally:
+        hub_service.stop()
+        hub.close()
+    assert rows(teacher_pc) == rows(lab_pc) == rows(remote_pc)
+    for pc in (teacher_pc, lab_pc, remote_pc):
+        assert [r[0] for r in pc.db.query("SELECT id FROM schools")] == [
+            teacher_pc.accounts.school_id()]
+        assert _classes(pc) == {"7A": class_7a.id}
+        pupils = {r[0] for r in pc.db.query("SELECT id FROM users WHERE class_id = ?",
+                                            (class_7a.id,))}
+        assert pupils == {anu.id, bat.id}
+        assert pc.accounts.sign_in_staff("bat", "teacher-pass-a").user.id == teacher.id
+        assert pc.accounts.sign_in_staff("bat-2", "teacher-pass-b").user.id == lab_teacher.id
+        assert pc.accounts.teacher_class_ids(lab_teacher.id) == {class_7a.id}

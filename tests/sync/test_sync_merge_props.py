@@ -235,3 +235,51 @@ def test_pages_applied_in_batches_end_like_row_by_row(events, data) -> None:
     finally:
         apply_module.BATCH_FROM = threshold
     assert batched == one_by_one
+
+
+@st.composite
+def same_name_classes(draw: st.DrawFn) -> list[Event]:
+    """Classes "7A" made on several PCs offline (names as teachers type them), and
+    students added to each."""
+    events: list[Event] = []
+    for number in range(draw(st.integers(2, 4))):
+        class_id = f"class-{number}"
+        made = BASE + f"{draw(st.integers(1, 30)):03d}+00:00"
+        device = DEVICES[number % 3]
+        name = draw(st.sampled_from(["7A", "7a", "7 А", "7-а"]))
+        row = {"id": class_id, "school_id": SCHOOL, "name": name, "grade": 7,
+               "allow_no_pin": 0, "daily_message_limit": 50, "created_at": made,
+               "updated_at": made}
+        events.append(Event("classes", class_id, "upsert", row, made, device, 0))
+        for pupil in range(draw(st.integers(0, 2))):
+            user_id = f"user-{number}-{pupil}"
+            user = {"id": user_id, "school_id": SCHOOL, "role": "student",
+                    "display_name": f"Сурагч {number}{pupil}", "username": None,
+                    "class_id": class_id, "secret_hash": None, "language": "mn",
+                    "active": 1, "created_at": made, "updated_at": made}
+            events.append(Event("users", user_id, "upsert", user, made, device, 0))
+    return events
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=same_name_classes(), data=st.data())
+def test_one_class_per_name_whatever_the_order(events, data) -> None:
+    """Whatever order a PC receives them in, and however the pages are cut, it keeps the
+    oldest "7A" (created_at, then id) and every student ends in it."""
+    shuffled = data.draw(st.permutations(events))
+    pages = data.draw(st.integers(1, len(events)))
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder) / "pc.sqlite3")
+        with db.write() as conn:
+            apply_events(conn, [_school()])
+        size = max(1, len(shuffled) // pages)
+        for start in range(0, len(shuffled), size):
+            with db.write() as conn:
+                apply_events(conn, shuffled[start:start + size])
+        classes = [r[0] for r in db.query("SELECT id FROM classes")]
+        homes = {r[0]: r[1] for r in db.query("SELECT id, class_id FROM users")}
+        db.close()
+    made = [e for e in events if e.entity == "classes"]
+    oldest = min(made, key=lambda e: (e.row["created_at"], e.row_id))  # type: ignore[index]
+    assert classes == [oldest.row_id]
+    assert homes == {e.row_id: oldest.row_id for e in events if e.entity == "users"}
