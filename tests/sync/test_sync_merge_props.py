@@ -280,6 +280,6 @@ def test_one_class_per_name_whatever_the_order(events, data) -> None:
         homes = {r[0]: r[1] for r in db.query("SELECT id, class_id FROM users")}
         db.close()
     made = [e for e in events if e.entity == "classes"]
-    oldest = min(made, key=lambda e: (e.row["created_at"], e.row_id))  # type: ignore[index]
+    oldest = min(made, key=lambda e: (e.row["created_at"], e.row_id))
     assert classes == [oldest.row_id]
     assert homes == {e.row_id: oldest.row_id for e in events if e.entity == "users"}
