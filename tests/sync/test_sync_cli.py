@@ -103,3 +103,34 @@ def test_the_admin_keeps_conversations_on_the_pcs(tmp_path: Path) -> None:
         assert "users" in queued and "messages" not in queued
     finally:
         services.close()
+
+
+def test_a_pc_set_up_alone_joins_and_the_admin_reads_what_changed(cloud, tmp_path) -> None:
+    """Two PCs each ran `tutor setup --demo` (7A, 8B, an admin "admin", a student
+    "Сурагч"), then were enrolled: one school, one 7A, and `tutor sync status` says
+    what sync merged and renamed."""
+    created = json.loads(run("-m", "tutor_cloud", "school", "create", "School 12", "--json",
+                             "--db", cloud.store.db.dsn).stdout)
+    code = created["enrolment_code"]
+    pcs = [str(tmp_path / "pc1"), str(tmp_path / "pc2")]
+    for pc in pcs:
+        assert run("-m", "tutor_desktop", "--data-dir", pc, "setup", "--demo").returncode == 0
+        enrolled = run("-m", "tutor_desktop", "--data-dir", pc, "sync", "enroll", "--url",
+                       cloud.url, "--code", code)
+        assert enrolled.returncode == 0, enrolled.stderr
+    for pc in pcs:
+        assert run("-m", "tutor_desktop", "--data-dir", pc, "sync", "now").returncode == 0
+    status = run("-m", "tutor_desktop", "--data-dir", pcs[0], "sync", "status")
+    assert status.returncode == 0, status.stderr
+    assert "now signs in as «admin-2»" in status.stdout
+    assert "«7A» was created on two PCs" in status.stdout
+    assert "Two students named «Сурагч» in one class" in status.stdout
+    state = json.loads(run("-m", "tutor_desktop", "--data-dir", pcs[1], "sync", "status",
+                           "--json").stdout)
+    kinds = sorted(n["kind"] for n in state["notices"])
+    assert kinds.count("renamed") == 1 and kinds.count("duplicate") == 2
+    counts = json.loads(run("-m", "tutor_desktop", "--data-dir", pcs[1], "sync", "now",
+                            "--json").stdout)
+    assert counts["counts_match"] is True
+    on_server = cloud.store.counts(created["school_id"])  # one school, one 7A, one 8B
+    assert (on_server["schools"], on_server["classes"]) == (1, 2)

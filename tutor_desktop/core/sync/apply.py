@@ -11,6 +11,7 @@ with hypothesis).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -24,6 +25,8 @@ from tutor_desktop.core.sync.contract import SYNCED_TABLES, Merge, SyncedTable, 
 from tutor_desktop.core.sync.identity import observe
 from tutor_desktop.core.sync.merge import alias_of, merge_into, on_clash, resolve, rewrite_row
 from tutor_desktop.core.sync.outbox import Event, get_version, record_change, set_version
+
+log = logging.getLogger(__name__)
 
 # Recomputers of derived tables (e.g. topic_mastery, rebuilt from the merged log, never
 # merged): called with the user ids whose log changed. Passed in by the composition root.
@@ -70,7 +73,14 @@ def apply_events(conn: Connection, events: Iterable[Event],
         observe(conn, newest)
     # One thing created twice offline (a class "7A" on two PCs) is made one, alike on
     # every PC; the decisions travel through the outbox like any edit.
-    result.merged += resolve(conn, recompute)
+    conn.execute("SAVEPOINT sync_resolve")
+    try:
+        result.merged += resolve(conn, recompute)
+    except sqlean.Error as exc:  # a merge rule must never block the school's sync
+        conn.execute("ROLLBACK TO sync_resolve")
+        log.warning("sync: merging rows created twice failed: %s", exc)
+        result.conflicts.append(f"merge rules: {exc}")
+    conn.execute("RELEASE sync_resolve")
     if touched_users:
         for rebuild in recompute:
             rebuild(conn, touched_users)
