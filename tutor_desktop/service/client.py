@@ -33,7 +33,14 @@ import httpx
 
 from tutor_desktop.core.accounts import AccountService, Session, User
 from tutor_desktop.core.config import Config
-from tutor_desktop.core.connectivity import ConnectivityMonitor, ServiceStatus, Summary
+from tutor_desktop.core.connectivity import (
+    ConnectivityMonitor,
+    ServiceKind,
+    ServiceProbe,
+    ServiceStatus,
+    Summary,
+    speech_probe,
+)
 from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.grounding.exam import ExamStore
 from tutor_desktop.core.i18n import TutorError
@@ -375,15 +382,25 @@ class RemoteModels(RemoteService):
         self._closed.set()
 
 
+# The status panel's order: local model, remote providers, speech, sync (as in-process).
+_KIND_ORDER = {ServiceKind.LOCAL: 0, ServiceKind.REMOTE: 1, ServiceKind.SPEECH: 2,
+               ServiceKind.SYNC: 3}
+
+
 class RemoteConnectivity(ConnectivityMonitor):
     """The service's connectivity monitor, as the window's status indicator and panel read
     it: the service is the one that talks to the model, the providers and the hub, so its
     view is the true one. Polled (a listener cannot cross the socket); "check now" runs
     the service's probes. Real answers are reported to the service's monitor by its own
-    router, so ``report``/``note_breaker`` have nothing to do here."""
+    router, so ``report``/``note_breaker`` have nothing to do here.
 
-    def __init__(self, link: ServiceLink, poll_s: float = CONNECTIVITY_POLL_S) -> None:
-        super().__init__([], interval_s=poll_s)
+    ``local`` probes run on this side and replace the service's line of the same name:
+    speech (the microphone and the speech models the window records and recognises with
+    are this side's), probed every ``interval_s`` as in-process."""
+
+    def __init__(self, link: ServiceLink, *, local: list[ServiceProbe] | None = None,
+                 poll_s: float = CONNECTIVITY_POLL_S, interval_s: float = 60.0) -> None:
+        super().__init__(local or [], interval_s=interval_s)
         self._link = link
         self._remote: list[ServiceStatus] = []
         self._summary: Summary | None = None
@@ -391,7 +408,9 @@ class RemoteConnectivity(ConnectivityMonitor):
 
     def statuses(self) -> list[ServiceStatus]:
         with self._lock:
-            return list(self._remote)
+            own = list(self._status.values())
+            remote = [s for s in self._remote if s.name not in self._status]
+        return sorted(remote + own, key=lambda s: _KIND_ORDER[s.kind])
 
     def status(self, name: str) -> ServiceStatus | None:
         return next((s for s in self.statuses() if s.name == name), None)
@@ -402,9 +421,15 @@ class RemoteConnectivity(ConnectivityMonitor):
         return summary if summary is not None else super().summary()
 
     def check_now(self, names: Any = None) -> list[ServiceStatus]:
-        checked: list[ServiceStatus] = self._link.call(
-            "connectivity", "check_now", {"names": list(names) if names else None})
-        self._update(checked, self._link.call("connectivity", "summary", {}))
+        wanted = list(names) if names else None
+        remote = [n for n in wanted if n not in self.probes] if wanted else None
+        if wanted is None or remote:
+            checked: list[ServiceStatus] = self._link.call(
+                "connectivity", "check_now", {"names": remote})
+            self._update(checked, self._link.call("connectivity", "summary", {}))
+        for name in self.probes:
+            if wanted is None or name in wanted:
+                self._probe(name)
         return self.statuses()
 
     def report(self, name: str, ok: bool, latency_s: float, error: str = "") -> None:
@@ -415,10 +440,6 @@ class RemoteConnectivity(ConnectivityMonitor):
 
     def refresh(self, name: str) -> None:
         self.wake()
-
-    def wake(self) -> None:
-        with self._lock:
-            self._wake.notify_all()
 
     def _update(self, statuses: list[ServiceStatus], summary: Summary) -> None:
         with self._lock:
@@ -436,6 +457,11 @@ class RemoteConnectivity(ConnectivityMonitor):
         while True:
             with contextlib.suppress(TutorError, httpx.HTTPError):
                 self.poll()
+            for name in list(self.probes):
+                with self._lock:
+                    due = self._next_at[name] <= self.clock() and not self._stopping
+                if due:
+                    self._probe(name)
             with self._lock:
                 if self._stopping:
                     return
@@ -594,6 +620,12 @@ def connect(socket_path: Path, paths: AppPaths, config: Config, *,
         return RemoteService(link, name, spec)
 
     idle = cast(Any, _Idle())
+    # The microphone belongs to the desktop user: recorded and recognised here (the
+    # online speech service's key stays in the service, which forwards recordings), so
+    # the status panel's speech line is this side's too.
+    speech = RemoteSpeech(link, config, paths.model_dirs(config.models_dir))
+    connectivity = RemoteConnectivity(link, local=[ServiceProbe(
+        "speech", ServiceKind.SPEECH, "speech", speech_probe(speech, config.language))])
     services = Services(
         paths=paths, config=config,
         db=cast(Any, _Unavailable("database")), secrets=cast(Any, _Unavailable("secrets")),
@@ -604,10 +636,7 @@ def connect(socket_path: Path, paths: AppPaths, config: Config, *,
         router=cast(Any, _Unavailable("router")), routing=remote("routing", RoutingSettings),
         cache=cast(Any, _Unavailable("cache")),
         pc_settings=remote("pc_settings", PcSettings),
-        # The microphone belongs to the desktop user: recorded and recognised here (the
-        # online speech service's key stays in the service, which forwards recordings).
-        speech=RemoteSpeech(link, config, paths.model_dirs(config.models_dir)),
-        connectivity=RemoteConnectivity(link),
+        speech=speech, connectivity=connectivity,
         safety=cast(Any, RemoteSafety(link)), tutor=remote("tutor", TutorService),
         exams=remote("exams", ExamStore), exam_runner=idle,
         progress=remote("progress", ProgressService), sync=remote("sync", SyncClient),
