@@ -58,3 +58,29 @@ def test_postinst_creates_the_system_account_and_a_private_data_folder(tmp_path:
         assert info.st_uid == account.pw_uid and stat.S_IMODE(info.st_mode) == 0o700
     finally:
         userdel(name)
+
+
+def test_systemds_stop_ends_the_service_cleanly(tmp_path: Path) -> None:
+    """``systemctl stop`` sends SIGTERM: the service finishes, removes its socket and closes
+    the database (its write-ahead log folded back), and exits 0 — not killed half-way."""
+    import signal
+    import sys
+
+    from tutor_desktop.service.client import wait_for_socket
+
+    socket_path, data = tmp_path / "run" / "tutor.sock", tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen([sys.executable, "-m", "tutor_desktop", "--data-dir", str(data),
+                                "service", "--socket", str(socket_path), "--group", ""],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        wait_for_socket(socket_path, timeout=120)
+        assert (data / "tutor.sqlite3-wal").exists()   # open, in WAL mode
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0, process.communicate()[1][-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert not socket_path.exists()
+    assert not (data / "tutor.sqlite3-wal").exists()   # closed, not abandoned

@@ -557,13 +557,34 @@ class LocalService:
         # The window's status panel shows what the service sees (it talks to the model,
         # the providers and the hub): its monitor probes here, clients poll it.
         self.services.connectivity.start()
+        restore = self._stop_on_signals()
         try:
             self.server.run(sockets=[self.sock])
         finally:
+            restore()
             self.sock.close()
             with contextlib.suppress(OSError):
                 self.socket_path.unlink()
             shutil.rmtree(self.upload_dir, ignore_errors=True)
+
+    def _stop_on_signals(self) -> Callable[[], None]:
+        """SIGTERM (systemd's stop) and Ctrl+C end ``run()`` normally, so the socket is
+        removed and the caller closes the database. uvicorn, after its graceful shutdown,
+        raises the signal again for the handler it found: this one, which only stops;
+        with the default handler the process would die there, before any clean-up."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        import signal
+
+        wanted = [getattr(signal, name) for name in ("SIGINT", "SIGTERM")
+                  if hasattr(signal, name)]
+        previous = {sig: signal.signal(sig, lambda *_args: self.stop()) for sig in wanted}
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
 
     def stop(self) -> None:
         self.server.should_exit = True
