@@ -235,3 +235,58 @@ def test_through_the_school_hub_and_on_to_the_cloud(cloud, lab, tmp_path) -> Non
         assert pc.accounts.sign_in_staff("bat", "teacher-pass-a").user.id == teacher.id
         assert pc.accounts.sign_in_staff("bat-2", "teacher-pass-b").user.id == lab_teacher.id
         assert pc.accounts.teacher_class_ids(lab_teacher.id) == {class_7a.id}
+
+
+def test_an_enrolment_cut_off_half_way_is_adopted_by_the_next_sync(cloud, lab,
+                                                                    monkeypatch) -> None:
+    from tutor_desktop.core.sync.client import SyncError
+
+    _, code = cloud.school()
+    pc_a, pc_b = lab("pc-a"), lab("pc-b")
+    _admin, class_7a, _anu = set_up_school(pc_a)
+    pc_a.sync.enroll(cloud.url, code)
+    pc_a.sync.sync_now()
+    pc_b.accounts.first_run_setup("Лаб", "Лаб админ", "lab-admin", "local-pass-1")
+    lab_admin = pc_b.accounts.sign_in_staff("lab-admin", "local-pass-1")
+    own = pc_b.accounts.create_class(lab_admin, "7A", 7)
+    pupil = pc_b.accounts.create_student(lab_admin, own.id, "Бат", "4444")
+
+    def network_gone(*_args: Any) -> None:
+        raise SyncError("sync_unreachable", reason="ConnectError")
+
+    with monkeypatch.context() as patch:  # the network drops right after the token came
+        patch.setattr(pc_b.sync, "_pull_all", network_gone)
+        with pytest.raises(SyncError):
+            pc_b.sync.enroll(cloud.url, code)
+    assert len(pc_b.db.query("SELECT id FROM schools")) == 1  # nothing half-done
+    _settle(pc_b, pc_a)
+    assert rows(pc_a) == rows(pc_b)
+    for pc in (pc_a, pc_b):
+        assert [r[0] for r in pc.db.query("SELECT id FROM schools")] == [
+            pc_a.accounts.school_id()]
+        assert pc.db.query_one("SELECT class_id FROM users WHERE id = ?",
+                               (pupil.id,))[0] == class_7a.id
+
+
+def test_a_failing_merge_rule_does_not_block_the_page(tmp_path, monkeypatch) -> None:
+    import sqlean
+
+    import tutor_desktop.core.sync.apply as apply_module
+    from tutor_desktop.core.storage import Database
+    from tutor_desktop.core.sync.apply import apply_events
+    from tutor_desktop.core.sync.outbox import Event
+
+    def broken(*_args: Any) -> list[str]:
+        raise sqlean.OperationalError("a rule went wrong")
+
+    monkeypatch.setattr(apply_module, "resolve", broken)
+    db = Database(tmp_path / "pc.sqlite3")
+    stamp = "2026-05-01T08:00:00.000+00:00"
+    school = {"id": "school-1", "name": "School", "created_at": stamp, "updated_at": stamp,
+              "sync_conversation_text": 1}
+    with db.write() as conn:
+        result = apply_events(conn, [Event("schools", "school-1", "upsert", school, stamp,
+                                           "dev-a", 1)])
+    assert result.applied == 1 and result.conflicts == ["merge rules: a rule went wrong"]
+    assert db.query_one("SELECT name FROM schools")[0] == "School"
+    db.close()
