@@ -299,9 +299,12 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     # Only models that passed the tutoring exam write answers; the textbook tutor answers
     # otherwise (core/grounding). The exam runs in the background for a new model.
     exam_runner = BackgroundExam(exams, PromptLibrary(), models, skip=base_models(models))
+    progress = ProgressService(db, accounts, paths.library_dir)
+    # The tutor's prompt may name the student's weak topics (then the answer is not cached).
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
                          safety=safety, max_new_tokens=config.max_new_tokens,
-                         may_write=answer_gate(config, exams, models))
+                         may_write=answer_gate(config, exams, models),
+                         weak_topics=progress.weak_topics)
     # Mastery and review cards are recomputed from the merged log when sync brings
     # another PC's interactions (they are derived, never merged).
     sync = SyncClient(db, secrets, recompute=[recompute_for_users])
@@ -314,7 +317,7 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
         pc_settings=PcSettings(db), speech=speech,
         connectivity=connectivity, safety=safety, tutor=tutor, exams=exams,
         exam_runner=exam_runner,
-        progress=ProgressService(db, accounts, paths.library_dir),
+        progress=progress,
         sync=sync, sync_worker=SyncWorker(sync, after_round=[fetch_after_sync(packs)]),
         packs=packs, ocr=ocr)
 

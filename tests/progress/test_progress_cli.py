@@ -118,3 +118,34 @@ def test_practice_in_the_terminal_chat(services: Any, data_dir: Path, classroom:
     assert "1/" in result.stdout and "Зөв!" in result.stdout
     assert "Биологи 7, 2-р хуудсыг үзээрэй" in result.stdout
     assert "зөв. Түвшин:" in result.stdout
+
+
+def test_practice_without_a_topic_offers_the_assigned_set_then_the_weakest_topic(
+        services: Any, data_dir: Path, classroom: Any, progress: Any, books: Any) -> None:
+    """Тэмүүлэн got 2.4 wrong four times (the classroom fixture); the teacher then gives
+    7A a set of three items on 1.2. ``/practice`` offers the set first; once it is done,
+    the weakest topic."""
+    leaves = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.2"))
+    newton = next(t for t in progress.topics(books["physics"]) if t.title.startswith("2.4"))
+    assigned = progress.assign(classroom.teacher_session, classroom.class_7a.id, leaves.title,
+                               [leaves.id], 3, "2026-12-07")
+    services.close()
+    answers = "\n".join(["1"] * 3 + ["/practice"] + ["1"] * 5) + "\n/quit\n"
+    result = _tutor(data_dir, "chat", "--class", "7A", "--student", "Тэмүүлэн",
+                    stdin="5678\n/practice\n" + answers)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    first = out.index("Багшийн өгсөн даалгавар: 1.2 Навч ба хлоропласт "
+                      "(хугацаа 2026-12-07; 3-аас 0 хийсэн)")
+    second = out.index(f"Хүндрэлтэй байгаа сэдвээ давтъя: {newton.title}")
+    assert first < out.index("\n1/3. ") < out.index("\n3/3. ") < second
+    assert second < out.index("\n5/5. ")
+    from tutor_desktop.composition import build_services
+
+    again = build_services(data_dir)
+    try:
+        teacher = again.accounts.sign_in_staff("bat", "teacher-pass-1")
+        status = again.progress.assignments(teacher, classroom.class_7a.id)[0]
+        assert status.id == assigned.id and status.done == {classroom.temuulen.id: 3}
+    finally:
+        again.close()

@@ -184,3 +184,23 @@ def test_privacy(services: Any, school8: Any, books: Any, progress: Any, who: st
             progress.class_progress(school8.anu_session, school8.class_7a.id)
         assert refused.value.message_id == "not_allowed"
         assert progress.my_progress(school8.temuulen_session).subjects == {}
+
+
+def test_a_practice_set_left_half_way_goes_on_where_it_stopped(
+        school8: Any, books: Any, progress: Any) -> None:
+    topic = next(t for t in progress.topics(books["physics"]) if t.title.startswith("2.4"))
+    assigned = progress.assign(school8.teacher_session, school8.class_7a.id, topic.title,
+                               [topic.id], 3, "2026-12-07")
+    anu = school8.anu_session
+    first = progress.assignment_items(anu, assigned.id)
+    assert len(first) == 3
+    progress.answer(anu, first[0].id, first[0].answer, assignment_id=assigned.id)
+    rest = progress.assignment_items(anu, assigned.id)
+    assert len(rest) == 2 and first[0].id not in [i.id for i in rest]
+    for item in rest:
+        progress.answer(anu, item.id, "0", assignment_id=assigned.id)   # wrong still counts
+    assert progress.assignment_items(anu, assigned.id) == []
+    assert progress.assignments(school8.teacher_session, school8.class_7a.id)[0].done == {
+        school8.anu.id: 3}
+    # a classmate starts from the beginning
+    assert len(progress.assignment_items(school8.temuulen_session, assigned.id)) == 3

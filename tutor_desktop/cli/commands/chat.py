@@ -4,7 +4,8 @@ The student signs in (class -> name -> PIN), then types questions; answers
 stream as they are generated. Lines starting with "/" are commands, never sent
 to the model: ``/help`` lists them (also shown at the start), ``/new`` starts a
 new conversation, ``/subject [name]`` chooses the subject, ``/hint`` gives a
-hint, ``/quit`` ends, ``/practice [topic]`` gives five practice items; Ctrl+C stops an answer
+hint, ``/quit`` ends, ``/practice [topic]`` gives practice items (without a topic: the
+teacher's practice set first, then the weakest topic); Ctrl+C stops an answer
 mid-way (it is kept, marked as stopped). Works line by line when standard input
 is a pipe, so scripts and tests can drive it.
 """

@@ -209,15 +209,14 @@ def cmd_topics(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------- /practice in chat
 def practice_in_terminal(services: Any, session: Session, language: str,
                          topic_hint: str = "") -> None:
-    """``/practice [topic]`` inside ``tutor chat``: five items, one at a time, feedback
-    after each, a summary at the end. Without a topic: the items due for review, or
-    the topic of the student's last question."""
+    """``/practice [topic]`` inside ``tutor chat``: items one at a time, feedback after
+    each, a summary at the end. With a topic: five items on it. Without one, what a
+    teacher would want first: the practice set the class was given (the one due soonest
+    that this student has not finished), then the student's weakest topic, then the items
+    due for review, then the topic of their last question."""
     progress: ProgressService = services.progress
     progress.ensure_indexed()
-    items = progress.review_items(session)
-    topic_id = _topic_for(progress, session, topic_hint)
-    if topic_hint or not items:
-        items = progress.practice_set(session, topic_id) if topic_id else []
+    items, assignment_id = _offer(progress, session, language, topic_hint)
     if not items:
         print(tr("practice_no_items", language))
         return
@@ -234,7 +233,7 @@ def practice_in_terminal(services: Any, session: Session, language: str,
         given = line.strip()
         if item.choices and given.isdigit() and 1 <= int(given) <= len(item.choices):
             given = item.choices[int(given) - 1]
-        feedback = progress.answer(session, item.id, given)
+        feedback = progress.answer(session, item.id, given, assignment_id=assignment_id)
         right += feedback.verdict.correct
         level = feedback.level_after
         if feedback.verdict.correct:
@@ -245,6 +244,36 @@ def practice_in_terminal(services: Any, session: Session, language: str,
         print("   " + tr("practice_see_page", language, book=item.book, page=item.page))
     print(tr("practice_summary", language, right=right, total=len(items),
              level=tr("level_" + (level or "beginner"), language)))
+
+
+def _offer(progress: ProgressService, session: Session, language: str,
+           topic_hint: str) -> tuple[list[Any], str]:
+    """The items ``/practice`` gives and the practice set they count towards ("" none);
+    says which it chose."""
+    if topic_hint:
+        topic_id = _topic_for(progress, session, topic_hint)
+        return (progress.practice_set(session, topic_id) if topic_id else []), ""
+    for assignment in sorted(progress.my_assignments(session), key=lambda a: a.due_date):
+        done = assignment.done.get(session.user.id, 0)
+        if done >= assignment.item_count:
+            continue
+        items = progress.assignment_items(session, assignment.id)
+        if items:
+            print(tr("practice_offer_assignment", language, title=assignment.title,
+                     due=assignment.due_date, done=done, total=assignment.item_count))
+            return items, assignment.id
+    weakest = progress.weakest_topic(session)
+    if weakest is not None:
+        items = progress.practice_set(session, weakest.id)
+        if items:
+            print(tr("practice_offer_weak", language, title=weakest.title))
+            return items, ""
+    items = progress.review_items(session)
+    if items:
+        print(tr("practice_offer_review", language, count=len(items)))
+        return items, ""
+    topic_id = _topic_for(progress, session, "")
+    return (progress.practice_set(session, topic_id) if topic_id else []), ""
 
 
 def _topic_for(progress: ProgressService, session: Session, hint: str) -> str:

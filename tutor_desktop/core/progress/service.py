@@ -30,12 +30,15 @@ from tutor_desktop.core.progress.review import Answer, replay
 from tutor_desktop.core.progress.sync_queue import queue_synced_row
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
+from tutor_desktop.core.subjects import canonical_subject
 
 KINDS = ("question", "explanation", "hint", "quiz")
 PRACTICE_SIZE = 5
 INACTIVE_DAYS = 7
 WRONG_FOR_HELP = 3
 ATTEMPTS_FOR_HELP = 3
+WEAK_TOPICS = 3             # at most this many weak topics named in the tutor's prompt
+WEAK_STREAK = 2             # this many wrong answers in a row make a topic weak
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,42 @@ class ProgressService:
         topic_id = self._merged().get(row["topic"], row["topic"])
         return self.topic(topic_id)
 
+    def weak_topics(self, session: Session, subject: str = "",
+                    limit: int = WEAK_TOPICS) -> list[str]:
+        """The titles of a student's weakest practised topics in ``subject`` (any subject
+        when empty), weakest first: the tutor may name them in its prompt, and then never
+        caches the answer (it is personalised)."""
+        return [t.title for t in self._weak(session, subject, limit)]
+
+    def weakest_topic(self, session: Session, subject: str = "") -> Topic | None:
+        """The topic ``/practice`` offers when no practice set is waiting (with items)."""
+        return next((t for t in self._weak(session, subject, 50) if t.item_count), None)
+
+    def _weak(self, session: Session, subject: str, limit: int) -> list[Topic]:
+        """Weak: still a beginner after practising, or the last :data:`WEAK_STREAK` answers
+        were wrong. Only the student's own topics, only ones they practised (a topic never
+        tried is not weak, just new); hidden topics are left out."""
+        if session.user.role is not Role.STUDENT:
+            return []
+        subject_id = canonical_subject(subject)
+        rows = self.db.query(
+            "SELECT topic FROM topic_mastery WHERE user_id = ? AND topic != '' "
+            "AND attempts > 0 AND (level = 'beginner' OR wrong_streak >= ?)"
+            + (" AND subject = ?" if subject_id else "")
+            + " ORDER BY mastery, wrong_streak DESC, last_interaction_at DESC",
+            (session.user.id, WEAK_STREAK, subject_id) if subject_id
+            else (session.user.id, WEAK_STREAK))
+        merged = self._merged()
+        found: list[Topic] = []
+        for row in rows:
+            topic = self.topic(merged.get(row["topic"], row["topic"]))
+            if topic is None or topic.hidden or any(t.id == topic.id for t in found):
+                continue
+            found.append(topic)
+            if len(found) == limit:
+                break
+        return found
+
     # -- items ---------------------------------------------------------------
     def items(self, book: str | None = None, topic: str | None = None, *,
               include_disabled: bool = False, kind: str | None = None) -> list[PracticeItem]:
@@ -657,17 +696,24 @@ class ProgressService:
         return self.assignments(session, session.user.class_id)
 
     def assignment_items(self, session: Session, assignment_id: str) -> list[PracticeItem]:
-        """The items of a practice set for this student (its topics, its size)."""
+        """The items of a practice set still to do for this student: its size less the
+        items already answered for it (a set left half-way goes on where it stopped;
+        those items are due for review within minutes and would otherwise come first
+        again, and the teacher counts distinct items)."""
         row = self.db.query_one("SELECT * FROM practice_assignments WHERE id = ?",
                                 (assignment_id,))
         if row is None or not (session.user.class_id == row["class_id"]
                                or self.accounts.can_manage_class(session, row["class_id"])):
             raise NotAllowed()
-        items: list[PracticeItem] = []
+        answered = {r["item_id"] for r in self.db.query(
+            "SELECT DISTINCT item_id FROM learning_interactions WHERE assignment_id = ? "
+            "AND user_id = ? AND kind = 'quiz'", (assignment_id, session.user.id))}
         size = int(row["item_count"])
+        pool: list[PracticeItem] = []
         for topic_id in json.loads(row["topic_ids"]):
-            items += self.practice_set(session, topic_id, size=size)
-        return items[:size]
+            pool += self.practice_set(session, topic_id, size=size + len(answered))
+        fresh = [i for i in pool if i.id not in answered]
+        return fresh[:max(0, size - len(answered))]
 
     # -- recompute -----------------------------------------------------------
     def recompute_all(self) -> int:

@@ -102,7 +102,8 @@ class TutorService:
                  prompts: PromptLibrary | None = None, safety: SafetyGuard | None = None,
                  limit: DailyLimit | None = None, max_new_tokens: int = 1024,
                  temperature: float = 0.3,
-                 may_write: Callable[[str], bool] | None = None) -> None:
+                 may_write: Callable[[str], bool] | None = None,
+                 weak_topics: Callable[[Session, str], Sequence[str]] | None = None) -> None:
         self.conversations = conversations
         self.accounts = accounts
         self.backends = backends        # the router (local and remote models by policy)
@@ -117,6 +118,9 @@ class TutorService:
         # verdict per model name; None lets every model write (tests of raw streaming).
         self.textbook = TextbookTutor()
         self.may_write = may_write
+        # Learning progress (core/progress): the student's weak topics of the subject, named
+        # in the prompt; such an answer is personalised and never enters the cache.
+        self.weak_topics = weak_topics
 
     # -- conversations -------------------------------------------------------
     def start_conversation(self, session: Session, *, subject: str = "",
@@ -283,9 +287,10 @@ class TutorService:
             return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
                                         session=session, conv=conv)
         attempts = sum(1 for m in history if m.role == "user") + 1
+        weak = self._weak_topics(session, conv)
         messages, hits = self._prompt(backend, history, question, conv.mode, language,
                                       conv.grade, conv.subject, hits, attempts=attempts,
-                                      max_tokens=max_tokens)
+                                      max_tokens=max_tokens, weak=weak)
         citations = [h.citation() for h in hits]
         passages = [passage_record(h) for h in hits]
         if on_sources:
@@ -327,9 +332,21 @@ class TutorService:
                                               model=grounding.ANSWER_MODEL,
                                               citations=reply.citations)
             return reply
+        if weak:  # the prompt named this student's weak topics: a personalised answer
+            cache_query = replace(cache_query, personalised=True)
         cache_hook.remember(cache, cache_query, backend, text=reply.text, model=reply.model,
                             status=reply.status, finish_reason=reply.finish_reason)
         return reply
+
+    def _weak_topics(self, session: Session, conv: Conversation) -> list[str]:
+        """A problem reading progress must never stop an answer: then none are named."""
+        if self.weak_topics is None:
+            return []
+        try:
+            return list(self.weak_topics(session, conv.subject))
+        except Exception:
+            log.exception("could not read the student's weak topics")
+            return []
 
     def _retrieve(self, question: str, grade: int | None, subject: str,
                   language: str) -> tuple[list[Hit], list[Notice]]:
@@ -438,7 +455,8 @@ class TutorService:
 
     def _prompt(self, backend: ChatBackend, history: Sequence[ChatMessage], question: str,
                 mode: str, language: str, grade: int | None, subject: str, hits: list[Hit], *,
-                attempts: int, max_tokens: int | None) -> tuple[list[ChatMessage], list[Hit]]:
+                attempts: int, max_tokens: int | None,
+                weak: Sequence[str] = ()) -> tuple[list[ChatMessage], list[Hit]]:
         """The messages to send and the passages that fit (lowest-ranked dropped first)."""
         words = self.prompts.context(language)
         system = self.prompts.system_prompt(mode, language, grade, subject)
@@ -449,7 +467,7 @@ class TutorService:
             return fill(words["earlier_summary"], topics=topics)
 
         for used in range(len(hits), -1, -1):
-            newest = self._newest(question, hits[:used], words, mode, attempts)
+            newest = self._newest(question, hits[:used], words, mode, attempts, weak)
             try:
                 fitted = fit_conversation(system, history, newest, budget=budget,
                                           count=backend.count_tokens, summarise=summarise)
@@ -461,9 +479,12 @@ class TutorService:
         raise QuestionTooLong()  # pragma: no cover - the loop ends in raise
 
     def _newest(self, question: str, hits: list[Hit], words: dict[str, str], mode: str,
-                attempts: int) -> ChatMessage:
-        """The student's question wrapped with passages and notes (this turn only)."""
+                attempts: int, weak: Sequence[str] = ()) -> ChatMessage:
+        """The student's question wrapped with passages and notes (this turn only: the
+        weak topics change as the student practises, the system prompt must not)."""
         parts: list[str] = []
+        if weak:
+            parts += [fill(words["weak_topics"], topics="; ".join(weak)), ""]
         if hits:
             parts.append(words["passages_header"])
             parts += [fill(words["passage_line"], n=i, book=h.book, page=h.page_label,
