@@ -149,3 +149,42 @@ def test_practice_without_a_topic_offers_the_assigned_set_then_the_weakest_topic
         assert status.id == assigned.id and status.done == {classroom.temuulen.id: 3}
     finally:
         again.close()
+
+
+def test_pdf_report_repeats_the_table_header_on_every_page(
+        services: Any, school8: Any, books: Any, progress: Any, tmp_path: Path) -> None:
+    """A class of 40 does not fit on one A4 page: every page of the table starts with
+    the row of topic titles, so a printed page never shows levels without topics."""
+    import pypdfium2 as pdfium
+
+    from tutor_desktop.core.progress.report import pdf_report
+
+    teacher = school8.teacher_session
+    topics = [t for t in progress.topics(books["physics"]) if t.item_count][:2]
+    names = []
+    for number in range(38):
+        name = f"Бат-Өлзий {number:02d}"
+        student = services.accounts.create_student(teacher, school8.class_7a.id, name,
+                                                   f"{1000 + number}")
+        session = services.accounts.sign_in_student(student.id, f"{1000 + number}")
+        for topic in topics:
+            item = progress.practice_set(session, topic.id)[0]
+            progress.answer(session, item.id, item.answer if number % 2 else "0")
+        names.append(name)
+    grid = progress.class_progress(teacher, school8.class_7a.id)
+    assert len(grid.students) == 40
+    document = pdfium.PdfDocument(str(pdf_report(grid, tmp_path / "7a.pdf", "mn")))
+    pages = [" ".join(document[i].get_textpage().get_text_range().split())  # wrapped titles
+             for i in range(len(document))]
+    if os.environ.get("PROGRESS_SHOTS"):        # for a person to look at
+        shots = Path(os.environ["PROGRESS_SHOTS"])
+        shots.mkdir(parents=True, exist_ok=True)
+        for index in (0, 1):
+            document[index].render(scale=1.5).to_pil().save(
+                str(shots / f"report_40_page{index + 1}.png"))
+    document.close()
+    table_pages = [text for text in pages if any(name in text for name in names)]
+    assert len(table_pages) >= 2
+    for text in table_pages:
+        assert "Сурагч" in text and topics[0].title in text and topics[1].title in text
+    assert all(any(name in text for text in table_pages) for name in names)

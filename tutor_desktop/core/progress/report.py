@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tutor_desktop.core.i18n import tr
 from tutor_desktop.core.progress.service import ClassProgress
@@ -75,42 +76,54 @@ def pdf_report(progress: ClassProgress, path: Path, language: str = "mn",
         pdf.output(str(path))
         return path
     name_w, cell_w, per_table = 48.0, 22.0, 9
-    for start in range(0, len(progress.topics), per_table):
-        topics = progress.topics[start:start + per_table]
+    row_h, header_h = 6.0, 12.0
+    labels = {level: tr(f"level_{level}", language) for level in LEVEL_COLOURS}
+    student_label = tr("report_student", language)
+
+    def header(topics: list[Any]) -> None:
+        """The table's header row: drawn again at the top of every page the table runs
+        onto, so a printed page never shows levels without their topics."""
         pdf.set_font("DejaVu", "B", 7)
         pdf.set_fill_color(240, 240, 240)
         y = pdf.get_y()
-        pdf.multi_cell(name_w, 12, tr("report_student", language), border=1, fill=True,
+        pdf.multi_cell(name_w, header_h, student_label, border=1, fill=True,
                        new_x="RIGHT", new_y="TOP")
         for topic in topics:
             x = pdf.get_x()
             pdf.multi_cell(cell_w, 3, _clip(topic.title, 48), border=0, align="C",
                            new_x="RIGHT", new_y="TOP", max_line_height=3)
-            pdf.rect(x, y, cell_w, 12)
+            pdf.rect(x, y, cell_w, header_h)
             pdf.set_xy(x + cell_w, y)
-        pdf.set_xy(pdf.l_margin, y + 12)
+        pdf.set_xy(pdf.l_margin, y + header_h)
         pdf.set_font("DejaVu", "", 8)
+
+    bottom = pdf.h - pdf.b_margin
+    for start in range(0, len(progress.topics), per_table):
+        topics = progress.topics[start:start + per_table]
+        if pdf.get_y() + header_h + row_h > bottom:    # never a header alone at the foot
+            pdf.add_page(orientation="L")
+        header(topics)
         # Cells drawn as rectangles and text: a class of 40 x 300 topics is 12,000 cells,
         # and fpdf2's cell() layout made that report take several seconds.
-        labels = {level: tr(f"level_{level}", language) for level in LEVEL_COLOURS}
         offsets = {level: (cell_w - pdf.get_string_width(text)) / 2
                    for level, text in labels.items()}
         for student in progress.students:
-            if pdf.get_y() > pdf.h - 25:
+            if pdf.get_y() + row_h > bottom:
                 pdf.add_page(orientation="L")
+                header(topics)
             y = pdf.get_y()
-            pdf.cell(name_w, 6, _clip(student.display_name, 30), border=1)
+            pdf.cell(name_w, row_h, _clip(student.display_name, 30), border=1)
             x = pdf.l_margin + name_w
             for topic in topics:
                 cell = progress.cells.get((student.id, topic.id))
                 if cell is None:
-                    pdf.rect(x, y, cell_w, 6)
+                    pdf.rect(x, y, cell_w, row_h)
                 else:
                     pdf.set_fill_color(*LEVEL_COLOURS.get(cell.level, (255, 255, 255)))
-                    pdf.rect(x, y, cell_w, 6, style="DF")
+                    pdf.rect(x, y, cell_w, row_h, style="DF")
                     pdf.text(x + offsets.get(cell.level, 1), y + 4.2, labels.get(cell.level, ""))
                 x += cell_w
-            pdf.set_xy(pdf.l_margin, y + 6)
+            pdf.set_xy(pdf.l_margin, y + row_h)
         pdf.ln(4)
     if progress.needs_help:
         pdf.set_font("DejaVu", "B", 12)
