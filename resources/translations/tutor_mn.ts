@@ -202,8 +202,20 @@
         <translation>Хамгийн их асуусан</translation>
     </message>
     <message>
+        <source>Practice sets</source>
+        <translation>Даалгаврууд</translation>
+    </message>
+    <message>
         <source>Assign a practice set</source>
         <translation>Дасгал даалгах</translation>
+    </message>
+    <message>
+        <source>Number of items</source>
+        <translation>Дасгалын тоо</translation>
+    </message>
+    <message>
+        <source>Due date</source>
+        <translation>Дуусах хугацаа</translation>
     </message>
     <message>
         <source>Assign</source>

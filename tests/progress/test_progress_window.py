@@ -165,7 +165,7 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     assert editor is not None and editor.tree.topLevelItemCount() == 2
     editor.rename(topics[0].id, "Хүч гэж юу вэ?")
     dashboard.refresh()
-    assert dashboard.grid.horizontalHeaderItem(1).text() == "Хүч гэж юу вэ?"
+    assert dashboard.grid.horizontalHeaderItem(1).toolTip() == "Хүч гэж юу вэ?"
     # ... and review the items of a topic: unticking one disables it for students
     section = next(i for i in range(editor.tree.topLevelItemCount())
                    if editor.tree.topLevelItem(i).text(0) == "Physics 8")
@@ -214,3 +214,56 @@ def test_a_practice_set_is_done_by_a_student_and_the_teacher_sees_it(
 
     with pytest.raises(TutorError):
         progress.assignment_items(school8.saraa_session, assigned.id)
+
+
+def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    """Every topic of both sample books practised: at 1024x768 and 1366x768 (less the
+    taskbar) in Mongolian each column header shows its title whole, on up to three
+    lines, with the title as its tooltip."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    topics = [t for t in progress.topics() if t.item_count]
+    for session in (school8.anu_session, school8.temuulen_session):
+        for topic in topics:
+            item = progress.practice_set(session, topic.id)[0]
+            progress.answer(session, item.id, item.answer)
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    grid = dashboard.grid
+    header = grid.horizontalHeader()
+    assert grid.columnCount() == len(topics) + 1
+    for width, height in ((1024, 728), (1366, 728)):
+        window.resize(width, height)
+        qtbot.wait(50)
+        _shot(window, f"dashboard_{width}_mn")
+        if SHOTS:       # the topic editor, folded at the foot of the library tab
+            teacher.tabs.setCurrentWidget(teacher.library_page)
+            _shot(window, f"library_topics_{width}_mn")
+            teacher.tabs.setCurrentWidget(dashboard)
+            qtbot.wait(20)
+        # the dashboard asks for no more height than the screen leaves it (the teacher
+        # page around it: title and tabs)
+        room = window.pages.currentWidget().viewport().height() - (
+            teacher.height() - dashboard.height())
+        assert max(dashboard.sizeHint().height(),
+                   dashboard.minimumSizeHint().height()) <= room
+        for column, topic in enumerate(topics, 1):
+            item = grid.horizontalHeaderItem(column)
+            assert item.toolTip() == topic.title
+            shown = item.text()
+            assert " ".join(shown.split()) == topic.title, shown       # nothing left out
+            assert shown.count("\n") <= 2
+            # each line fits its column in the header's own font (the style sheet's)
+            font = header.font()
+            font.setBold(True)
+            font.setPixelSize(16)
+            metrics = QFontMetrics(font)
+            room = QRect(0, 0, header.sectionSize(column) - 16, 10_000)
+            for line in shown.split("\n"):
+                assert metrics.boundingRect(room, 0, line).width() <= room.width(), line
+            assert metrics.lineSpacing() * (shown.count("\n") + 1) <= header.height()

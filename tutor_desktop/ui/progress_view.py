@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import html
 import logging
+import re
+import textwrap
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtCore import QDate, QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QToolTip,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -70,6 +73,24 @@ def level_name(level: str) -> str:
 def progress_service(services: Services) -> ProgressService | None:
     service: ProgressService | None = getattr(services, "progress", None)
     return service
+
+
+HEADER_LINE_CHARS = 12         # a topic title's header line: about a level name's width
+HEADER_LINES = 3
+
+
+def wrap_title(title: str, width: int = HEADER_LINE_CHARS, lines: int = HEADER_LINES) -> str:
+    """A topic title for a column header, on at most ``lines`` lines, whole.
+
+    Why: cut to one line in a column a level name wide, Mongolian titles showed as
+    "л хэрхэн хоо" on a 1024-pixel lab screen. Words are never split; a title too long
+    for ``lines`` lines of ``width`` gets longer lines (a wider column), never "…"."""
+    words = " ".join(title.split())
+    for room in range(width, max(width, len(words)) + 1):
+        wrapped = textwrap.wrap(words, room, break_long_words=False, break_on_hyphens=False)
+        if len(wrapped) <= lines:
+            return "\n".join(wrapped)
+    return words
 
 
 def _level_item(level: str) -> QTableWidgetItem:
@@ -478,17 +499,43 @@ class PracticePage(Page):
 
 # ================================================================ teacher side
 class LevelChart(QWidget):
-    """Stacked bars: how many students are at each level, per topic."""
+    """Stacked bars: how many students are at each level, per topic.
+
+    Under each bar the topic's number ("1.2") when its title has one, else the title cut
+    to the bar's width; the whole title and the counts are the bar's tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("levelChart")
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(150)
+        self.setMaximumHeight(190)
         self.bars: list[tuple[str, dict[str, int]]] = []
+        self._margin, self._legend_h, self._label_h = 8.0, 20.0, 18.0
 
     def set_data(self, bars: list[tuple[str, dict[str, int]]]) -> None:
         self.bars = bars
         self.update()
+
+    def bar_at(self, x: float) -> int | None:
+        """The bar under an x position (for its tooltip), None between the margins."""
+        if not self.bars:
+            return None
+        slot = (self.width() - 2 * self._margin) / len(self.bars)
+        index = int((x - self._margin) // slot) if slot > 0 else -1
+        return index if 0 <= index < len(self.bars) else None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            index = self.bar_at(event.pos().x())
+            if index is None:
+                QToolTip.hideText()
+            else:
+                title, counts = self.bars[index]
+                lines = [title] + [f"{level_name(level)}: {counts[level]}"
+                                   for level in LEVEL_ORDER if counts.get(level)]
+                QToolTip.showText(event.globalPos(), "\n".join(lines), self)
+            return True
+        return super().event(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -497,15 +544,17 @@ class LevelChart(QWidget):
         if not self.bars:
             painter.end()
             return
-        margin, legend_h, label_h = 8.0, 18.0, 30.0
+        margin, legend_h, label_h = self._margin, self._legend_h, self._label_h
+        font = painter.font()
+        font.setPixelSize(12)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
         width = self.width() - 2 * margin
         height = self.height() - legend_h - label_h - 2 * margin
         slot = width / len(self.bars)
         bar_w = min(42.0, slot * 0.7)
         most = max(sum(counts.values()) for _t, counts in self.bars) or 1
-        font = painter.font()
-        font.setPointSizeF(7.5)
-        painter.setFont(font)
+        painter.setPen(QColor("#333"))
         for index, (title, counts) in enumerate(self.bars):
             x = margin + index * slot + (slot - bar_w) / 2
             y = margin + legend_h + height
@@ -516,18 +565,22 @@ class LevelChart(QWidget):
                 h = height * n / most
                 y -= h
                 painter.fillRect(QRectF(x, y, bar_w, h), QColor(LEVEL_COLOURS[level]))
-            painter.setPen(QColor("#333"))
+            number = _TOPIC_NUMBER.match(title)
+            text = number.group(0) if number else title
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(slot) - 2)
             painter.drawText(QRectF(margin + index * slot, margin + legend_h + height + 2, slot,
-                                    label_h), int(Qt.AlignmentFlag.AlignHCenter
-                                                  | Qt.TextFlag.TextWordWrap), title[:22])
+                                    label_h), int(Qt.AlignmentFlag.AlignHCenter), text)
         x = margin
-        for level in LEVEL_ORDER:
-            painter.fillRect(QRectF(x, margin, 12, 12), QColor(LEVEL_COLOURS[level]))
-            painter.setPen(QColor("#333"))
-            painter.drawText(QRectF(x + 15, margin - 2, 90, 16),
-                             int(Qt.AlignmentFlag.AlignLeft), level_name(level))
-            x += 105
+        for level in LEVEL_ORDER:       # the legend: each entry as wide as its words
+            name = level_name(level)
+            painter.fillRect(QRectF(x, margin + 2, 12, 12), QColor(LEVEL_COLOURS[level]))
+            painter.drawText(QRectF(x + 16, margin, metrics.horizontalAdvance(name) + 4, 16),
+                             int(Qt.AlignmentFlag.AlignLeft), name)
+            x += 16 + metrics.horizontalAdvance(name) + 18
         painter.end()
+
+
+_TOPIC_NUMBER = re.compile(r"^\d+(\.\d+)*")
 
 
 class ClassDashboard(QWidget):
@@ -572,56 +625,69 @@ class ClassDashboard(QWidget):
         for push in (self.flagged_button, self.csv_button, self.pdf_button):
             actions.addWidget(push)
         root.addLayout(actions)
+        # Sized for a 1024x768 lab screen, where the tab leaves it ~540 px of height: the
+        # grid with the chart under it on the left; the lists a teacher reads on the
+        # right; assigning a practice set is one row under the chart.
         body = QHBoxLayout()
+        left = QVBoxLayout()
         self.grid = QTableWidget(0, 0)
         self.grid.setObjectName("dashboardGrid")
+        self.grid.verticalHeader().setVisible(False)   # the name column says who; room for topics
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSortingEnabled(True)
         self.grid.cellDoubleClicked.connect(self._open_student)
-        body.addWidget(self.grid, 3)
-        side = QVBoxLayout()
-        self.help_title = label("section")
         self.help_list = QListWidget()
         self.help_list.setObjectName("dashboardHelp")
         self.help_list.setWordWrap(True)
-        self.asked_title = label("section")
-        self.asked_list = QListWidget()
-        self.asked_list.setObjectName("dashboardAsked")
-        self.asked_list.setMaximumHeight(110)
-        side_widgets: list[QWidget] = [self.help_title, self.help_list, self.asked_title,
-                                       self.asked_list]
-        for part in side_widgets:
-            side.addWidget(part)
-        body.addLayout(side, 2)
-        root.addLayout(body, 1)
-        lower = QHBoxLayout()
+        # The lists and the grid take the room there is, never ask for more: asked for, the
+        # page grew past a 1024x768 screen and the whole teacher page scrolled.
+        for growing in (self.grid, self.help_list):
+            growing.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+            growing.setMinimumHeight(120)
+        left.addWidget(self.grid, 1)
         self.chart = LevelChart()
-        lower.addWidget(self.chart, 3)
+        left.addWidget(self.chart)
         assign = QFrame()
         assign.setObjectName("dashboardAssign")
-        form = QGridLayout(assign)
-        self.assign_title = label("section")
+        form = QHBoxLayout(assign)
+        form.setContentsMargins(0, 0, 0, 0)
         self.assign_topic = QComboBox()
         self.assign_topic.setObjectName("assignTopic")
+        self.assign_topic.setMinimumContentsLength(12)
+        self.assign_topic.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.assign_count = QSpinBox()
         self.assign_count.setRange(1, 20)
         self.assign_count.setValue(5)
         self.assign_due = QDateEdit(QDate.currentDate().addDays(7))
         self.assign_due.setCalendarPopup(True)
+        self.assign_due.setDisplayFormat("yyyy-MM-dd")
         self.assign_button = QPushButton()
         self.assign_button.setObjectName("assignButton")
         self.assign_button.clicked.connect(self.assign_selected)
+        form.addWidget(self.assign_topic, 1)
+        form.addWidget(self.assign_count)
+        form.addWidget(self.assign_due)
+        form.addWidget(self.assign_button)
+        left.addWidget(assign)
+        body.addLayout(left, 3)
+        side = QVBoxLayout()
+        self.help_title = label("section")
+        self.asked_title = label("section")
+        self.asked_list = QListWidget()
+        self.asked_list.setObjectName("dashboardAsked")
+        self.asked_list.setMaximumHeight(90)
+        self.assign_title = label("section")
         self.assignments = QListWidget()
         self.assignments.setObjectName("dashboardAssignments")
         self.assignments.setWordWrap(True)
-        form.addWidget(self.assign_title, 0, 0, 1, 2)
-        form.addWidget(self.assign_topic, 1, 0, 1, 2)
-        form.addWidget(self.assign_count, 2, 0)
-        form.addWidget(self.assign_due, 2, 1)
-        form.addWidget(self.assign_button, 3, 0, 1, 2)
-        form.addWidget(self.assignments, 4, 0, 1, 2)
-        lower.addWidget(assign, 2)
-        root.addLayout(lower)
+        self.assignments.setMaximumHeight(110)
+        side_widgets: list[QWidget] = [self.help_title, self.help_list, self.asked_title,
+                                       self.asked_list, self.assign_title, self.assignments]
+        for part in side_widgets:
+            side.addWidget(part, 1 if part is self.help_list else 0)
+        body.addLayout(side, 2)
+        root.addLayout(body, 1)
         self.class_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.subject_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.book_combo.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -674,7 +740,7 @@ class ClassDashboard(QWidget):
         self.grid.setRowCount(len(data.students))
         self.grid.setColumnCount(len(data.topics) + 1)
         self.grid.setHorizontalHeaderLabels([self.tr("Student")] +
-                                            [t.title for t in data.topics])
+                                            [wrap_title(t.title) for t in data.topics])
         for row, student in enumerate(data.students):
             name = QTableWidgetItem(student.display_name)
             name.setData(Qt.ItemDataRole.UserRole + 1, student.id)
@@ -691,12 +757,14 @@ class ClassDashboard(QWidget):
                 if cell is not None:
                     item.setToolTip(core_message(cell.reason, current_language()))
                 self.grid.setItem(row, column, item)
+        # Columns as wide as their longest title line (the header's own font): a title is
+        # never cut; the full title is also the tooltip.
         self.grid.resizeColumnsToContents()
-        for column in range(1, self.grid.columnCount()):
-            self.grid.setColumnWidth(column, min(130, self.grid.columnWidth(column)))
+        for column, topic in enumerate(data.topics, 1):
             header_item = self.grid.horizontalHeaderItem(column)
             if header_item is not None:
-                header_item.setToolTip(header_item.text())
+                header_item.setToolTip(topic.title)
+                header_item.setData(Qt.ItemDataRole.UserRole, topic.id)
         self.grid.setSortingEnabled(True)
         self.assign_topic.clear()
         service = progress_service(self.services)
@@ -783,8 +851,11 @@ class ClassDashboard(QWidget):
         self.flagged_button.setText(self.tr("Flagged questions"))
         self.help_title.setText(self.tr("Needs help"))
         self.asked_title.setText(self.tr("Asked about most"))
-        self.assign_title.setText(self.tr("Assign a practice set"))
+        self.assign_title.setText(self.tr("Practice sets"))
         self.assign_button.setText(self.tr("Assign"))
+        self.assign_button.setToolTip(self.tr("Assign a practice set"))
+        self.assign_count.setToolTip(self.tr("Number of items"))
+        self.assign_due.setToolTip(self.tr("Due date"))
 
     def changeEvent(self, event: Any) -> None:
         from PySide6.QtCore import QEvent
@@ -806,9 +877,20 @@ class TopicEditor(QWidget):
         self.setObjectName("topicEditor")
         self.services = services
         self.session = session
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        self.title = label("section")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 6, 0, 0)
+        # Folded until a teacher opens it: open, it made the library tab 632 px tall, and
+        # every teacher tab scrolled on a 1024x768 lab screen.
+        self.title = QPushButton()
+        self.title.setObjectName("topicEditorToggle")
+        self.title.setCheckable(True)
+        self.title.toggled.connect(self._unfold)
+        self.body = QWidget()
+        self.body.setVisible(False)
+        outer.addWidget(self.title, 0, Qt.AlignmentFlag.AlignLeft)
+        outer.addWidget(self.body)
+        layout = QVBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.tree = QTreeWidget()
         self.tree.setObjectName("topicTree")
         self.tree.setColumnCount(3)
@@ -824,7 +906,6 @@ class TopicEditor(QWidget):
         for widget in (self.rename_button, self.merge_button, self.hide_button):
             row.addWidget(widget)
         row.addStretch(1)
-        layout.addWidget(self.title)
         layout.addWidget(self.tree)
         layout.addLayout(row)
         # The selected topic's practice items: untick to disable, double-click to edit.
@@ -838,6 +919,10 @@ class TopicEditor(QWidget):
         self.tree.itemSelectionChanged.connect(self.show_items)
         self.retranslate_ui()
         self.refresh()
+
+    def _unfold(self, shown: bool) -> None:
+        self.body.setVisible(shown)
+        self.retranslate_ui()
 
     def show_items(self) -> None:
         service = progress_service(self.services)
@@ -930,7 +1015,7 @@ class TopicEditor(QWidget):
         self.refresh()
 
     def retranslate_ui(self) -> None:
-        self.title.setText(self.tr("Topics"))
+        self.title.setText(self.tr("Topics") + (" ▾" if self.title.isChecked() else " ▸"))
         self.tree.setHeaderLabels([self.tr("Topic"), self.tr("Pages"), ""])
         self.rename_button.setText(self.tr("Rename"))
         self.merge_button.setText(self.tr("Merge into first"))
