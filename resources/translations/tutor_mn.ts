@@ -418,6 +418,10 @@
         <translation>Өнөөдөр давтах %1 дасгал байна</translation>
     </message>
     <message>
+        <source>Finding the topics in the textbooks…</source>
+        <translation>Сурах бичгийн сэдвүүдийг гаргаж байна…</translation>
+    </message>
+    <message>
         <source>← Back</source>
         <translation>← Буцах</translation>
     </message>

@@ -267,3 +267,53 @@ def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
             for line in shown.split("\n"):
                 assert metrics.boundingRect(room, 0, line).width() <= room.width(), line
             assert metrics.lineSpacing() * (shown.count("\n") + 1) <= header.height()
+
+
+def test_older_books_get_their_topics_off_the_window_thread(
+        qtbot: Any, window_for: Any, services: Any, school8: Any, books: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Books imported before learning progress are indexed at start on a worker thread
+    (slowed here to 1.5 s, a school's shelf of PDFs): meanwhile the student opens My
+    progress at once and the window keeps painting; the topics appear when it ends."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from tutor_desktop.core.progress import indexing
+
+    with services.db.write() as conn:               # as before this feature
+        conn.execute("DELETE FROM practice_items")
+        conn.execute("UPDATE chunks SET topic_id = NULL")
+        conn.execute("DELETE FROM topics")
+    real, threads = indexing.backfill, []
+
+    def slow_backfill(db: Any, library_dir: Path) -> int:
+        threads.append(threading.current_thread())
+        time.sleep(1.5)
+        return real(db, library_dir)
+
+    monkeypatch.setattr(indexing, "backfill", slow_backfill)
+    window = window_for("mn")
+    qtbot.waitUntil(lambda: services.progress.indexing, timeout=5_000)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(50)
+    window.start_session(school8.anu_session)
+    started = time.monotonic()
+    _click(qtbot, window.findChild(QPushButton, "homeProgress"))
+    assert time.monotonic() - started < 1.0          # did not wait for the backfill
+    page = window.my_progress_page
+    assert window.current_page() is page
+    assert page.due_label.text() == "Сурах бичгийн сэдвүүдийг гаргаж байна…"
+
+    def titles() -> list[str]:
+        return [page.table.item(r, 0).text() for r in range(page.table.rowCount())
+                if page.table.item(r, 0)]
+
+    qtbot.waitUntil(lambda: "1.2 Навч ба хлоропласт" in titles(), timeout=30_000)
+    timer.stop()
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    assert len(ticks) >= 10                          # the window kept running meanwhile
+    assert page.due_label.text() == "Өнөөдөр давтах 0 дасгал байна"

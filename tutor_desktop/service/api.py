@@ -113,6 +113,7 @@ METHODS: dict[tuple[str, str], Method] = {
     ("retriever", "search"): P,
     ("retriever", "search_detailed"): P,
     # learning progress
+    ("progress", "ensure_indexed"): P,     # the window's start: older books, in the background
     ("progress", "topics"): P,
     ("progress", "topic"): P,
     ("progress", "rename_topic"): S,

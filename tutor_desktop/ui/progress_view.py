@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,7 @@ from tutor_desktop.core.accounts import Session
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.ui import dialogs
+from tutor_desktop.ui.background import BackgroundTask, run_in_background
 from tutor_desktop.ui.i18n import current_language
 from tutor_desktop.ui.widgets import Page, button, label
 
@@ -91,6 +92,50 @@ def wrap_title(title: str, width: int = HEADER_LINE_CHARS, lines: int = HEADER_L
         if len(wrapped) <= lines:
             return "\n".join(wrapped)
     return words
+
+
+class _Indexing(QObject):
+    """Books imported before learning progress get their topics and items at start, on
+    a worker thread (it re-reads each PDF: seconds for a school's library, which the
+    window must not spend frozen). The progress screens listen for the end."""
+
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = False
+
+
+_INDEXING: _Indexing | None = None
+
+
+def indexing() -> _Indexing:
+    global _INDEXING
+    if _INDEXING is None:
+        _INDEXING = _Indexing()
+    return _INDEXING
+
+
+def index_books_in_background(services: Services, context: QObject) -> BackgroundTask | None:
+    """Start the backfill of older books' topics (``ProgressService.ensure_indexed``) on
+    the shared worker pool; the screens refresh when it ends."""
+    service = progress_service(services)
+    if service is None:
+        return None
+    hub = indexing()
+    hub.running = True
+
+    def done(_books: object) -> None:
+        hub.running = False
+        hub.finished.emit()
+
+    def failed(error: BaseException) -> None:
+        hub.running = False
+        log.warning("could not index the topics of older books: %s", error)
+        hub.finished.emit()
+
+    return run_in_background(service.ensure_indexed, on_done=done, on_error=failed,
+                             context=context)
 
 
 def _level_item(level: str) -> QTableWidgetItem:
@@ -161,6 +206,12 @@ class MyProgressPage(Page):
         layout.addWidget(self.table, 1)
         self.progress: StudentProgress | None = None
         self.retranslate_ui()
+        indexing().finished.connect(self._indexed)
+        self.indexing_task = index_books_in_background(services, self)
+
+    def _indexed(self) -> None:
+        if self.session is not None and self.isVisible():
+            self.refresh()
 
     def set_session(self, session: Session | None) -> None:
         self.session = session
@@ -260,6 +311,8 @@ class MyProgressPage(Page):
         service = progress_service(self.services)
         count = service.due_count(self.session) if service and self.session else 0
         self.due_label.setText(self.tr("%1 items to review today").replace("%1", str(count)))
+        if indexing().running:
+            self.due_label.setText(self.tr("Finding the topics in the textbooks…"))
         self.review_button.setVisible(count > 0)
 
     def level_of(self, title: str) -> str:
@@ -695,6 +748,7 @@ class ClassDashboard(QWidget):
         self.pdf_button.clicked.connect(lambda: self._export("pdf"))
         self.retranslate_ui()
         self.reload_filters()
+        indexing().finished.connect(self.reload_filters)     # older books' topics arrived
 
     # -- data ------------------------------------------------------------------
     def reload_filters(self) -> None:
@@ -919,6 +973,7 @@ class TopicEditor(QWidget):
         self.tree.itemSelectionChanged.connect(self.show_items)
         self.retranslate_ui()
         self.refresh()
+        indexing().finished.connect(self.refresh)            # older books' topics arrived
 
     def _unfold(self, shown: bool) -> None:
         self.body.setVisible(shown)

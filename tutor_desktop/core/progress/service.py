@@ -14,6 +14,7 @@ and must give the same table.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -309,20 +310,40 @@ class ProgressService:
         self.library_dir = library_dir
         self._now = clock
         self._indexed = False
+        self._index_lock = threading.Lock()
 
     # -- books ---------------------------------------------------------------
     def ensure_indexed(self) -> int:
-        """Give books imported before this feature their topics and items."""
+        """Give books imported before this feature their topics and items; returns how
+        many books were indexed. Re-reads each book's PDF: seconds for a big library, so
+        the window calls this on a worker thread at start (the CLI before its command)."""
         from tutor_desktop.core.progress.indexing import backfill
 
-        self._indexed = True
-        return backfill(self.db, self.library_dir or Path("."))
+        with self._index_lock:          # a second caller waits, then finds nothing to do
+            self._indexed = True
+            return backfill(self.db, self.library_dir or Path("."))
 
     def _ensure_once(self) -> None:
-        """The first look at topics in this process backfills older books (the window
-        has no separate start-up step for it)."""
-        if not self._indexed and self.library_dir is not None:
-            self.ensure_indexed()
+        """The first look at topics in this process backfills older books, unless a
+        backfill is already running on another thread: then this call does not wait for
+        it (the window's thread must not), and shows the topics indexed so far."""
+        if self._indexed or self.library_dir is None:
+            return
+        if not self._index_lock.acquire(blocking=False):
+            return
+        try:
+            if not self._indexed:
+                from tutor_desktop.core.progress.indexing import backfill
+
+                self._indexed = True
+                backfill(self.db, self.library_dir)
+        finally:
+            self._index_lock.release()
+
+    @property
+    def indexing(self) -> bool:
+        """Is a backfill running now (the window then says topics are being prepared)?"""
+        return self._index_lock.locked()
 
     # -- topics --------------------------------------------------------------
     def topics(self, book: str | None = None, *, include_hidden: bool = False) -> list[Topic]:
