@@ -624,6 +624,10 @@
         <translation>Дараах →</translation>
     </message>
     <message>
+        <source>Ask the tutor</source>
+        <translation>Багшаас асуух</translation>
+    </message>
+    <message>
         <source>Type your answer</source>
         <translation>Хариултаа бичнэ үү</translation>
     </message>

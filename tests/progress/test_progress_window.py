@@ -317,3 +317,24 @@ def test_older_books_get_their_topics_off_the_window_thread(
     assert len(threads) == 1 and threads[0] is not threading.main_thread()
     assert len(ticks) >= 10                          # the window kept running meanwhile
     assert page.due_label.text() == "Өнөөдөр давтах 0 дасгал байна"
+
+
+def test_a_topic_with_no_items_says_so_and_offers_the_tutor(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    topic = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.2"))
+    for item in progress.items(topic=topic.id):
+        progress.set_item_enabled(school8.teacher_session, item.id, False)
+    window = window_for("mn")
+    window.start_session(school8.anu_session)
+    _click(qtbot, window.findChild(QPushButton, "homeProgress"))
+    _click(qtbot, window.my_progress_page.findChild(QPushButton, f"practise:{topic.id}"))
+    practice = window.practice_page
+    assert practice.prompt.text() == ("Энэ сэдэвт дасгал алга байна. "
+                                      "Оронд нь туслах багшаас асуугаарай.")
+    assert not practice.answer.isVisible() and not practice.check_button.isVisible()
+    ask = practice.findChild(QPushButton, "practiceAskTutor")
+    assert ask.text() == "Багшаас асуух"
+    _shot(window, "practice_no_items_mn")
+    _click(qtbot, ask)
+    assert window.current_page() is window.chat_page
+    assert window.chat_page.subject_id == "biology"

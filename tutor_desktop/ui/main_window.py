@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.my_progress_page.practise.connect(self.open_practice)
         self.my_progress_page.practise_assignment.connect(self.open_assignment)
         self.practice_page.done.connect(self._practice_done)
+        self.practice_page.ask_tutor.connect(self.open_subject)
         self.chat_page.practise.connect(self.open_practice)
         self.setup_page.completed.connect(self._setup_done)
         self.sign_in_page.signed_in.connect(self.start_session)

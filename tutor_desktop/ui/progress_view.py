@@ -336,6 +336,7 @@ class PracticePage(Page):
     """Practice items one at a time, feedback at once, a summary at the end."""
 
     done = Signal()
+    ask_tutor = Signal(str)         # a subject id: the topic has no items, the tutor helps
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -390,6 +391,12 @@ class PracticePage(Page):
         self.next_button.setObjectName("practiceNext")
         self.next_button.clicked.connect(self.next_item)
         layout.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.subject = ""
+        self.tutor_button = button("primary")
+        self.tutor_button.setObjectName("practiceAskTutor")
+        self.tutor_button.clicked.connect(lambda: self.ask_tutor.emit(self.subject))
+        self.tutor_button.hide()
+        layout.addWidget(self.tutor_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self.choice_buttons: list[QPushButton] = []
         self.viewer: QWidget | None = None
@@ -401,6 +408,7 @@ class PracticePage(Page):
         self.session = session
         self.topic_title = title
         self.assignment_id = assignment_id
+        self.subject = ""
         self.items = service.assignment_items(session, assignment_id) if service else []
         self.index = self.right = 0
         self.first_level = ""
@@ -413,6 +421,8 @@ class PracticePage(Page):
         self.assignment_id = ""
         service = progress_service(self.services)
         self.topic_title = title
+        topic = service.topic(topic_id) if service is not None and topic_id else None
+        self.subject = topic.subject if topic is not None else ""
         if service is None:
             self.items = []
         elif topic_id:
@@ -434,11 +444,13 @@ class PracticePage(Page):
         self.feedback.setText("")
         self.feedback.setStyleSheet("font-size: 19px; padding: 10px;")
         self.next_button.hide()
+        self.tutor_button.hide()
         if not self.items:
             self.prompt.setText(core_message("practice_no_items", current_language()))
             self.answer.hide()
             self.check_button.hide()
             self.counter.setText("")
+            self.tutor_button.setVisible(bool(self.subject))
             return
         if self.index >= len(self.items):
             self._show_summary()
@@ -547,6 +559,7 @@ class PracticePage(Page):
                            if self.topic_title else self.tr("Review"))
         self.check_button.setText(self.tr("Check"))
         self.next_button.setText(self.tr("Next →"))
+        self.tutor_button.setText(self.tr("Ask the tutor"))
         self.answer.setPlaceholderText(self.tr("Type your answer"))
 
 
