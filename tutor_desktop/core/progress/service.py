@@ -13,9 +13,11 @@ and must give the same table.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -624,26 +626,26 @@ class ProgressService:
         cells: dict[tuple[str, str], Mastery] = {}
         asked: dict[str, int] = {}
         last_seen: dict[str, str] = {}
-        rows = self.db.query(
-            f"SELECT {_MASTERY_COLUMNS} FROM topic_mastery m JOIN users u ON u.id = m.user_id "
-            "WHERE u.class_id = ? AND u.role = 'student' AND u.active = 1"
-            + (" AND m.subject = ?" if subject else ""),
-            (class_id, subject) if subject else (class_id,))
-        for row in rows:
-            user_id = row["user_id"]
-            last = row["last_interaction_at"]
-            if last > last_seen.get(user_id, ""):
-                last_seen[user_id] = last
-            topic_id = merged.get(row["topic"], row["topic"])
-            if topic_id not in all_topics:
-                continue
-            cell = _mastery_row(row)
-            current = cells.get((user_id, topic_id))
-            if current is None or cell.total_interactions > current.total_interactions:
-                cells[(user_id, topic_id)] = cell
-            asked[topic_id] = asked.get(topic_id, 0) + cell.questions
-        shown = [t for t in all_topics.values()
-                 if any((s.id, t.id) in cells for s in students)]
+        with _bulk_objects():
+            rows = self.db.query(
+                f"SELECT {_MASTERY_COLUMNS} FROM topic_mastery m JOIN users u "
+                "ON u.id = m.user_id WHERE u.class_id = ? AND u.role = 'student' "
+                "AND u.active = 1" + (" AND m.subject = ?" if subject else ""),
+                (class_id, subject) if subject else (class_id,))
+            for cell in map(Mastery._make, rows):
+                user_id = cell.user_id
+                if cell.last_interaction_at > last_seen.get(user_id, ""):
+                    last_seen[user_id] = cell.last_interaction_at
+                topic_id = merged.get(cell.topic, cell.topic) if merged else cell.topic
+                if topic_id not in all_topics:
+                    continue
+                current = cells.get((user_id, topic_id))
+                if current is None or cell.total_interactions > current.total_interactions:
+                    cells[(user_id, topic_id)] = cell    # a merged topic: its busiest row
+                if cell.questions:
+                    asked[topic_id] = asked.get(topic_id, 0) + cell.questions
+        present = {topic_id for _user, topic_id in cells}
+        shown = [t for t in all_topics.values() if t.id in present]
         help_list = self._needs_help(students, shown, cells, last_seen)
         most = sorted(((all_topics[t], n) for t, n in asked.items() if n > 0),
                       key=lambda pair: (-pair[1], pair[0].title))[:5]
@@ -776,11 +778,22 @@ class ProgressService:
         return len(cards)
 
 
+# The order of Mastery's fields: rows become cells with Mastery._make.
 _MASTERY_COLUMNS = ("m.user_id, m.subject, m.topic, m.grade, m.level, m.mastery, m.attempts, "
                     "m.correct, m.total_interactions, m.questions, m.wrong_streak, "
                     "m.last_interaction_at, m.reason")
 
 
-def _mastery_row(row: Any) -> Mastery:
-    """A row selected with :data:`_MASTERY_COLUMNS` (the same order as Mastery's fields)."""
-    return Mastery._make(tuple(row))
+@contextmanager
+def _bulk_objects() -> Iterator[None]:
+    """No cyclic garbage collection while a class's grid is built: its ~10,000 cells are
+    tuples of strings and numbers (never cycles), yet allocating them triggers
+    collections that walk the whole heap (a window holds many objects) and made the
+    slowest dashboards ~40 % slower. Collection resumes right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
