@@ -149,6 +149,13 @@ def test_tutor_answer_records_question_and_topic(services: Any, school8: Any,
     kinds = [r["kind"] for r in services.db.query(
         "SELECT kind FROM learning_interactions WHERE message_id = ?", (again.id,))]
     assert kinds == ["explanation"]
+    # a step of the textbook tutor's hint ladder is logged as a hint, on the same topic
+    hint = store.add_message(session, conv.id, "assistant", "Сэжүүр: ногоон ...",
+                             status="complete", backend="textbook", model="hint-1",
+                             citations=[{"chunk_id": chunk["id"]}])
+    rows = services.db.query("SELECT kind, topic FROM learning_interactions "
+                             "WHERE message_id = ?", (hint.id,))
+    assert [(r["kind"], r["topic"]) for r in rows] == [("hint", chunk["topic_id"])]
     # no passage: the subject only
     store.add_message(session, conv.id, "user", "Сайн уу?")
     store.add_message(session, conv.id, "assistant", "Сайн.", status="complete")

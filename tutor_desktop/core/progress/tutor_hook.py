@@ -11,18 +11,22 @@ only (topic ""); a regenerated answer is not a second question.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
+from tutor_desktop.core.grounding.service_hooks import HINT_MODEL
+from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
 from tutor_desktop.core.progress.service import record_interaction
 from tutor_desktop.core.storage.connection import Connection
 
 SAFETY_BACKEND = "safety"
+HINT = re.compile(HINT_MODEL.replace("{step}", r"\d+"))    # the model name of a stored hint
 
 
 def on_message_final(conn: Connection, message_id: str) -> None:
     """Observer for :class:`ConversationStore`: called with each final message."""
     message = conn.execute(
-        "SELECT m.id, m.role, m.status, m.backend, m.citations, m.created_at, "
+        "SELECT m.id, m.role, m.status, m.backend, m.model, m.citations, m.created_at, "
         "m.conversation_id, c.user_id, c.subject, c.grade, u.role AS user_role "
         "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
         "JOIN users u ON u.id = c.user_id WHERE m.id = ?", (message_id,)).fetchone()
@@ -41,7 +45,9 @@ def on_message_final(conn: Connection, message_id: str) -> None:
               "grade": message["grade"], "message_id": message_id}
     if already is None:
         record_interaction(conn, kind="question", **common)
-    record_interaction(conn, kind="explanation", **common)
+    # A step of the textbook tutor's hint ladder is a hint, not an explanation.
+    hint = message["backend"] == TEXTBOOK_BACKEND and HINT.fullmatch(message["model"] or "")
+    record_interaction(conn, kind="hint" if hint else "explanation", **common)
 
 
 def _topic_of(conn: Connection, citations_json: str, subject: str) -> tuple[str, str]:
