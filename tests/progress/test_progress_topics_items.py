@@ -93,6 +93,11 @@ def test_each_kind_of_item_from_the_sample_library(progress, books):
     # distractors are other key terms of the chapter, never a synonym
     drag = by_answer[("choice", "Air resistance")]
     assert "drag" not in [c.casefold() for c in drag.choices]
+    # no option gives itself away by its capital letter
+    for item in items:
+        if item.kind == "choice":
+            assert {c[0].isupper() for c in item.choices if not c[:2].isupper()} == {
+                item.answer[0].isupper()}, item.choices
     numeric = [i for i in items if i.kind == "numeric" and i.data["formula"] == "F = m a"]
     assert numeric and all(i.page == 4 for i in numeric)
     force = next(i for i in numeric if i.data["target"] == "F")

@@ -231,10 +231,23 @@ def _distractors(answer: str, synonyms: Sequence[str], pool: Sequence[str], prom
             continue
         if key in _norm(prompt) or any(key in _norm(c) or _norm(c) in key for c in chosen):
             continue
-        chosen.append(term)
+        chosen.append(_case_like(term, answer))
         if len(chosen) == MAX_DISTRACTORS:
             break
     return chosen
+
+
+def _case_like(term: str, answer: str) -> str:
+    """A distractor's first letter in the answer's case: a capital taken from the start
+    of its own sentence ("Friction", "Хлоропласт") among lower-case options told the
+    student which ones were not the answer. Acronyms ("DNA") stay as they are."""
+    if not term or not answer or term[:2].isupper():
+        return term
+    if answer[0].islower() and term[0].isupper():
+        return term[0].lower() + term[1:]
+    if answer[0].isupper() and term[0].islower():
+        return term[0].upper() + term[1:]
+    return term
 
 
 def generate(book_sha: str, language: str, passages: Sequence[Passage]) -> list[Item]:
