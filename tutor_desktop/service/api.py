@@ -120,6 +120,8 @@ METHODS: dict[tuple[str, str], Method] = {
     ("progress", "hide_topic"): S,
     ("progress", "merge_topics"): S,
     ("progress", "topic_for_message"): S,
+    ("progress", "weakest_topic"): S,       # /practice in tutor chat
+    ("progress", "last_topic"): S,
     ("progress", "items"): P,
     ("progress", "item"): P,
     ("progress", "set_item_enabled"): S,

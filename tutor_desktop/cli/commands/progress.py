@@ -283,7 +283,4 @@ def _topic_for(progress: ProgressService, session: Session, hint: str) -> str:
             if topic.id == hint or wanted in topic.title.casefold():
                 return topic.id
         return ""
-    row = progress.db.query_one(
-        "SELECT topic FROM learning_interactions WHERE user_id = ? AND topic != '' "
-        "ORDER BY created_at DESC LIMIT 1", (session.user.id,))
-    return str(row["topic"]) if row else ""
+    return progress.last_topic(session)     # a core call: works through tutor service too

@@ -419,6 +419,13 @@ class ProgressService:
         caches the answer (it is personalised)."""
         return [t.title for t in self._weak(session, subject, limit)]
 
+    def last_topic(self, session: Session) -> str:
+        """The topic of the student's latest question or answer ("" for none)."""
+        row = self.db.query_one(
+            "SELECT topic FROM learning_interactions WHERE user_id = ? AND topic != '' "
+            "ORDER BY created_at DESC LIMIT 1", (session.user.id,))
+        return self._merged().get(row["topic"], row["topic"]) if row else ""
+
     def weakest_topic(self, session: Session, subject: str = "") -> Topic | None:
         """The topic ``/practice`` offers when no practice set is waiting (with items)."""
         return next((t for t in self._weak(session, subject, 50) if t.item_count), None)
