@@ -808,24 +808,39 @@ class ClassDashboard(QWidget):
         self.grid.setColumnCount(len(data.topics) + 1)
         self.grid.setHorizontalHeaderLabels([self.tr("Student")] +
                                             [wrap_title(t.title) for t in data.topics])
+        # One class x a book's topics is ~10,000 cells: brushes, names and tooltips are
+        # made once, each cell is one item (this took 0.7 s for 35 x 300 before).
+        language = current_language()
+        names = {level: level_name(level) for level in LEVEL_ORDER}
+        ranks = {level: LEVEL_ORDER.index(level) for level in LEVEL_ORDER}
+        backgrounds = {level: QBrush(QColor(colour)) for level, colour in LEVEL_COLOURS.items()}
+        white = QBrush(QColor("white"))
+        reasons: dict[str, str] = {}
+        centre = Qt.AlignmentFlag.AlignCenter
         for row, student in enumerate(data.students):
             name = QTableWidgetItem(student.display_name)
             name.setData(Qt.ItemDataRole.UserRole + 1, student.id)
             self.grid.setItem(row, 0, name)
             for column, topic in enumerate(data.topics, 1):
-                level = data.level(student.id, topic.id)
-                source = _level_item(level)
-                item = _LevelItem(source.text())
-                item.setData(Qt.ItemDataRole.UserRole, source.data(Qt.ItemDataRole.UserRole))
-                item.setBackground(source.background())
-                item.setForeground(source.foreground())
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 cell = data.cells.get((student.id, topic.id))
-                if cell is not None:
-                    item.setToolTip(core_message(cell.reason, current_language()))
+                if cell is None:
+                    item = _LevelItem("—")
+                    item.setData(Qt.ItemDataRole.UserRole, -1)
+                else:
+                    level = cell.level
+                    item = _LevelItem(names[level])
+                    item.setData(Qt.ItemDataRole.UserRole, ranks[level])
+                    item.setBackground(backgrounds[level])
+                    if level == "mastered":
+                        item.setForeground(white)
+                    if cell.reason not in reasons:
+                        reasons[cell.reason] = core_message(cell.reason, language)
+                    item.setToolTip(reasons[cell.reason])
+                item.setTextAlignment(centre)
                 self.grid.setItem(row, column, item)
         # Columns as wide as their longest title line (the header's own font): a title is
         # never cut; the full title is also the tooltip.
+        self.grid.verticalHeader().setResizeContentsPrecision(40)   # rows measured per column
         self.grid.resizeColumnsToContents()
         for column, topic in enumerate(data.topics, 1):
             header_item = self.grid.horizontalHeaderItem(column)
