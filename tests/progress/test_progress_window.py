@@ -27,7 +27,9 @@ def window_for(qtbot: Any, services: Any, qapp: Any) -> Iterator[Callable[[str],
     language = ui_language()
     windows: list[Any] = []
 
-    def build(lang: str = "en") -> Any:
+    def build(lang: str = "en", *, indexed: bool = True) -> Any:
+        from tutor_desktop.ui.progress_view import indexing
+
         window = MainWindow(services, language=language, idle_check_ms=60_000)
         qtbot.addWidget(window)
         language.set_language(lang)
@@ -35,6 +37,8 @@ def window_for(qtbot: Any, services: Any, qapp: Any) -> Iterator[Callable[[str],
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
+        if indexed:     # the start-up look for older books (none here) has ended
+            qtbot.waitUntil(lambda: not indexing().running, timeout=10_000)
         return window
 
     yield build
@@ -294,7 +298,7 @@ def test_older_books_get_their_topics_off_the_window_thread(
         return real(db, library_dir)
 
     monkeypatch.setattr(indexing, "backfill", slow_backfill)
-    window = window_for("mn")
+    window = window_for("mn", indexed=False)
     qtbot.waitUntil(lambda: services.progress.indexing, timeout=5_000)
     ticks: list[float] = []
     timer = QTimer()
