@@ -58,6 +58,7 @@ from tutor_desktop.core.ocr import TesseractEngine
 from tutor_desktop.core.ocr.doctor_checks import ocr_checks
 from tutor_desktop.core.paths import AppPaths, resolve_paths
 from tutor_desktop.core.progress import ProgressService
+from tutor_desktop.core.progress.proposals import capable_writer
 from tutor_desktop.core.progress.sync_queue import recompute_for_users
 from tutor_desktop.core.progress.tutor_hook import on_message_final
 from tutor_desktop.core.retrieval.hybrid import HybridRetriever
@@ -299,12 +300,14 @@ def _wire(paths: AppPaths, config: Config, db: Database) -> Services:
     # Only models that passed the tutoring exam write answers; the textbook tutor answers
     # otherwise (core/grounding). The exam runs in the background for a new model.
     exam_runner = BackgroundExam(exams, PromptLibrary(), models, skip=base_models(models))
-    progress = ProgressService(db, accounts, paths.library_dir)
+    gate = answer_gate(config, exams, models)
+    # A model that may write for children may also propose practice items (validated).
+    progress = ProgressService(db, accounts, paths.library_dir,
+                               writer=capable_writer(router, gate))
     # The tutor's prompt may name the student's weak topics (then the answer is not cached).
     tutor = TutorService(conversations, accounts, router, retriever=retriever, cache=cache,
                          safety=safety, max_new_tokens=config.max_new_tokens,
-                         may_write=answer_gate(config, exams, models),
-                         weak_topics=progress.weak_topics)
+                         may_write=gate, weak_topics=progress.weak_topics)
     # Mastery and review cards are recomputed from the merged log when sync brings
     # another PC's interactions (they are derived, never merged).
     sync = SyncClient(db, secrets, recompute=[recompute_for_users])

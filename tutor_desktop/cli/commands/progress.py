@@ -8,6 +8,7 @@ the core allows them to see. Topics and items are textbook content, not private:
     tutor progress --class 7A [--student NAME] [--json] --user bat
     tutor report --class 7A --format csv|pdf --out FILE --user bat
     tutor items list [--book TITLE] [--topic T] [--json]
+    tutor items propose [--book TITLE] [--topic T] --user bat
     tutor topics list [--book TITLE] [--json]
 """
 
@@ -51,6 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing.add_argument("--topic", help="topic title or id")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_items)
+    propose = item_actions.add_parser(
+        "propose", help="a capable model proposes more items; only those that quote the "
+                        "textbook word for word are added (teachers)")
+    propose.add_argument("--book", help="book title or id")
+    propose.add_argument("--topic", help="topic title or id")
+    _staff_arguments(propose)
+    propose.set_defaults(handler=cmd_propose)
 
     topics = sub.add_parser("topics", help="topics found in the textbooks")
     topics.set_defaults(handler=lambda args: (topics.print_help(), 1)[1])
@@ -182,6 +190,17 @@ def cmd_items(args: argparse.Namespace) -> int:
                 print("    " + " | ".join(item.choices))
             where = tr("cli_page", language, book=item.book, page=item.page)
             print(f"    → {item.answer}    ({where}; {item.topic})")
+        return 0
+
+    return _run(args, body)
+
+
+def cmd_propose(args: argparse.Namespace) -> int:
+    def body(services: Services) -> int:
+        session = _sign_in(services, args)
+        read, added = _progress(services).propose_items(session, book=args.book,
+                                                        topic=args.topic)
+        print(tr("items_proposed", cli_language(), read=read, added=added))
         return 0
 
     return _run(args, body)

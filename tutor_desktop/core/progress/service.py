@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ from tutor_desktop.core.accounts.models import Role, User
 from tutor_desktop.core.errors import NotAllowed, SessionExpired
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.progress.checking import Verdict, check_item
+from tutor_desktop.core.progress.items import Passage
 from tutor_desktop.core.progress.mastery import Interaction, Mastery, mastery_of, topic_mastery
 from tutor_desktop.core.progress.review import Answer, replay
 from tutor_desktop.core.progress.sync_queue import queue_synced_row
@@ -306,10 +307,14 @@ class ProgressService:
 
     def __init__(self, db: Database, accounts: AccountService,
                  library_dir: Path | None = None,
-                 clock: Any = lambda: datetime.now(UTC)) -> None:
+                 clock: Any = lambda: datetime.now(UTC),
+                 writer: Callable[[], Any] | None = None) -> None:
         self.db = db
         self.accounts = accounts
         self.library_dir = library_dir
+        # The chat model that may write for children (passed the tutoring exam), or None:
+        # it may propose extra practice items (core/progress/proposals.py).
+        self.writer = writer
         self._now = clock
         self._indexed = False
         self._index_lock = threading.Lock()
@@ -498,6 +503,57 @@ class ProgressService:
                           answer if answer is not None else current.answer, utc_now(),
                           item_id))
         return self.item(item_id)
+
+    def propose_items(self, session: Session, *, book: str | None = None,
+                      topic: str | None = None) -> tuple[int, int]:
+        """A capable model proposes extra gap-fill items for a book's (or a topic's)
+        passages; only those that quote their passage word for word are added (enabled,
+        origin "model", for the teacher to review). Returns (proposals read, added).
+        Raises ``items_no_capable_model`` when no model that passed the exam answers."""
+        from tutor_desktop.core.llm.backend import BackendError, BackendUnavailable
+        from tutor_desktop.core.progress import proposals
+
+        self._require_staff(session)
+        backend = self.writer() if self.writer is not None else None
+        if backend is None:
+            raise TutorError("items_no_capable_model")
+        where, params = [], []
+        if book:
+            where.append("(t.id = ? OR t.title = ? OR t.id LIKE ? || '%')")
+            params += [book, book, book]
+        if topic:
+            where.append("(c.topic_id = ? OR p.title = ? OR p.custom_title = ?)")
+            params += [topic, topic, topic]
+        chunks = self.db.query(
+            "SELECT c.id, c.topic_id, c.page_start, c.text, c.textbook_id, t.sha256, "
+            "t.language FROM chunks c JOIN textbooks t ON t.id = c.textbook_id "
+            "LEFT JOIN topics p ON p.id = c.topic_id"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY t.id, c.ordinal",
+            params)
+        known = proposals.known_pairs(self.db.query(
+            "SELECT answer, data FROM practice_items WHERE kind IN ('cloze', 'choice')"))
+        read = added = 0
+        for chunk in chunks:
+            passage = Passage(chunk["id"], chunk["topic_id"], None, int(chunk["page_start"]),
+                              chunk["text"])
+            try:
+                count, kept = proposals.propose(backend, passage, chunk["sha256"],
+                                                chunk["language"], known)
+            except (BackendError, BackendUnavailable) as error:
+                raise TutorError("items_no_capable_model") from error
+            read += count
+            now = utc_now()
+            with self.db.write() as conn:
+                before = conn.total_changes
+                conn.executemany(
+                    "INSERT OR IGNORE INTO practice_items (id, textbook_id, topic_id, chunk_id, "
+                    "kind, prompt, answer, choices, data, page, origin, enabled, created_at, "
+                    "updated_at) VALUES (?,?,?,?,?,?,?, '[]', ?,?,?, 1, ?, ?)",
+                    [(i.id, chunk["textbook_id"], i.topic_id, i.chunk_id, i.kind, i.prompt,
+                      i.answer, json.dumps(i.data, ensure_ascii=False), i.page,
+                      proposals.ORIGIN, now, now) for i in kept])
+                added += conn.total_changes - before
+        return read, added
 
     # -- practice ------------------------------------------------------------
     def practice_set(self, session: Session, topic_id: str,
