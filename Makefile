@@ -43,10 +43,13 @@ lint: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# -n auto: one pytest-xdist worker per core (the suite is CPU-bound on one core per test);
+# --dist loadgroup with the groups of tests/conftest.py keeps a file on one worker and
+# every test that changes the machine (OS accounts, dpkg, the PyInstaller build) on one.
 test: deps $(VENV)/.dev-stamp
 	$(BIN)/tutor models install-default
 	$(MAKE) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15 -n auto --dist loadgroup
 
 # Every benchmark at full size (minutes each); `make test` runs them all at smoke size.
 bench: $(VENV)/.dev-stamp

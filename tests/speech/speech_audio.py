@@ -6,6 +6,7 @@ Files are written once into ``tests/.cache/speech`` (gitignored) and reused.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -44,6 +45,11 @@ def _cached(key: str, suffix: str = ".wav") -> Path:
     return CACHE / (hashlib.sha1(key.encode()).hexdigest()[:16] + suffix)
 
 
+def _partial(target: Path) -> Path:
+    """A temporary name of this process's own: pytest-xdist workers may build the same file."""
+    return target.with_suffix(f".{os.getpid()}.tmp.wav")
+
+
 def _run(*cmd: str) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 
@@ -53,7 +59,9 @@ def speak(text: str, lang: str = "ko", raw: bool = False) -> Path:
     _tools()
     source = _cached(f"espeak|{lang}|{ESPEAK_ARGS}|{text}", ".raw.wav")
     if not source.exists():
-        _run("espeak-ng", "-v", lang, *ESPEAK_ARGS, "-w", str(source), text)
+        tmp = _partial(source)
+        _run("espeak-ng", "-v", lang, *ESPEAK_ARGS, "-w", str(tmp), text)
+        tmp.replace(source)
     if raw:
         return source
     return sox(source, f"16k|{source.name}", "-r", "16000", "-c", "1", "-b", "16")
@@ -65,7 +73,7 @@ def sox(source: Path | None, key: str, *output_args: str, effects: tuple[str, ..
     target = _cached(f"sox|{key}|{output_args}|{effects}")
     if not target.exists():
         src = ["-n"] if source is None else [str(source)]
-        tmp = target.with_suffix(".tmp.wav")
+        tmp = _partial(target)
         _run("sox", *src, *output_args, str(tmp), *effects)
         tmp.replace(target)
     return target
@@ -96,7 +104,7 @@ def concat(paths: list[Path], key: str) -> Path:
     _tools()
     target = _cached(f"concat|{key}|{[p.name for p in paths]}")
     if not target.exists():
-        tmp = target.with_suffix(".tmp.wav")
+        tmp = _partial(target)
         _run("sox", *[str(p) for p in paths], str(tmp))
         tmp.replace(target)
     return target

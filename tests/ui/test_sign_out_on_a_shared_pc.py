@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from model_files import link_into
+from model_files import e5_gguf, link_into
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -37,9 +37,7 @@ def _library_helpers() -> ModuleType:
 @pytest.fixture
 def embedder_installed(data_dir: Path) -> Path:
     """The default embedder in the data folder's models/, as set-up leaves it."""
-    from tutor_desktop.core.embeddings import ensure_default_embedder
-
-    return link_into(ensure_default_embedder(TESTS / ".cache" / "models"), data_dir / "models")
+    return link_into(e5_gguf(), data_dir / "models")
 
 
 def _sign_in_staff(qtbot: Any, window: Any, username: str, password: str) -> None:

