@@ -1301,6 +1301,10 @@
 <context>
     <name>TopicEditor</name>
     <message>
+        <source>Asking the model…</source>
+        <translation>Загвараас асууж байна…</translation>
+    </message>
+    <message>
         <source>Edit answer</source>
         <translation>Хариултыг засах</translation>
     </message>
@@ -1339,6 +1343,14 @@
     <message>
         <source>Hide / show</source>
         <translation>Нуух / харуулах</translation>
+    </message>
+    <message>
+        <source>More items from a model</source>
+        <translation>Загвараас нэмэлт дасгал</translation>
+    </message>
+    <message>
+        <source>A capable model proposes gap-fill items for the selected topics; only those quoting the textbook word for word are added</source>
+        <translation>Чадвартай загвар сонгосон сэдвүүдэд нөхөх дасгал санал болгоно; сурах бичгийг үг үсгээр нь яг иш татсан нь л нэмэгдэнэ</translation>
     </message>
 </context>
 <context>

@@ -342,3 +342,28 @@ def test_a_topic_with_no_items_says_so_and_offers_the_tutor(
     _click(qtbot, ask)
     assert window.current_page() is window.chat_page
     assert window.chat_page.subject_id == "biology"
+
+
+def test_a_teacher_asks_a_model_for_more_items(qtbot: Any, window_for: Any, school8: Any,
+                                               books: Any) -> None:
+    """No capable model on this PC: the topic editor says so (in the background)."""
+    from tutor_desktop.ui.progress_view import TopicEditor
+
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    teacher.tabs.setCurrentWidget(teacher.library_page)
+    editor = teacher.library_page.findChild(TopicEditor, "topicEditor")
+    assert not editor.tree.isVisible()                # folded until opened
+    _click(qtbot, editor.title)
+    assert editor.title.text() == "Сэдвүүд ▾" and editor.tree.isVisible()
+    frame = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: frame.verticalScrollBar().value() > 0)   # scrolled into view
+    first = editor.tree.topLevelItem(0).child(1)       # a section's title shows whole
+    assert editor.tree.visualItemRect(first).width() >= editor.tree.fontMetrics(
+    ).horizontalAdvance(first.text(0))
+    assert editor.propose_button.text() == "Загвараас нэмэлт дасгал"
+    _click(qtbot, editor.propose_button)
+    qtbot.waitUntil(editor.propose_button.isEnabled, timeout=30_000)
+    assert editor.propose_note.text().startswith("Чадвартай загвар хариулахгүй байна")
+    _shot(window, "library_topics_open_mn")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QTableWidget,
@@ -976,6 +977,12 @@ class TopicEditor(QWidget):
         self.tree = QTreeWidget()
         self.tree.setObjectName("topicTree")
         self.tree.setColumnCount(3)
+        # The title takes the width (it was squeezed to "1.…" by the pages column).
+        tree_header = self.tree.header()
+        tree_header.setStretchLastSection(False)
+        tree_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            tree_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setMaximumHeight(220)
         row = QHBoxLayout()
@@ -998,14 +1005,65 @@ class TopicEditor(QWidget):
         self.items.itemChanged.connect(self._item_toggled)
         self.items.itemDoubleClicked.connect(self._edit_item)
         layout.addWidget(self.items)
+        # A capable model may propose more items for the selected topics (or every book);
+        # the core keeps only those quoting the textbook, listed above for review.
+        propose_row = QHBoxLayout()
+        self.propose_button = QPushButton()
+        self.propose_button.setObjectName("proposeItems")
+        self.propose_button.clicked.connect(self.propose)
+        self.propose_note = QLabel()
+        self.propose_note.setObjectName("proposeNote")
+        self.propose_note.setWordWrap(True)
+        propose_row.addWidget(self.propose_button)
+        propose_row.addWidget(self.propose_note, 1)
+        layout.addLayout(propose_row)
         self.tree.itemSelectionChanged.connect(self.show_items)
         self.retranslate_ui()
         self.refresh()
         indexing().finished.connect(self.refresh)            # older books' topics arrived
 
+    def propose(self) -> None:
+        """Ask the capable model in the background (a model call per passage: minutes)."""
+        service = progress_service(self.services)
+        if service is None or self.session is None:
+            return
+        ids = self.selected_ids() or [""]
+        self.propose_button.setEnabled(False)
+        self.propose_note.setText(self.tr("Asking the model…"))
+
+        def ask() -> tuple[int, int]:
+            assert service is not None and self.session is not None
+            read = added = 0
+            for topic_id in ids:
+                got = service.propose_items(self.session, topic=topic_id or None)
+                read, added = read + got[0], added + got[1]
+            return read, added
+
+        def done(result: tuple[int, int]) -> None:
+            self.propose_button.setEnabled(True)
+            self.propose_note.setText(core_message("items_proposed", current_language(),
+                                                   read=result[0], added=result[1]))
+            self.show_items()
+
+        def failed(error: BaseException) -> None:
+            self.propose_button.setEnabled(True)
+            self.propose_note.setText(error.message(current_language())
+                                      if isinstance(error, TutorError) else str(error))
+
+        run_in_background(ask, on_done=done, on_error=failed, context=self)
+
     def _unfold(self, shown: bool) -> None:
         self.body.setVisible(shown)
         self.retranslate_ui()
+        if shown:       # it opens below the book list: scroll it into view
+            QTimer.singleShot(0, self, self._into_view)
+
+    def _into_view(self) -> None:
+        frame = self.parentWidget()
+        while frame is not None and not isinstance(frame, QScrollArea):
+            frame = frame.parentWidget()
+        if frame is not None:
+            frame.ensureWidgetVisible(self.body, 0, 0)
 
     def show_items(self) -> None:
         service = progress_service(self.services)
@@ -1103,6 +1161,10 @@ class TopicEditor(QWidget):
         self.rename_button.setText(self.tr("Rename"))
         self.merge_button.setText(self.tr("Merge into first"))
         self.hide_button.setText(self.tr("Hide / show"))
+        self.propose_button.setText(self.tr("More items from a model"))
+        self.propose_button.setToolTip(self.tr(
+            "A capable model proposes gap-fill items for the selected topics; only those "
+            "quoting the textbook word for word are added"))
 
     def changeEvent(self, event: Any) -> None:
         from PySide6.QtCore import QEvent
