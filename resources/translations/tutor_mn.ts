@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="mn" sourcelanguage="en">
 <context>
+    <name>CameraButton</name>
+    <message>
+        <source>Taking a photo is not possible: this copy of the app has no camera support. Add a picture from a file instead.</source>
+        <translation>Зураг авах боломжгүй: програмын энэ хувилбарт камерын дэмжлэг алга. Оронд нь файлаас зураг нэмнэ үү.</translation>
+    </message>
+    <message>
+        <source>No camera was found on this computer. Add a picture from a file instead.</source>
+        <translation>Энэ компьютерт камер олдсонгүй. Оронд нь файлаас зураг нэмнэ үү.</translation>
+    </message>
+    <message>
+        <source>Take a photo</source>
+        <translation>Зураг авах</translation>
+    </message>
+    <message>
+        <source>Take one photo of a problem with the camera: its text is put in the box for you to check</source>
+        <translation>Бодлогын зургийг камераар нэг удаа авна: текстийг нь шалгахад тань зориулж хайрцагт оруулна</translation>
+    </message>
+    <message>
+        <source>Taking a photo…</source>
+        <translation>Зураг авч байна…</translation>
+    </message>
+    <message>
+        <source>The camera gave no picture. Try again.</source>
+        <translation>Камер зураг өгсөнгүй. Дахин оролдоно уу.</translation>
+    </message>
+    <message>
+        <source>The camera could not take a photo. Try again, or add a picture from a file.</source>
+        <translation>Камер зураг авч чадсангүй. Дахин оролдох эсвэл файлаас зураг нэмнэ үү.</translation>
+    </message>
+</context>
+<context>
     <name>ChatHostPage</name>
     <message>
         <source>← Subjects</source>
@@ -549,6 +580,17 @@
     <message>
         <source>Change password</source>
         <translation>Нууц үг солих</translation>
+    </message>
+</context>
+<context>
+    <name>PictureChip</name>
+    <message>
+        <source>The picture goes with your question only to an online model that can read pictures. Otherwise it stays on this computer and only its text is used.</source>
+        <translation>Зураг асуулттай хамт зөвхөн зураг уншиж чаддаг онлайн загвар руу очно. Бусад үед энэ компьютерт үлдэж, зөвхөн текст нь ашиглагдана.</translation>
+    </message>
+    <message>
+        <source>Remove the picture</source>
+        <translation>Зургийг хасах</translation>
     </message>
 </context>
 <context>

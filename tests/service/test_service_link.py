@@ -237,3 +237,37 @@ def test_commands_not_offered_by_the_service_say_where_to_run_them(service, tmp_
     window = _tutor(["gui", "--smoke"], service.socket_path, home, "")
     assert window.returncode == 0, window.stderr
     assert not list(home.rglob("*.sqlite3"))
+
+
+def test_a_picture_goes_through_the_service_to_a_model_that_reads_pictures(
+        services, client, school, tmp_path: Path) -> None:
+    """The window sends the picture's bytes over the socket; the service's router sends
+    it on (the bytes cross the wire once, then are gone)."""
+    import io
+
+    from openai_recorder import RecordingOpenAI
+    from PIL import Image
+
+    from tutor_desktop.core.config import RemoteProvider
+    from tutor_desktop.core.llm.remote import RemoteBackend, key_lookup
+    from tutor_desktop.core.llm.router import Router
+
+    server = RecordingOpenAI().start()
+    try:
+        provider = RemoteProvider("school-ai", server.base_url, "vision-model", vision=True)
+        services.tutor.backends = Router(None, [RemoteBackend(provider, key_lookup({}, {}))],
+                                         policy="remote-first")
+        services.tutor.may_write = None
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), "white").save(buffer, format="PNG")
+        session = client.accounts.sign_in_student(school.anu.id, "1234")
+        conversation = client.tutor.start_conversation(session, subject="math")
+        reply = client.tutor.ask(session, conversation.id, "What is drawn here?",
+                                 image=buffer.getvalue())
+        assert reply.status == "complete" and reply.picture_sent
+        assert [n.message_id for n in reply.notices][-1] == "picture_sent_to_model"
+        (body,) = server.bodies
+        assert body["messages"][-1]["content"][1]["image_url"]["url"].startswith(
+            "data:image/jpeg;base64,")
+    finally:
+        server.close()

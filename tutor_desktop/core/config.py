@@ -51,6 +51,9 @@ class RemoteProvider:
     model: str
     timeout_s: float = 30.0
     key_name: str = ""
+    # The model reads pictures (OpenAI image_url content): a student's picture may go
+    # with the question. Off unless the school says so (core/llm/vision.py).
+    vision: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,9 @@ def _providers(raw: Any, source: str) -> tuple[RemoteProvider, ...]:
                 or not 1 <= timeout <= 600:
             raise ConfigError(f"{source}: remote provider timeout_s must be 1-600 seconds, "
                               f"got {timeout!r}")
+        if not isinstance(item.get("vision", False), bool):
+            raise ConfigError(f"{source}: remote provider vision must be true or false, "
+                              f"got {item['vision']!r}")
         allowed = {f.name for f in fields(RemoteProvider)}
         providers.append(RemoteProvider(**{k: v for k, v in item.items() if k in allowed}))
     return tuple(providers)
@@ -215,6 +221,7 @@ def load_config(
             base_url=env["TUTOR_REMOTE_BASE_URL"],
             model=env["TUTOR_REMOTE_MODEL"],
             key_name="env",
+            vision=env.get("TUTOR_REMOTE_VISION", "").lower() in ("1", "true", "yes", "on"),
         )
         config = replace(config, remote_providers=(single,))
     if locked:

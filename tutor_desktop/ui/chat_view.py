@@ -72,15 +72,17 @@ from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.llm.manager import ModelState, ModelStatus
+from tutor_desktop.core.llm.vision import PictureError
 from tutor_desktop.core.safety import RateLimited
 from tutor_desktop.core.safety.fair_use import countdown_text
 from tutor_desktop.core.subjects import subject_name
 from tutor_desktop.core.tutor.formatting import PLACEHOLDER, MathSpan, extract_math
 from tutor_desktop.core.tutor.service import SAFETY_BACKEND, passage_record
 from tutor_desktop.ui.background import run_in_background
+from tutor_desktop.ui.camera_input import CameraButton
 from tutor_desktop.ui.chat_worker import ChatWorker
 from tutor_desktop.ui.i18n import current_language
-from tutor_desktop.ui.picture_input import PictureInputButton
+from tutor_desktop.ui.picture_input import PictureChip, PictureInputButton
 from tutor_desktop.ui.voice_input import create_voice_input
 from tutor_desktop.ui.widgets import phrases
 
@@ -398,6 +400,15 @@ class ChatView(QWidget):
         self.picture.text_ready.connect(self._insert_transcript)
         self.picture.status.connect(self.show_notice)
         self.input.image_pasted.connect(self.picture.read_image)
+        # The picture kept for the question (sent only to a model that reads pictures).
+        self.picture_chip = PictureChip(self)
+        self.picture.attachment_changed.connect(self.picture_chip.show_picture)
+        self.picture_chip.removed.connect(lambda: self.picture.set_attachment(None))
+        self.pending_picture: bytes | None = None
+        # One webcam frame, read like a picture file (disabled, with why, without a camera).
+        self.camera = CameraButton(self)
+        self.camera.frame_ready.connect(self.picture.read_image)
+        self.camera.status.connect(self.show_notice)
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         main.addLayout(row)
@@ -409,8 +420,10 @@ class ChatView(QWidget):
         if self.voice is not None:
             tools.addWidget(self.voice)
         tools.addWidget(self.picture)
+        tools.addWidget(self.camera)
         tools.addStretch(1)
         main.addLayout(tools)
+        main.addWidget(self.picture_chip)
         actions = QHBoxLayout()
         self.regenerate_button = QPushButton()
         self.regenerate_button.setObjectName("chatRegenerate")
@@ -606,10 +619,16 @@ class ChatView(QWidget):
             return
         self.input.clear()
         self.pending_question = question
+        picture = self.pending_picture = self.picture.take_attachment()
         conv_id, session = self.conversation_id, self.session
-        self._run(lambda on_delta, stop, on_sources: self.tutor.ask(
-            session, conv_id, question, on_delta=on_delta, stop_event=stop,
-            on_sources=on_sources))
+        if picture is None:
+            self._run(lambda on_delta, stop, on_sources: self.tutor.ask(
+                session, conv_id, question, on_delta=on_delta, stop_event=stop,
+                on_sources=on_sources))
+        else:
+            self._run(lambda on_delta, stop, on_sources: self.tutor.ask(
+                session, conv_id, question, on_delta=on_delta, stop_event=stop,
+                on_sources=on_sources, image=picture))
 
     def regenerate(self) -> None:
         if self.busy or self.conversation_id is None or not self.messages:
@@ -677,11 +696,13 @@ class ChatView(QWidget):
         self.show_notice("\n".join(notes))
 
     def _failed(self, error: BaseException) -> None:
-        question = self.pending_question
+        question, picture = self.pending_question, self.pending_picture
         self._finish()
         if question and not any(m.role == "user" and m.content == question
                                 for m in self.messages[-2:]):
             self.input.setPlainText(question)  # not stored (e.g. daily limit): keep it
+            if picture is not None and not isinstance(error, PictureError):
+                self.picture.set_attachment(picture)  # and the picture that went with it
         if isinstance(error, RateLimited):  # fair use: a countdown that unlocks by itself
             self.start_cooldown(error.seconds)
         elif isinstance(error, TutorError):
@@ -695,6 +716,7 @@ class ChatView(QWidget):
         self.streaming_sources = None
         self._expanded.discard(LIVE_KEY)
         self.pending_question = ""
+        self.pending_picture = None
         if self.conversation_id is not None:
             self.messages = self.services.conversations.messages(self.session,
                                                                  self.conversation_id)

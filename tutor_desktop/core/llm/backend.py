@@ -33,6 +33,9 @@ class ChatMessage:
 
     role: Role
     content: str
+    #: JPEG pictures that go with this turn (core/llm/vision.py). Only a remote model
+    #: that reads pictures receives them; ``as_dict`` (the local engine) is text only.
+    images: tuple[bytes, ...] = field(default=(), repr=False)
 
     def as_dict(self) -> dict[str, str]:
         return {"role": self.role, "content": self.content}
@@ -53,6 +56,8 @@ class Completion:
     model: str = ""
     notice_id: str = ""
     notice_params: dict[str, Any] = field(default_factory=dict)
+    #: Pictures that left this PC with the request (a remote model that reads them).
+    images_sent: int = 0
 
 
 @dataclass(frozen=True)

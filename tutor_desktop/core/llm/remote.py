@@ -47,6 +47,7 @@ from tutor_desktop.core.llm.backend import (
     Delta,
     FinishReason,
 )
+from tutor_desktop.core.llm.vision import content_parts
 from tutor_desktop.core.privacy.urls import check_transport_url, origin
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,7 @@ class RemoteBackend:
                stop_event: threading.Event | None = None) -> Iterator[Delta]:
         """Stream an answer; see the module docstring for the deadlines."""
         body = self._body(messages, max_tokens, temperature, stream=True)
+        sent = self.images_sent(messages)
         job = _StreamJob(self, body)
         job.start()
         started = time.monotonic()
@@ -316,7 +318,8 @@ class RemoteBackend:
                 if stop_event is not None and stop_event.is_set():
                     job.cancel()
                     yield Delta(completion=Completion(
-                        "cancelled", job.prompt_tokens(messages), job.completion_tokens(produced)))
+                        "cancelled", job.prompt_tokens(messages), job.completion_tokens(produced),
+                        images_sent=sent))
                     return
                 now = time.monotonic()
                 if produced and (now >= give_up or produced >= most_events):
@@ -324,7 +327,7 @@ class RemoteBackend:
                     # came, end the answer as cut off, stop reading.
                     job.cancel()
                     yield Delta(completion=Completion(
-                        "length", job.prompt_tokens(messages), produced))
+                        "length", job.prompt_tokens(messages), produced, images_sent=sent))
                     return
                 remaining = min(deadline, give_up) - now
                 if remaining <= 0:
@@ -342,7 +345,8 @@ class RemoteBackend:
                     completed = True  # the reader drains the body: the connection is reused
                     finish: FinishReason = payload if payload in ("stop", "length") else "stop"
                     yield Delta(completion=Completion(
-                        finish, job.prompt_tokens(messages), job.completion_tokens(produced)))
+                        finish, job.prompt_tokens(messages), job.completion_tokens(produced),
+                        images_sent=sent))
                     return
                 else:  # "error"
                     raise self._as_stream_error(payload, produced)
@@ -426,11 +430,26 @@ class RemoteBackend:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
+    @property
+    def accepts_images(self) -> bool:
+        """The school marked this provider's model as one that reads pictures."""
+        return self.provider.vision
+
+    def images_sent(self, messages: Sequence[ChatMessage]) -> int:
+        """How many pictures a request with ``messages`` carries to this provider."""
+        return sum(len(m.images) for m in messages) if self.accepts_images else 0
+
+    def _message(self, message: ChatMessage) -> dict[str, Any]:
+        if message.images and self.accepts_images and message.role == "user":
+            return {"role": message.role,
+                    "content": content_parts(message.content, message.images)}
+        return message.as_dict()  # text only: a model that cannot see never gets the bytes
+
     def _body(self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float, *,
               stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.provider.model,
-            "messages": [m.as_dict() for m in messages],
+            "messages": [self._message(m) for m in messages],
             "max_tokens": max_tokens,
             "temperature": temperature,
             "stream": stream,

@@ -186,6 +186,7 @@ class RouteRecord:
     staff_notice: RouteNotice | None = None  # for teachers/IT only (API key rejected)
     continued_from: str = ""     # backend whose partial text was kept before the marker
     marker: str = ""             # the marker text inserted into the answer
+    images_sent: int = 0         # pictures that left the PC (requests to a vision model)
 
     @property
     def fell_back(self) -> bool:
@@ -394,6 +395,11 @@ class Router:
                     shown.append(marker)
                     yield Delta(text=marker)
                 budget = max(16, max_tokens - sum(1 for _ in shown)) if shown else max_tokens
+                # Counted when the request goes, not when it succeeds: a picture sent to a
+                # provider that then failed has still left this PC (core/llm/vision.py).
+                counter = getattr(backend, "images_sent", None)
+                if route.kind == "remote" and callable(counter):
+                    record.images_sent += int(counter(request))
                 pieces = 0
                 first_piece_s: float | None = None
                 try:
@@ -524,7 +530,8 @@ class Router:
         return Delta(completion=Completion(
             finish, prompt_tokens, completion_tokens, backend=route.label, model=backend.model,
             notice_id=notice.message_id if notice else "",
-            notice_params=dict(notice.params) if notice else {}))
+            notice_params=dict(notice.params) if notice else {},
+            images_sent=record.images_sent))
 
 
 def _mid(exc: BaseException | None) -> str:

@@ -29,6 +29,7 @@ from tutor_desktop.core.grounding.text import answer_matches
 from tutor_desktop.core.grounding.tutor import BACKEND as TEXTBOOK_BACKEND
 from tutor_desktop.core.grounding.tutor import HINT_STEPS, TextbookAnswer, TextbookTutor
 from tutor_desktop.core.i18n import Notice, TutorError, tr
+from tutor_desktop.core.llm import vision
 from tutor_desktop.core.llm.backend import (
     BackendError,
     BackendProvider,
@@ -82,6 +83,9 @@ class TutorReply:
     # Set when the safety check answered instead of the model, or replaced its text
     # ({"category", "score", "source", "distress"}).
     safety: dict[str, Any] | None = None
+    # A picture went with the question to a remote model that reads pictures
+    # (core/llm/vision.py); False when it stayed on this PC.
+    picture_sent: bool = False
 
 
 def passage_record(hit: Hit) -> dict[str, Any]:
@@ -138,8 +142,13 @@ class TutorService:
     def ask(self, session: Session, conversation_id: str, question: str, *,
             on_delta: DeltaCallback | None = None, stop_event: threading.Event | None = None,
             prefer: str = "auto", max_tokens: int | None = None,
-            on_sources: SourcesCallback | None = None) -> TutorReply:
+            on_sources: SourcesCallback | None = None,
+            image: bytes | None = None) -> TutorReply:
         """Store the student's question, answer it (streaming) and store the answer.
+
+        ``image``: the picture the student added (any image format). It goes with the
+        question only to a remote model that reads pictures, is never stored or cached,
+        and a notice under the answer says whether it left this PC (core/llm/vision.py).
 
         Raises :class:`EmptyQuestion`, :class:`QuestionTooLong` (neither is stored),
         :class:`DailyLimitReached`, :class:`SessionExpired` or :class:`NotAllowed`;
@@ -150,6 +159,7 @@ class TutorService:
         question = question.strip()
         if not question:
             raise EmptyQuestion()
+        picture = vision.prepare_picture(image) if image else None  # before anything is stored
         conv = self.conversations.get(session, conversation_id)
         self.limit.check(session)
         self.safety.before_question(session)  # per-minute fair use (RateLimited)
@@ -163,8 +173,12 @@ class TutorService:
             return self._attempt(session, conv, ladder, question, on_delta, on_sources)
         history = _as_chat(earlier)
         try:
-            return self._answer(session, conv, history, question, on_delta, stop_event, prefer,
-                                max_tokens, on_sources)
+            reply = self._answer(session, conv, history, question, on_delta, stop_event, prefer,
+                                 max_tokens, on_sources, use_cache=picture is None,
+                                 picture=picture)
+            if picture is not None:
+                reply.notices.append(vision.picture_notice(reply.picture_sent))
+            return reply
         except (QuestionTooLong, ContextOverflow):
             # Refused before any answer: do not keep it or count it against the limit.
             self.conversations.delete_message(session, asked.id)
@@ -250,7 +264,8 @@ class TutorService:
                 question: str, on_delta: DeltaCallback | None,
                 stop_event: threading.Event | None, prefer: str,
                 max_tokens: int | None, on_sources: SourcesCallback | None = None,
-                use_cache: bool = True, record_safety: bool = True) -> TutorReply:
+                use_cache: bool = True, record_safety: bool = True,
+                picture: bytes | None = None) -> TutorReply:
         language = conv.language
         verdict = self.safety.check(question)
         if verdict is not None:
@@ -291,6 +306,8 @@ class TutorService:
         messages, hits = self._prompt(backend, history, question, conv.mode, language,
                                       conv.grade, conv.subject, hits, attempts=attempts,
                                       max_tokens=max_tokens, weak=weak)
+        if picture is not None:  # this turn only: never stored, never in a later prompt
+            messages[-1] = replace(messages[-1], images=(picture,))
         citations = [h.citation() for h in hits]
         passages = [passage_record(h) for h in hits]
         if on_sources:
@@ -526,6 +543,8 @@ class TutorService:
                     last_save = time.monotonic()
         except (BackendError, BackendUnavailable) as exc:
             # A router may only find out mid-stream that no backend can answer.
+            reply.picture_sent = bool(getattr(getattr(backend, "record", None),
+                                              "images_sent", 0))
             reply.status, reply.finish_reason = "error", "error"
             reply.error = Notice(exc.message_id, exc.params)
             if pieces:
@@ -550,6 +569,7 @@ class TutorService:
             # cut off by the engine's echo guard): say so, and point to the textbook.
             reply.notices.append(Notice("model_weak_answer"))
         if completion:
+            reply.picture_sent = completion.images_sent > 0
             reply.prompt_tokens = completion.prompt_tokens
             reply.completion_tokens = completion.completion_tokens
             # A router reports who really answered, and why it was not the first choice.
