@@ -37,6 +37,7 @@ from tutor_desktop.core.connectivity import (
 from tutor_desktop.core.conversations import ConversationStore
 from tutor_desktop.core.doctor import Check, CheckFn, Status
 from tutor_desktop.core.embeddings.discovery import open_default_embedder
+from tutor_desktop.core.embeddings.doctor_checks import embedder_weights_checks
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
 from tutor_desktop.core.errors import DataFolderNotWritable
 from tutor_desktop.core.grounding.exam import BackgroundExam, ExamStore
@@ -155,6 +156,8 @@ class Services:
             lambda ctx: safety_check(self.safety, ctx.config.language),
             lambda _ctx: sync_doctor_check(self.sync.status()),
             lambda _ctx: ocr_checks(self.ocr),
+            lambda ctx: embedder_weights_checks(self.embedder, self.library,
+                                                ctx.config.language),
         ]
 
     def _ram_check(self) -> Check:

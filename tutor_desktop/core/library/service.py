@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor_desktop.core.embeddings.base import Embedder
+from tutor_desktop.core.embeddings.fingerprint import passage_weights
 from tutor_desktop.core.library.chunking import ChunkDraft, chunk_pages
 from tutor_desktop.core.library.errors import ImportCancelled, ImportSuspended, LibraryError
 from tutor_desktop.core.library.metadata import BookMeta
@@ -268,10 +269,21 @@ class Library:
         return _book(rows[0]) if len(rows) == 1 else None
 
     def pending(self) -> list[Book]:
-        """Books still importing, or ready but waiting for vectors of the current model."""
+        """Books still importing, or ready but waiting for vectors of the current model
+        (another model, or the same model file with other weights)."""
         model = self._model_id()
+        stale = model is not None and self.weights_stale()
         return [b for b in self.books()
-                if b.status == "importing" or (model is not None and b.embed_model != model)]
+                if b.status == "importing" or (model is not None and b.embed_model != model)
+                or (stale and b.status == "ready")]
+
+    def weights_stale(self) -> bool:
+        """The vectors were written by other weights than the embedding model file's now
+        (it was replaced under the same name): :meth:`resume_pending` rebuilds them."""
+        embedder = self._embedder_source()
+        stored = self.vectors.weights()
+        current = passage_weights(embedder) if embedder is not None and stored else ""
+        return bool(stored and current and stored != current)
 
     def has_unfinished_work(self) -> bool:
         """Anything :meth:`resume_pending` would do: interrupted imports (scanned books
@@ -312,7 +324,7 @@ class Library:
 
             replaces = self._replacement_target(path, meta)
             embedder = self.embedder()
-            self.vectors.ensure(embedder.model_id, embedder.dim)
+            self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
 
             pages, recogniser = self._read_pages(path, sha, meta, report, cancel)
             drafts = chunk_pages(pages)
@@ -526,14 +538,14 @@ class Library:
     def _finish_reindex_if_needed(self, book: Book, report: ProgressCallback,
                                   cancel: threading.Event | None) -> None:
         embedder = self.embedder()
-        self.vectors.ensure(embedder.model_id, embedder.dim)
+        self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
         if self._require(book.id).embed_model != embedder.model_id:
             self._reindex(book.id, report, cancel)
 
     def _embed_missing(self, book_id: str, report: ProgressCallback,
                        cancel: threading.Event | None) -> None:
         embedder = self.embedder()
-        self.vectors.ensure(embedder.model_id, embedder.dim)
+        self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
         rate = _Rate()
         scanned = self.db.query_one(
             "SELECT 1 FROM chunks WHERE textbook_id = ? AND recognised = 1 LIMIT 1",
@@ -666,7 +678,7 @@ class Library:
             if self._embedder_source() is None:
                 return []
             embedder = self.embedder()
-            self.vectors.ensure(embedder.model_id, embedder.dim)
+            self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
             self._recheck_marks()
             finished.extend(self._resume_jobs(report, cancel))
             for book in self.pending():

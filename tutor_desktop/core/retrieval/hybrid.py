@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from tutor_desktop.core.embeddings.base import Embedder
+from tutor_desktop.core.embeddings.fingerprint import query_weights
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
 from tutor_desktop.core.retrieval import crosslingual
 from tutor_desktop.core.retrieval.types import LABEL_COLUMNS, LABEL_JOINS, Hit
@@ -170,9 +171,10 @@ class HybridRetriever:
         embedder = self._embedder()
         if embedder is None:
             return None
-        if not self.vectors.matches(embedder.model_id):
-            # Stored vectors belong to another model (or none yet): never compare
-            # across models. Keyword search still answers; the library re-indexes.
+        if not self.vectors.matches(embedder.model_id, query_weights(embedder)):
+            # Stored vectors belong to another model, or to other weights than the
+            # question engine's (core/embeddings/fingerprint.py), or none yet: never
+            # compare across vector spaces. Keyword search still answers; the library re-indexes.
             if self._on_stale is not None:
                 self._on_stale()
             return None

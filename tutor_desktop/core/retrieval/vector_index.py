@@ -1,11 +1,13 @@
 """The sqlite-vec ``vec0`` table of passage vectors.
 
 Its dimension depends on the embedding model, so it is created at run time
-and the model id is recorded in ``settings``. When the loaded model differs,
-the table is dropped and rebuilt empty: vectors from two models are never
-compared. Grade is the partition key (a grade's books are searched without
-scanning others); subject and language are metadata columns, so filters run
-*inside* the KNN query (a JOIN after the KNN would silently drop results).
+and the model id is recorded in ``settings``, with the fingerprint of the weights
+that wrote the vectors (core/embeddings/fingerprint.py). When the loaded model or
+its weights differ, the table is dropped and rebuilt empty: vectors from two models
+(or two versions of one model under the same name) are never compared. Grade is
+the partition key (a grade's books are searched without scanning others); subject
+and language are metadata columns, so filters run *inside* the KNN query (a JOIN
+after the KNN would silently drop results).
 Queries always use ``k = ?`` (older SQLite rejects ``ORDER BY distance LIMIT``).
 """
 
@@ -59,19 +61,38 @@ class VectorIndex:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
         ) is not None
 
-    def matches(self, model_id: str) -> bool:
-        current = self.current()
-        return current is not None and current[0] == model_id
+    def weights(self) -> str:
+        """Fingerprint of the weights that wrote the vectors ("" when not recorded: an
+        index from before fingerprints, or none yet)."""
+        row = self.db.query_one("SELECT value FROM settings WHERE key = ?", (SETTING,))
+        if row is None or not self._exists():
+            return ""
+        return str(json.loads(row["value"]).get("weights", ""))
 
-    def ensure(self, model_id: str, dim: int) -> bool:
-        """Make the table hold ``model_id`` vectors; True if it had to be (re)built.
+    def matches(self, model_id: str, weights: str = "") -> bool:
+        """Whether questions embedded by ``model_id`` with ``weights`` (a fingerprint;
+        "" = unknown, not checked) may be compared with the stored vectors."""
+        current = self.current()
+        if current is None or current[0] != model_id:
+            return False
+        stored = self.weights()
+        return not (weights and stored and weights != stored)
+
+    def ensure(self, model_id: str, dim: int, weights: str = "") -> bool:
+        """Make the table hold ``model_id`` vectors written with ``weights``; True if it had
+        to be (re)built.
 
         A rebuild marks every book for re-embedding (``embed_model = ''``) and
         throws away staged vectors of unfinished imports: they belong to the
-        old model too.
+        old model too. An index recorded without a fingerprint adopts ``weights``.
         """
         if self.current() == (model_id, dim):
-            return False
+            stored = self.weights()
+            if not weights or stored == weights:
+                return False
+            if not stored:
+                self._record(model_id, dim, weights)
+                return False
         with self.db.write() as conn:
             conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
             conn.execute(
@@ -84,13 +105,20 @@ class VectorIndex:
             conn.execute("DELETE FROM chunk_staging")
             conn.execute("UPDATE chunks SET embedded = 0")
             conn.execute("UPDATE textbooks SET embed_model = ''")
+        self._record(model_id, dim, weights)
+        return True
+
+    def _record(self, model_id: str, dim: int, weights: str) -> None:
+        value: dict[str, Any] = {"model_id": model_id, "dim": int(dim)}
+        if weights:
+            value["weights"] = weights
+        with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
                 "updated_at = excluded.updated_at",
-                (SETTING, json.dumps({"model_id": model_id, "dim": int(dim)}), utc_now()),
+                (SETTING, json.dumps(value), utc_now()),
             )
-        return True
 
     @staticmethod
     def insert(conn: Connection, rows: Sequence[VectorRow]) -> None:
