@@ -160,6 +160,8 @@ Function InstallService
   DetailPrint "Tutor Desktop service: data in ${SERVICE_ROOT}\data"
 FunctionEnd
 
+!include "ocr_tesseract.nsh"   ; Tesseract + mon/eng data when the bundle has them
+
 Function un.onInit
   SetShellVarContext all
   ${If} ${RunningX64}

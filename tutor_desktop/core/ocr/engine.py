@@ -138,14 +138,16 @@ def unwrap_lines(text: str) -> str:
 
 
 def find_tesseract(explicit: str | None = None) -> Path | None:
-    """The program: an explicit path, ``TUTOR_TESSERACT``, a copy bundled with the app
-    (the Windows installer puts one in ``tesseract/``), then the PATH."""
-    from tutor_desktop.core.paths import resources_dir
+    """The program: an explicit path, ``TUTOR_TESSERACT``, a copy carried with the app
+    (the Windows installer puts one in ``tesseract/`` next to ``tutor.exe``, see
+    installers/windows/ocr_tesseract.nsh; a bundle may hold one beside its resources),
+    then the PATH."""
+    from tutor_desktop.core.paths import install_dir, resources_dir
 
     candidates = [explicit, os.environ.get("TUTOR_TESSERACT")]
     exe = "tesseract.exe" if sys.platform == "win32" else "tesseract"
-    bundled = resources_dir().parent / "tesseract" / exe
-    candidates.append(str(bundled))
+    for folder in dict.fromkeys((install_dir(), resources_dir().parent)):
+        candidates.append(str(folder / "tesseract" / exe))
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
