@@ -14,7 +14,8 @@ either engine (hit@1, hit@5, MRR on the sample question set); an import of a 150
 book; ``tutor ask`` (the app's default: the textbook tutor answers for the gated
 embedded model) and the first grounded answer written by the model, each as max RSS
 beside the GGUF files loaded; a soak of 500 questions in one signed-in student's
-conversations (RSS growth per 100 questions after the first 50). The full run also
+conversations, every 5th answer written by the chat model (RSS growth per 100 questions
+after the first 50). The full run also
 prints llama.cpp embedder settings from before the diet (``--configs``).
 
     python bench/memory_bench.py                # full size (~15-30 min on a busy 2-core PC)
@@ -313,9 +314,19 @@ def child_book(folder: str, pages: int) -> dict[str, object]:
             "wall_s": wall, "pdf_mb": book.stat().st_size / MB}
 
 
-def child_soak(data_dir: str, questions: int) -> dict[str, object]:
+#: Tokens the chat model writes per soak answer: enough to exercise its KV cache and the
+#: stored answer, bounded so 100 answers fit a bench run on a shared 2-core PC.
+SOAK_MODEL_TOKENS = 64
+
+
+def child_soak(data_dir: str, questions: int, model_every: int = 5) -> dict[str, object]:
     """One signed-in student asks ``questions`` questions through the real TutorService,
-    a new conversation every 20 (a lesson's worth); RSS after the first 50 and at the end."""
+    a new conversation every 20 (a lesson's worth); RSS after the first 50 and at the end.
+
+    Every ``model_every``-th question is written by the chat model (the embedded Gemma,
+    the answer gate lifted for it, as ``TUTOR_ANSWER_GATE=0`` does): with the gate on the
+    textbook tutor answers every question and the model, its KV cache and the long
+    answers it stores would never be exercised. 0: the textbook tutor answers all."""
     from tutor_desktop.composition import build_services
     from tutor_desktop.core.library.evaluation import load_questions
 
@@ -329,14 +340,26 @@ def child_soak(data_dir: str, questions: int) -> dict[str, object]:
     session = accounts.sign_in_student(student.id, "1234")
     asked = [q.text for q in load_questions()]
     tutor = services.tutor
+    gate = tutor.may_write
+    writing = [False]
+    # The model writes the chosen questions; the app's own gate decides all the others.
+    tutor.may_write = lambda model: writing[0] or (gate is None or gate(model))
     rss: list[float] = []
     answered, started, conversation = 0, time.perf_counter(), None
     backends: set[str] = set()
+    by_model = model_seconds = model_tokens = 0.0
     for i in range(questions):
         if i % 20 == 0:
             conversation = tutor.start_conversation(session, subject="", grade=7)
         assert conversation is not None
-        reply = tutor.ask(session, conversation.id, asked[i % len(asked)])
+        writing[0] = bool(model_every) and i % model_every == 0
+        asked_at = time.perf_counter()
+        reply = tutor.ask(session, conversation.id, asked[i % len(asked)],
+                          max_tokens=SOAK_MODEL_TOKENS if writing[0] else None)
+        if writing[0] and reply.backend == "local":
+            by_model += 1
+            model_seconds += time.perf_counter() - asked_at
+            model_tokens += reply.completion_tokens
         answered += reply.status != "error"
         backends.add(reply.backend)
         rss.append(status_mb("VmRSS"))
@@ -347,7 +370,9 @@ def child_soak(data_dir: str, questions: int) -> dict[str, object]:
     return {"hwm": status_mb("VmHWM"), "first": rss[0], "after_50": after_50, "end": rss[-1],
             "per_100": per_100, "growth": (rss[-1] - after_50) / after_50, "answered": answered,
             "questions": questions, "per_question_s": wall / questions,
-            "backends": ",".join(sorted(backends))}
+            "backends": ",".join(sorted(backends)), "by_model": int(by_model),
+            "model_s": model_seconds / by_model if by_model else 0.0,
+            "model_tokens": model_tokens / by_model if by_model else 0.0}
 
 
 def run_child(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -411,6 +436,8 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=20)
     parser.add_argument("--pages", type=int, default=150, help="pages of the long book")
     parser.add_argument("--questions", type=int, default=500, help="questions of the soak")
+    parser.add_argument("--model-every", type=int, default=5,
+                        help="every N-th soak question is written by the chat model (0: none)")
     parser.add_argument("--configs", default="",
                         help="llama.cpp embedder n_batch/n_ubatch/n_ctx/{lean,legacy} list "
                              "(comma separated; legacy = llama-cpp-python's min(n_batch, "
@@ -421,7 +448,7 @@ def main() -> int:
     if args.child:
         kind, *rest = args.child
         numeric = {"embedder": (1,), "threads": (0, 1), "app_embedder": (1,), "book": (1,),
-                   "soak": (1,), "chat": (0,)}.get(kind, ())
+                   "soak": (1, 2), "chat": (0,)}.get(kind, ())
         values = [int(v) if i in numeric else v for i, v in enumerate(rest)]
         print(json.dumps(CHILDREN[kind](*values)))  # type: ignore[operator]
         return 0
@@ -537,12 +564,15 @@ def main() -> int:
             f"model read {grounded['prompt']} prompt tokens; answer shown: "
             f"{grounded['backend']}; target <= 1.6x")
 
-        soak = run_child("soak", str(data), str(questions))
+        soak = run_child("soak", str(data), str(questions), str(args.model_every))
         row(f"soak: {questions} questions, one student", soak["hwm"], soak["end"], 0.0,
             f"{float(soak['per_question_s']):.2f} s/question",  # type: ignore[arg-type]
             f"RSS {soak['first']:.0f} -> {soak['after_50']:.0f} (50) -> {soak['end']:.0f}; "
             f"{soak['per_100']:+.1f} MB/100 questions, {100 * float(soak['growth']):+.1f}% "
             f"after 50 (target <= 10%); {soak['answered']} answered by {soak['backends']}")
+        row(f"  of which written by the chat model (every {args.model_every}th)", note=(
+            f"{soak['by_model']} answers, {float(soak['model_s']):.2f} s and "  # type: ignore[arg-type]
+            f"{float(soak['model_tokens']):.0f} tokens each (<= {SOAK_MODEL_TOKENS})"))
     print("Targets: embedder resident <= 150 MB with query <= 100 ms and import >= 0.9x of "
           f"{BASELINE}; tutor ask <= 1.6x its GGUF files; soak grows <= 10 % after 50.")
     return 0
