@@ -15,7 +15,9 @@ from ocr_scans import join_pdfs, scan_copy
 
 from tutor_desktop.core.library import BookMeta, ImportCancelled, Library, LibraryError
 from tutor_desktop.core.library.evaluation import evaluate, load_questions
-from tutor_desktop.core.ocr import TesseractEngine
+from tutor_desktop.core.library.pdf import extract_pages
+from tutor_desktop.core.ocr import TesseractEngine, char_accuracy
+from tutor_desktop.core.progress.topics import build_topics, heading_marks
 from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 from tutor_desktop.core.storage import Database
 
@@ -87,6 +89,23 @@ def test_a_scanned_sample_book_imports_through_ocr_and_questions_find_their_page
     page = ocr_library.page_info(result.book.id, 2)
     assert page.recognised and page.confidence is not None and page.confidence > 0.75
     assert "хлоропласт" in page.text.lower()
+
+    # Headings from the scan's larger type give the book a topic tree (chapter ->
+    # sections), the same one its text layer gives, not "pp. 1-10".
+    printed = [(t.level, t.title) for t in build_topics(
+        book.title, 5, "mn", headings=heading_marks(extract_pages(source)))]
+    topics = ocr_library.db.query(
+        "SELECT level, title, source FROM topics WHERE textbook_id = ? ORDER BY ordinal",
+        (result.book.id,))
+    assert {t["source"] for t in topics} == {"headings"}
+    assert [t["level"] for t in topics] == [level for level, _title in printed]
+    assert printed[0][0] == 1 and len(printed) >= 4
+    for topic, (_level, title) in zip(topics, printed, strict=True):
+        assert char_accuracy(title, topic["title"]) >= 0.85, (title, topic["title"])
+    headed = ocr_library.db.query(
+        "SELECT count(*) AS n FROM chunks WHERE textbook_id = ? AND heading != ''",
+        (result.book.id,))
+    assert headed[0]["n"] == result.book.chunk_count     # every passage names its section
 
 
 def test_a_mixed_book_is_read_page_by_page(tmp_path: Path, ocr_library: Any) -> None:

@@ -9,6 +9,7 @@ The measured pages/s gives the progress bar its time estimate.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -59,10 +60,11 @@ class BookRecogniser:
 
     def __call__(self, number: int, page: Any) -> RecognisedText:
         row = self.db.query_one(
-            "SELECT text, confidence FROM ocr_pages WHERE sha256 = ? AND page = ? "
+            "SELECT text, confidence, sizes FROM ocr_pages WHERE sha256 = ? AND page = ? "
             "AND language = ?", (self.sha256, number, self.language))
         if row is not None:  # read by an earlier, interrupted import of this file
-            return RecognisedText(str(row["text"]), float(row["confidence"]))
+            return RecognisedText(str(row["text"]), float(row["confidence"]),
+                                  _sizes(str(row["sizes"] or "")))
         if self._on_first_ocr is not None:
             first, self._on_first_ocr = self._on_first_ocr, None
             first()
@@ -71,23 +73,33 @@ class BookRecogniser:
         try:
             result = self.engine.recognise(image, self.language, dpi=dpi,
                                            should_stop=self.should_stop)
-            text, confidence = result.text, result.confidence
+            text, confidence, sizes = result.text, result.confidence, result.sizes
         except OcrCancelled:
             raise
         except OcrError:
             # One unreadable page (Tesseract crashed or timed out) must not lose the
             # book: it is kept empty with confidence 0, so the teacher sees it listed.
-            text, confidence = "", 0.0
+            text, confidence, sizes = "", 0.0, ()
         seconds = time.monotonic() - started
         with self.db.write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO ocr_pages (sha256, page, language, text, confidence, "
-                "seconds, created_at) VALUES (?,?,?,?,?,?,?)",
-                (self.sha256, number, self.language, text, confidence, seconds, utc_now()))
+                "seconds, created_at, sizes) VALUES (?,?,?,?,?,?,?,?)",
+                (self.sha256, number, self.language, text, confidence, seconds, utc_now(),
+                 json.dumps(list(sizes))))
         with self._lock:
             self.recognised += 1
             self.seconds += seconds
-        return RecognisedText(text, confidence)
+        return RecognisedText(text, confidence, tuple(sizes))
+
+
+def _sizes(raw: str) -> tuple[float, ...]:
+    """Paragraph sizes stored with a page ("" for pages read before they were kept)."""
+    try:
+        values = json.loads(raw) if raw else []
+    except ValueError:
+        return ()
+    return tuple(float(v) for v in values if isinstance(v, int | float))
 
 
 def recognised_pages(db: Database, sha256: str, language: str) -> list[tuple[int, float]]:

@@ -19,6 +19,10 @@ from tutor_desktop.core.embeddings.text import normalize_text
 from tutor_desktop.core.library.errors import LibraryError
 
 HEADING_RATIO = 1.15        # a line this much larger than body text is a heading
+# Scanned pages: OCR measures each paragraph's width per letter, noisier than a text
+# layer's font sizes (at 300 dpi: body 25-28.5 px, 14 pt headings 37-38.5, 18 pt 52).
+OCR_HEADING_RATIO = 1.2
+OCR_LEVEL_STEP = 1.15       # heading sizes within 15 % of each other are one level
 MAX_HEADING_CHARS = 150
 MIN_TEXT_CHARS = 40         # fewer letters in the whole file: a scan without a text layer
 _PAGE_NUMBER = re.compile(r"^(page|хуудас|х\.)?\s*\d{1,4}\s*$", re.IGNORECASE)
@@ -177,6 +181,8 @@ class RecognisedText:
 
     text: str
     confidence: float
+    #: Each paragraph's type size (OcrResult.sizes); empty when not measured.
+    sizes: tuple[float, ...] = ()
 
 
 #: ``(1-based page number, pypdfium2 page) -> RecognisedText``; raises to stop the import.
@@ -265,7 +271,9 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
     heading_sizes = sorted({round(line.size, 1) for lines in raw_pages for line in lines
                             if body and line.size >= body * HEADING_RATIO}, reverse=True)
     running = _running_lines(raw_pages)
-    pages = [_recognised_page(number, recognised[number - 1]) if number - 1 in recognised
+    ocr_body, ocr_levels = ocr_heading_levels(list(recognised.values()))
+    pages = [_recognised_page(number, recognised[number - 1], ocr_body, ocr_levels)
+             if number - 1 in recognised
              else _page_blocks(number, lines, heading_sizes, running)
              for number, lines in enumerate(raw_pages, start=1)]
     for page, printed in zip(pages, _labels(defined, raw_pages), strict=True):
@@ -273,16 +281,83 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
     return pages
 
 
-def _recognised_page(number: int, ocr: RecognisedText) -> Page:
-    """OCR paragraphs as body blocks; a bare page number line is dropped as in text pages."""
+def _ocr_lines(ocr: RecognisedText) -> list[list[tuple[str, float]]]:
+    """The page's paragraphs as (line, size) lists; size 0 where none was measured (a
+    page read by an older version)."""
+    paragraphs = [[line.strip() for line in paragraph.splitlines() if line.strip()]
+                  for paragraph in ocr.text.split("\n\n")]
+    count = sum(len(lines) for lines in paragraphs)
+    sizes = iter(ocr.sizes if len(ocr.sizes) == count else (0.0,) * count)
+    return [[(line, next(sizes)) for line in lines] for lines in paragraphs]
+
+
+def ocr_heading_levels(pages: list[RecognisedText]) -> tuple[float, list[list[float]]]:
+    """The body size of a book's scanned pages (the size most of its letters are set in)
+    and its heading sizes grouped into levels, largest first.
+
+    Judged over all scanned pages together, as font sizes are for text pages: a page
+    with only a heading and a short paragraph must not make its body a heading.
+    """
+    samples = [(size, sum(ch.isalnum() for ch in line)) for ocr in pages
+               for paragraph in _ocr_lines(ocr) for line, size in paragraph if size > 0]
+    letters = sum(chars for _size, chars in samples)
+    if not letters:
+        return 0.0, []
+    body, seen = 0.0, 0
+    for size, chars in sorted(samples):
+        seen += chars
+        if seen * 2 >= letters:
+            body = size
+            break
+    larger = sorted({size for size, chars in samples
+                     if size >= body * OCR_HEADING_RATIO and chars <= MAX_HEADING_CHARS},
+                    reverse=True)
+    levels: list[list[float]] = []
+    for size in larger:
+        if levels and size * OCR_LEVEL_STEP >= levels[-1][0]:
+            levels[-1].append(size)
+        else:
+            levels.append([size])
+    return body, levels
+
+
+def _recognised_page(number: int, ocr: RecognisedText, body: float = 0.0,
+                     levels: list[list[float]] | None = None) -> Page:
+    """OCR paragraphs as blocks: lines set clearly larger than the book's body text are
+    headings (:func:`ocr_heading_levels`), also where OCR put a heading and the text
+    under it in one paragraph; a bare page number line is dropped as in text pages."""
     page = Page(number, ocr_confidence=ocr.confidence)
-    for paragraph in ocr.text.split("\n\n"):
-        lines = [line.strip() for line in paragraph.splitlines()
-                 if line.strip() and not _PAGE_NUMBER.match(line.strip())]
-        text = normalize_text(_join_body(lines)) if lines else ""
-        if text:
-            page.blocks.append(Block(text))
+    level_of = {size: level for level, group in enumerate(levels or [], start=1)
+                for size in group}
+    for paragraph in _ocr_lines(ocr):
+        page.blocks += _paragraph_blocks(paragraph, level_of)
     return page
+
+
+def _paragraph_blocks(paragraph: list[tuple[str, float]],
+                      level_of: dict[float, int]) -> list[Block]:
+    """One OCR paragraph as blocks: a run of heading lines of one level, then body."""
+    blocks: list[Block] = []
+    run: list[str] = []
+    run_level = 0       # the run's heading level; 0 = body text
+    for line, size in paragraph:
+        if _PAGE_NUMBER.match(line):
+            continue
+        level = level_of.get(size, 0) if len(line) <= MAX_HEADING_CHARS else 0
+        if run and level != run_level:
+            blocks.append(_run_block(run, run_level))
+            run = []
+        run_level = level
+        run.append(line)
+    if run:
+        blocks.append(_run_block(run, run_level))
+    return [block for block in blocks if block.text]
+
+
+def _run_block(lines: list[str], level: int) -> Block:
+    if level:
+        return Block(normalize_text(" ".join(lines)), True, level)
+    return Block(normalize_text(_join_body(lines)))
 
 
 def _page_blocks(number: int, lines: list[_Line], heading_sizes: list[float],

@@ -73,6 +73,10 @@ class OcrResult:
     seconds: float
     pages: int = 1
     page_confidences: tuple[float, ...] = field(default=())
+    #: The type size of each line of ``text`` (blank lines skipped), in points when the
+    #: dpi was known, else in pixels: its letters' width (see :func:`parse_tsv`). A
+    #: scanned book's headings are the lines set clearly larger (core/library/pdf.py).
+    sizes: tuple[float, ...] = field(default=())
 
     @property
     def empty(self) -> bool:
@@ -83,9 +87,20 @@ class OcrResult:
                 "pages": self.pages, "seconds": round(self.seconds, 2)}
 
 
-def parse_tsv(tsv: str) -> tuple[str, float, int]:
-    """Text (lines joined, paragraphs separated by a blank line), confidence, word count."""
+def parse_tsv(tsv: str, dpi: int | None = None
+              ) -> tuple[str, float, int, tuple[float, ...]]:
+    """Text (lines joined, paragraphs separated by a blank line), confidence, word count,
+    and each line's type size.
+
+    A line's size is its width per letter (its words' boxes, spaces left out). Heights
+    were tried first and do not separate levels: a box is as tall as the ascenders and
+    descenders its letters happen to have (measured on a 300 dpi scan of the sample
+    book: body lines 35-45 px high, 14 pt headings 44-57, 18 pt capitals 57), while
+    the width per letter is steady (body 25-28.5 px, 14 pt headings 37-38.5, 18 pt
+    capitals 52). In points with ``dpi``.
+    """
     paragraphs: list[list[list[str]]] = []
+    widths: list[list[list[tuple[int, int]]]] = []   # (box width, letters) per word
     last_par: tuple[str, ...] | None = None
     last_line: tuple[str, ...] | None = None
     weighted = 0.0
@@ -105,17 +120,27 @@ def parse_tsv(tsv: str) -> tuple[str, float, int]:
         line = (*par, row["line_num"])
         if par != last_par:
             paragraphs.append([])
+            widths.append([])
             last_par, last_line = par, None
         if line != last_line:
             paragraphs[-1].append([])
+            widths[-1].append([])
             last_line = line
         paragraphs[-1][-1].append(word)
+        try:
+            widths[-1][-1].append((int(row.get("width") or 0), len(word)))
+        except ValueError:
+            widths[-1][-1].append((0, len(word)))
         weight = max(1, sum(ch.isalnum() for ch in word))
         weighted += conf * weight
         letters += weight
         words += 1
     text = "\n\n".join("\n".join(" ".join(line) for line in par) for par in paragraphs)
-    return text, (weighted / letters / 100.0 if letters else 0.0), words
+    scale = 72.0 / dpi if dpi else 1.0
+    sizes = tuple(round(sum(w for w, _n in line) / max(1, sum(n for _w, n in line)) * scale, 2)
+                  for par in widths for line in par)
+    return text, (weighted / letters / 100.0 if letters else 0.0), words, sizes
+
 
 
 def unwrap_lines(text: str) -> str:
@@ -284,6 +309,6 @@ class TesseractEngine:
         if dpi:
             args += ["--dpi", str(dpi)]
         tsv = self._run([*args, "tsv"], buffer.getvalue(), should_stop)
-        text, confidence, words = parse_tsv(tsv)
+        text, confidence, words, sizes = parse_tsv(tsv, dpi)
         return OcrResult(text, confidence, words, time.monotonic() - started,
-                         page_confidences=(confidence,))
+                         page_confidences=(confidence,), sizes=sizes)

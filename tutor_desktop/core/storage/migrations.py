@@ -504,13 +504,21 @@ CREATE TABLE row_merges (
 CREATE INDEX row_merges_old ON row_merges(entity, old_id);
 """
 
+# The type size of each line OCR read on a scanned page (JSON list, points): the
+# larger ones become the book's headings and topics (core/library/pdf.py); kept so an
+# interrupted import that resumes gets the same headings. "" for pages read before.
+_OCR_SIZES = """
+ALTER TABLE ocr_pages ADD COLUMN sizes TEXT NOT NULL DEFAULT '';
+"""
+
 MIGRATIONS: tuple[str, ...] = (_INITIAL, _LIBRARY_IMPORTS, _PROGRESS, _SIGN_IN_THROTTLE,
                                _SYNC_CONTRACT, _SAFETY, _SYNC_PARKED_VERSIONS, _OCR,
                                _PAGE_LABELS,
                                _TEXT_HYGIENE,
                                _MARKS_CHECK,
                                _IMPORT_JOBS,
-                               _ROW_MERGES)
+                               _ROW_MERGES,
+                               _OCR_SIZES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
