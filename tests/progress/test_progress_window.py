@@ -76,6 +76,9 @@ def test_student_practises_five_items_and_sees_the_level_change(
     table = page.findChild(QTableWidget, "progressTable")
     titles = [table.item(r, 0).text() for r in range(table.rowCount()) if table.item(r, 0)]
     assert "1.2 Навч ба хлоропласт" in titles and "2.4 Newton's second law" not in titles
+    buttons = [r for r in range(table.rowCount()) if table.cellWidget(r, 3) is not None]
+    assert buttons and all(table.rowHeight(r) >= table.cellWidget(r, 3).sizeHint().height()
+                           for r in buttons)       # a row's button fits its row
     topic = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.1"))
     _click(qtbot, page.findChild(QPushButton, f"practise:{topic.id}"))
     practice = window.practice_page

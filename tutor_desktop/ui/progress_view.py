@@ -258,7 +258,7 @@ class MyProgressPage(Page):
             practise.setObjectName(f"practise:{topic.id}")
             practise.clicked.connect(
                 lambda _=False, t=topic.id, n=topic.title: self.practise.emit(t, n))
-            self.table.setCellWidget(row, 3, practise)
+            self._place(row, practise)
         self._update_due()
 
     def _add_assignment(self, assignment: Any) -> None:
@@ -282,7 +282,14 @@ class MyProgressPage(Page):
         start.setEnabled(done < assignment.item_count)
         start.clicked.connect(lambda _=False, a=assignment.id, t=assignment.title:
                               self.practise_assignment.emit(a, t))
-        self.table.setCellWidget(row, 3, start)
+        self._place(row, start)
+
+    def _place(self, row: int, push: QPushButton) -> None:
+        """A row's button, with the row as tall as the button (the style's padding and
+        its shadow made neighbouring buttons overlap in 46-pixel rows)."""
+        push.ensurePolished()
+        self.table.setCellWidget(row, 3, push)
+        self.table.setRowHeight(row, max(46, push.sizeHint().height() + 8))
 
     def _grade(self) -> int | None:
         if self.session is None or not self.session.user.class_id:
