@@ -270,7 +270,7 @@ def on_clash(conn: Connection, spec: SyncedTable, row: dict[str, Any], version: 
             write({**row, "username": _free_username(conn, _base_username(conn, row))})
             set_version(conn, "users", str(row["id"]), version)
             record_change(conn, "users", str(row["id"]))  # the new name travels on
-            _renamed(conn, row, str(row["username"]))
+            _renamed(conn, row)
         return "applied"
     if spec.name == "teacher_classes":
         held = _row_where(conn, "teacher_classes", "teacher_id = ? AND class_id = ? AND id != ?",
@@ -332,14 +332,13 @@ def _base_username(conn: Connection, row: dict[str, Any]) -> str:
 
 def rename_staff(conn: Connection, held: dict[str, Any]) -> None:
     """The later of two accounts with one username gets ``name-N`` (and a notice)."""
-    old = str(held["username"])
     conn.execute("UPDATE users SET username = ? WHERE id = ?",
                  (_free_username(conn, _base_username(conn, held)), held["id"]))
     record_change(conn, "users", str(held["id"]))
-    _renamed(conn, held, old)
+    _renamed(conn, held)
 
 
-def _renamed(conn: Connection, row: dict[str, Any], old: str) -> None:
+def _renamed(conn: Connection, row: dict[str, Any]) -> None:
     new = conn.execute("SELECT username FROM users WHERE id = ?", (row["id"],)).fetchone()
     _note(conn, "renamed", "users", str(row["id"]), str(new[0]) if new else "",
           {"name": str(row.get("display_name") or ""), "username": _base_username(conn, row),
