@@ -290,3 +290,17 @@ def test_a_failing_merge_rule_does_not_block_the_page(tmp_path, monkeypatch) -> 
     assert result.applied == 1 and result.conflicts == ["merge rules: a rule went wrong"]
     assert db.query_one("SELECT name FROM schools")[0] == "School"
     db.close()
+
+
+def test_one_pc_refuses_a_second_7a_however_it_is_typed(services) -> None:
+    """What sync would merge is refused at once on one PC, with a message that says why."""
+    from tutor_desktop.core.errors import ClassNameTaken
+
+    admin, class_7a, _anu = set_up_school(services)
+    for typed in ("7A", "7a", " 7 А", "7-а"):
+        with pytest.raises(ClassNameTaken) as taken:
+            services.accounts.create_class(admin, typed, 7)
+        assert taken.value.message("en").startswith("The school already has class «7A».")
+        assert "«7A» анги аль хэдийн байна" in taken.value.message("mn")
+    assert [c.id for c in services.accounts.list_classes()] == [class_7a.id]
+    assert services.accounts.create_class(admin, "7B", 7).name == "7B"

@@ -24,6 +24,13 @@ class NotAllowed(TutorError):
     message_id = "not_allowed"
 
 
+class ClassNameTaken(TutorError):
+    """The school has this class already, or one a teacher reads as the same ("7a",
+    "7 А"): a second one would be merged into it at the next sync (core/sync/merge.py)."""
+
+    message_id = "class_name_taken"
+
+
 class AccountUnknown(TutorError):
     message_id = "account_unknown"
 

@@ -29,6 +29,7 @@ from tutor_desktop.core.accounts.session import Session
 from tutor_desktop.core.config import LANGUAGES
 from tutor_desktop.core.errors import (
     AccountUnknown,
+    ClassNameTaken,
     InvalidPin,
     LockedOut,
     NotAllowed,
@@ -45,6 +46,7 @@ from tutor_desktop.core.privacy.os_admin import is_os_admin
 from tutor_desktop.core.storage import Database, new_id, utc_now
 from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.storage.settings import get_setting, set_setting
+from tutor_desktop.core.sync.merge import class_key
 from tutor_desktop.core.sync.outbox import record_change
 
 DEFAULT_LANGUAGE_SETTING = "default_language"
@@ -218,6 +220,12 @@ class AccountService:
             raise NotAllowed()
         now, class_id = utc_now(), new_id()
         with self.db.write() as conn:
+            # One class per name as a teacher reads it: sync merges "7a" into "7A" anyway.
+            key = class_key(name)
+            for (held,) in conn.execute("SELECT name FROM classes WHERE school_id = ?",
+                                        (self.school_id(),)).fetchall():
+                if class_key(str(held)) == key:
+                    raise ClassNameTaken(name=str(held))
             conn.execute(
                 "INSERT INTO classes VALUES (?,?,?,?,?,?,?,?)",
                 (class_id, self.school_id(), name, grade, int(allow_no_pin), daily_message_limit,
