@@ -24,20 +24,29 @@ def model_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 class _Seen:
-    """The router, with every prompt it is handed written down (the answers are real)."""
+    """The router, with every prompt it is handed written down (the answers are real).
 
-    def __init__(self, router: Any) -> None:
+    ``kind="remote"`` presents the same model as an online provider, to see what would
+    leave the PC with the question."""
+
+    def __init__(self, router: Any, kind: str | None = None) -> None:
         self.router = router
+        self.kind = kind
         self.prompts: list[str] = []
 
     def backend(self, prefer: str = "auto") -> Any:
-        return _SeenBackend(self.router.backend(prefer), self.prompts)
+        return _SeenBackend(self.router.backend(prefer), self.prompts, self.kind)
 
 
 class _SeenBackend:
-    def __init__(self, real: Any, prompts: list[str]) -> None:
+    def __init__(self, real: Any, prompts: list[str], kind: str | None) -> None:
         self._real = real
         self._prompts = prompts
+        self._kind = kind
+
+    @property
+    def name(self) -> str:
+        return self._kind or str(self._real.name)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
@@ -91,3 +100,24 @@ def test_weak_topics_reach_the_prompt_and_the_answer_is_never_cached(
     for item in progress.practice_set(anu, topic.id):
         progress.answer(anu, item.id, item.answer)
     assert progress.weak_topics(anu, "biology") == []
+
+
+def test_weak_topics_never_leave_the_pc_with_a_question_to_an_online_model(
+        model_env: None, services: Any, school8: Any, books: Any, progress: Any) -> None:
+    anu = school8.anu_session
+    topic = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.1"))
+    for item in progress.practice_set(anu, topic.id):
+        progress.answer(anu, item.id, "мэдэхгүй")
+    assert progress.weak_topics(anu, "biology") == [topic.title]
+    tutor = services.tutor
+    online = _Seen(tutor.backends, kind="remote")
+    tutor.backends = online
+    conv = tutor.start_conversation(anu, subject="biology")
+    tutor.ask(anu, conv.id, QUESTION)
+    assert QUESTION in online.prompts[-1]                     # the question went out...
+    assert topic.title not in online.prompts[-1]              # ...her weak topic did not
+    assert "хүнд байна" not in online.prompts[-1]
+    on_this_pc = _Seen(online.router)
+    tutor.backends = on_this_pc
+    tutor.ask(anu, tutor.start_conversation(anu, subject="biology").id, QUESTION)
+    assert topic.title in on_this_pc.prompts[-1]              # the local model may know it

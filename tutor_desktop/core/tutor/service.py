@@ -302,7 +302,9 @@ class TutorService:
             return self._textbook_reply(answer, hits, notices, on_delta, on_sources,
                                         session=session, conv=conv)
         attempts = sum(1 for m in history if m.role == "user") + 1
-        weak = self._weak_topics(session, conv)
+        # A student's weak spots are their learning record: named only to a model on this
+        # PC, never sent to an online provider with the question.
+        weak = self._weak_topics(session, conv) if backend.name == "local" else []
         messages, hits = self._prompt(backend, history, question, conv.mode, language,
                                       conv.grade, conv.subject, hits, attempts=attempts,
                                       max_tokens=max_tokens, weak=weak)
