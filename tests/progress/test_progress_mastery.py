@@ -156,6 +156,14 @@ def test_tutor_answer_records_question_and_topic(services: Any, school8: Any,
     rows = services.db.query("SELECT kind, topic FROM learning_interactions "
                              "WHERE message_id = ?", (hint.id,))
     assert [(r["kind"], r["topic"]) for r in rows] == [("hint", chunk["topic_id"])]
+    # the student's attempt and the ladder's next step: one more hint, not a new question
+    store.add_message(session, conv.id, "user", "Ногоон өнгө?")
+    step2 = store.add_message(session, conv.id, "assistant", "Сэжүүр 2: ...",
+                              status="complete", backend="textbook", model="hint-2",
+                              citations=[{"chunk_id": chunk["id"]}])
+    kinds = [r["kind"] for r in services.db.query(
+        "SELECT kind FROM learning_interactions WHERE message_id = ?", (step2.id,))]
+    assert kinds == ["hint"]
     # no passage: the subject only
     store.add_message(session, conv.id, "user", "Сайн уу?")
     store.add_message(session, conv.id, "assistant", "Сайн.", status="complete")

@@ -20,7 +20,7 @@ from tutor_desktop.core.progress.service import record_interaction
 from tutor_desktop.core.storage.connection import Connection
 
 SAFETY_BACKEND = "safety"
-HINT = re.compile(HINT_MODEL.replace("{step}", r"\d+"))    # the model name of a stored hint
+HINT = re.compile(HINT_MODEL.replace("{step}", r"(?P<step>\d+)"))   # a stored hint's model
 
 
 def on_message_final(conn: Connection, message_id: str) -> None:
@@ -43,10 +43,12 @@ def on_message_final(conn: Connection, message_id: str) -> None:
         (message["conversation_id"], message["conversation_id"])).fetchone()
     common = {"user_id": message["user_id"], "subject": subject, "topic": topic,
               "grade": message["grade"], "message_id": message_id}
-    if already is None:
+    # A step of the textbook tutor's hint ladder is a hint, not an explanation; from its
+    # second step on, the student's message before it was an attempt at the same question.
+    hint = HINT.fullmatch(message["model"] or "") if message["backend"] == TEXTBOOK_BACKEND \
+        else None
+    if already is None and (hint is None or int(hint["step"]) < 2):
         record_interaction(conn, kind="question", **common)
-    # A step of the textbook tutor's hint ladder is a hint, not an explanation.
-    hint = message["backend"] == TEXTBOOK_BACKEND and HINT.fullmatch(message["model"] or "")
     record_interaction(conn, kind="hint" if hint else "explanation", **common)
 
 
