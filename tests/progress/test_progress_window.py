@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
+from qt_windows import close_windows
 
 SHOTS = os.environ.get("PROGRESS_SHOTS", "")
 
@@ -19,7 +20,6 @@ SHOTS = os.environ.get("PROGRESS_SHOTS", "")
 @pytest.fixture
 def window_for(qtbot: Any, services: Any, qapp: Any) -> Iterator[Callable[[str], Any]]:
     from tutor_desktop.ui.app import load_fonts
-    from tutor_desktop.ui.background import wait_for_background
     from tutor_desktop.ui.i18n import ui_language
     from tutor_desktop.ui.main_window import MainWindow
 
@@ -43,13 +43,7 @@ def window_for(qtbot: Any, services: Any, qapp: Any) -> Iterator[Callable[[str],
 
     yield build
     language.set_language("en")
-    for window in windows:
-        window.shutdown()
-        window.close()
-        window.deleteLater()
-    wait_for_background()
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    close_windows(*windows)
 
 
 def _shot(window: Any, name: str) -> None:

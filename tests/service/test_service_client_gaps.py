@@ -14,28 +14,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
+from qt_windows import close_windows
 
 from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.speech.remote import REMOTE_KEY_NAME
 from tutor_desktop.core.storage.settings import TEXT_SIZE_SETTING, get_setting
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _close(window: Any) -> None:
-    from tutor_desktop.ui.background import wait_for_background
-
-    window.shutdown()
-    window.close()
-    window.deleteLater()
-    wait_for_background()
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_the_status_panel_shows_what_the_service_sees(client, services, qtbot) -> None:
@@ -92,7 +80,7 @@ def test_the_text_size_is_saved_in_the_service(client, services, school, qtbot,
         qtbot.waitUntil(lambda: get_setting(services.db, TEXT_SIZE_SETTING) == 125,
                         timeout=10_000)
     finally:
-        _close(window)
+        close_windows(window)
     set_text_size(100)
     again = MainWindow(client, language=language)   # the next start of the window
     try:
@@ -102,7 +90,7 @@ def test_the_text_size_is_saved_in_the_service(client, services, school, qtbot,
         qtbot.waitUntil(lambda: get_setting(services.db, TEXT_SIZE_SETTING) == 100,
                         timeout=10_000)
     finally:
-        _close(again)
+        close_windows(again)
     assert client.pc_settings.set_text_size(999) == 100   # only the sizes offered
 
 

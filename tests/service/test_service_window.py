@@ -6,8 +6,7 @@ test finds what the window still reads from the core directly."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
+from qt_windows import close_windows
 from window_driver import sign_in_and_ask
 
 
@@ -16,7 +15,6 @@ def test_a_student_signs_in_and_gets_a_streamed_answer_in_the_window(gemma_write
                                                                       school, qtbot, qapp,
                                                                       services) -> None:
     from tutor_desktop.ui.app import load_fonts
-    from tutor_desktop.ui.background import wait_for_background
     from tutor_desktop.ui.i18n import ui_language
     from tutor_desktop.ui.main_window import MainWindow
 
@@ -28,12 +26,7 @@ def test_a_student_signs_in_and_gets_a_streamed_answer_in_the_window(gemma_write
     try:
         shown = sign_in_and_ask(window, "7A", "Анужин", "1234", "What is 2 + 3?")
     finally:   # gone before the client closes: no later test's events reach this window
-        window.shutdown()
-        window.close()
-        window.deleteLater()
-        wait_for_background()
-        QApplication.processEvents()
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        close_windows(window)
     assert shown["user"] == "Анужин"
     assert shown["deltas"] > 3 and shown["messages"] == ["user", "assistant"]
     stored = services.conversations.list_for(school.teacher_session, school.anu.id)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
+from qt_windows import close_windows
 
 from tutor_desktop.ui.app import load_fonts
-from tutor_desktop.ui.background import wait_for_background
 from tutor_desktop.ui.i18n import UiLanguage, ui_language
 from tutor_desktop.ui.main_window import MainWindow
 
@@ -39,10 +38,4 @@ def make_window(qtbot, services, ui_lang) -> Iterator[Callable[..., MainWindow]]
         return window
 
     yield build
-    for window in windows:
-        window.shutdown()
-        window.close()
-        window.deleteLater()
-    wait_for_background()
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    close_windows(*windows)

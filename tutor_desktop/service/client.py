@@ -54,6 +54,7 @@ from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 from tutor_desktop.core.safety import SafetyGuard
 from tutor_desktop.core.safety.events import SafetyEventStore
 from tutor_desktop.core.speech import SpeechService
+from tutor_desktop.core.speech.remote import RemoteRecognizer
 from tutor_desktop.core.storage.settings import PcSettings
 from tutor_desktop.core.sync.client import SyncClient
 from tutor_desktop.core.tutor import TutorService
@@ -550,8 +551,8 @@ class ServiceSpeechEngine:
         self._down_until = 0.0 if ok else time.monotonic() + 60.0
         return bool(ok)
 
-    def recognizer(self, grammar: Any = None, partials: bool = True) -> _ServiceRecognizer:
-        return _ServiceRecognizer(self)
+    def recognizer(self, grammar: Any = None, partials: bool = True) -> RemoteRecognizer:
+        return RemoteRecognizer(self)  # the service recognises it when the student lets go
 
     def transcribe(self, pcm: bytes) -> str:
         try:
@@ -564,29 +565,6 @@ class ServiceSpeechEngine:
             raise
         self._down_until = 0.0
         return text
-
-
-class _ServiceRecognizer:
-    """Buffers the utterance; the service recognises it when the student lets go."""
-
-    def __init__(self, engine: ServiceSpeechEngine) -> None:
-        self._engine = engine
-        self._chunks: list[bytes] = []
-
-    @property
-    def name(self) -> str:
-        return self._engine.name
-
-    @property
-    def language(self) -> str:
-        return self._engine.language
-
-    def accept(self, pcm: bytes) -> str:
-        self._chunks.append(pcm)
-        return ""
-
-    def final(self) -> str:
-        return self._engine.transcribe(b"".join(self._chunks))
 
 
 class _Unavailable:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,10 +37,23 @@ def check_remote_url(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
+class WholeUtteranceEngine(Protocol):
+    """An engine that recognises a whole utterance at once: this speech service, or the
+    local tutor service doing so for the window (tutor_desktop/service/client.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    def transcribe(self, pcm: bytes) -> str: ...
+
+
 class RemoteRecognizer:
     """Buffers the utterance and sends it when the student lets go (no live text)."""
 
-    def __init__(self, engine: RemoteEngine) -> None:
+    def __init__(self, engine: WholeUtteranceEngine) -> None:
         self._engine = engine
         self._chunks: list[bytes] = []
 
