@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
-from typing import Any
+from typing import Any, TypeVar
 
 from tutor_desktop.core.i18n import Notice, TutorError
 
@@ -40,6 +40,7 @@ MAX_INPUT_BYTES = 30 * 1024 * 1024
 MAX_INPUT_PIXELS = 60_000_000
 MIME = "image/jpeg"
 
+R = TypeVar("R")
 PICTURE_SENT = "picture_sent_to_model"
 PICTURE_KEPT = "picture_kept_on_pc"
 
@@ -102,3 +103,13 @@ def content_parts(text: str, images: tuple[bytes, ...]) -> list[dict[str, Any]]:
 def picture_notice(sent: bool) -> Notice:
     """What the student is told under the answer: did the picture leave this PC?"""
     return Notice(PICTURE_SENT if sent else PICTURE_KEPT)
+
+
+def with_picture_notice(reply: R, picture: bytes | None) -> R:
+    """``reply`` with the picture's notice when the question had one (every answer path:
+    the model's, the textbook tutor's, a hint ladder's step)."""
+    if picture is not None:
+        notices = getattr(reply, "notices", None)
+        if isinstance(notices, list):
+            notices.append(picture_notice(bool(getattr(reply, "picture_sent", False))))
+    return reply

@@ -170,15 +170,14 @@ class TutorService:
         ladder = grounding.ladder_state(earlier)
         if ladder.awaiting and grounding.looks_like_attempt(question):
             # The student answers a hint: checked against the textbook, next step given.
-            return self._attempt(session, conv, ladder, question, on_delta, on_sources)
+            reply = self._attempt(session, conv, ladder, question, on_delta, on_sources)
+            return vision.with_picture_notice(reply, picture)
         history = _as_chat(earlier)
         try:
             reply = self._answer(session, conv, history, question, on_delta, stop_event, prefer,
                                  max_tokens, on_sources, use_cache=picture is None,
                                  picture=picture)
-            if picture is not None:
-                reply.notices.append(vision.picture_notice(reply.picture_sent))
-            return reply
+            return vision.with_picture_notice(reply, picture)
         except (QuestionTooLong, ContextOverflow):
             # Refused before any answer: do not keep it or count it against the limit.
             self.conversations.delete_message(session, asked.id)
