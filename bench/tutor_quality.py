@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tutor_desktop.composition import build_services
+from tutor_desktop.core.accounts import SYSTEM
 from tutor_desktop.core.embeddings import ensure_default_embedder
 from tutor_desktop.core.grounding.exam import recites, repeats
 from tutor_desktop.core.grounding.text import (
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             library = services.library
             for path, book in generate_samples(Path(tmp) / "samples"):
-                library.import_file(path, BookMeta(book.title, book.grade, book.subject,
+                library.import_file(SYSTEM, path, BookMeta(book.title, book.grade, book.subject,
                                                    book.language))
             pages = _page_texts(services)
             tutor = services.tutor

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from staff import as_teacher
+
 
 def import_samples(services: Any, pdfs: list[tuple[Path, Any]]) -> None:
     """Import the sample books the way the window does (same Library service)."""
@@ -12,7 +14,8 @@ def import_samples(services: Any, pdfs: list[tuple[Path, Any]]) -> None:
 
     library = services.library
     for path, book in pdfs:
-        library.import_file(path, BookMeta(book.title, book.grade, book.subject, book.language))
+        library.import_file(as_teacher(),
+            path, BookMeta(book.title, book.grade, book.subject, book.language))
 
 
 MANUAL_PAGES = [
@@ -60,5 +63,5 @@ def import_manual(services: Any, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "latex_manual_mn.pdf"
     pdf.output(str(path))
-    services.library.import_file(path, BookMeta("LaTeX гарын авлага", 10,
+    services.library.import_file(as_teacher(), path, BookMeta("LaTeX гарын авлага", 10,
                                                           "informatics", "mn"))

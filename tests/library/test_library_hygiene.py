@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from library_helpers import meta_for
+from staff import as_teacher
 
 from tutor_desktop.core.library import BookMeta, LibraryError
 from tutor_desktop.core.storage.connection import open_connection
@@ -54,7 +55,7 @@ def test_imported_passages_index_and_page_view_are_clean(library: Any, tmp_path:
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
 
     path = hyphenated_pdf(tmp_path / "chemistry8.pdf")
-    library.import_file(path, BookMeta("Хими 8", 8, "chemistry", "mn"))
+    library.import_file(as_teacher(), path, BookMeta("Хими 8", 8, "chemistry", "mn"))
     texts = [r["text"] + r["heading"] for r in library.db.query("SELECT text, heading FROM chunks")]
     assert texts and not any(m in t for t in texts for m in MARKS)
     assert any("тушаалын" in t and "зураач" in t and "hyphenation" in t for t in texts)
@@ -99,10 +100,10 @@ def test_passages_embedded_with_marks_are_embedded_again(library: Any, tmp_path:
     from tutor_desktop.core.library.service import passage_text
     from tutor_desktop.core.retrieval.vector_index import VectorIndex, VectorRow, to_blob
 
-    marked = library.import_file(hyphenated_pdf(tmp_path / "chemistry8.pdf"),
+    marked = library.import_file(as_teacher(), hyphenated_pdf(tmp_path / "chemistry8.pdf"),
                                  BookMeta("Хими 8", 8, "chemistry", "mn")).book
     path, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
-    plain = library.import_file(path, meta_for(book)).book
+    plain = library.import_file(as_teacher(), path, meta_for(book)).book
     index = VectorIndex(library.db)
 
     def vectors(book_id: str) -> dict[int, Any]:
@@ -120,7 +121,7 @@ def test_passages_embedded_with_marks_are_embedded_again(library: Any, tmp_path:
         conn.execute("UPDATE textbooks SET marks_checked = 0")
     plain_before = vectors(plain.id)
 
-    library.resume_pending()
+    library.resume_pending(as_teacher())
 
     rows = library.db.query("SELECT rowid, heading, text FROM chunks WHERE textbook_id = ?",
                             (marked.id,))
@@ -145,7 +146,7 @@ def test_a_few_words_is_too_little_text_not_a_scan(library: Any, tmp_path: Path)
     path = tmp_path / "cover.pdf"
     pdf.output(str(path))
     with pytest.raises(LibraryError) as caught:
-        library.import_file(path, BookMeta("Хими 8", 8, "chemistry", "mn"))
+        library.import_file(as_teacher(), path, BookMeta("Хими 8", 8, "chemistry", "mn"))
     assert caught.value.message_id == "library_too_little_text"
     assert "too little text" in caught.value.message("en")
     assert "scanned" not in caught.value.message("en")

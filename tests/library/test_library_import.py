@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from library_helpers import EXPECTED_ERRORS, bad_pdfs, meta_for, text_pdf
+from staff import as_teacher
 
 from tutor_desktop.cli.main import main as tutor
 
@@ -97,8 +98,8 @@ def test_missing_metadata_is_a_clear_error(data_dir: Path, embedder_installed: P
 
 def test_same_file_twice_is_recognised(library: Any, sample_pdfs: dict[str, Any]) -> None:
     path, book = sample_pdfs["physics8_forces_en.pdf"]
-    first = library.import_file(path, meta_for(book))
-    again = library.import_file(path, meta_for(book))
+    first = library.import_file(as_teacher(), path, meta_for(book))
+    again = library.import_file(as_teacher(), path, meta_for(book))
     assert (first.outcome, again.outcome) == ("imported", "duplicate")
     assert again.book.id == first.book.id
     assert len(library.books()) == 1
@@ -111,8 +112,8 @@ def test_same_file_with_corrected_details_updates_the_book(library: Any, embedde
 
     retriever = HybridRetriever(library.db, lambda: embedder)
     path, _book = sample_pdfs["physics8_forces_en.pdf"]
-    wrong = library.import_file(path, BookMeta("Physics", 9, "physics", "en")).book
-    fixed = library.import_file(path, BookMeta("Physics 8", 8, "physics", "en"))
+    wrong = library.import_file(as_teacher(), path, BookMeta("Physics", 9, "physics", "en")).book
+    fixed = library.import_file(as_teacher(), path, BookMeta("Physics 8", 8, "physics", "en"))
     assert fixed.outcome == "updated" and fixed.book.id == wrong.id
     assert (fixed.book.title, fixed.book.grade) == ("Physics 8", 8)
     result = retriever.search_detailed("terminal velocity", grade=8, subject="physics")
@@ -128,7 +129,7 @@ def test_changed_file_replaces_the_old_book_atomically(library: Any, tmp_path: P
 
     retriever = HybridRetriever(library.db, lambda: embedder)
     meta = BookMeta("Math 7", 7, "math", "en")
-    old = library.import_file(
+    old = library.import_file(as_teacher(),
         text_pdf(tmp_path / "math7.pdf", ["Fractions\nA fraction has a numerator. " * 10]),
         meta).book
     assert retriever.search("numerator", grade=7)[0].textbook_id == old.id
@@ -142,7 +143,7 @@ def test_changed_file_replaces_the_old_book_atomically(library: Any, tmp_path: P
     new_file = text_pdf(tmp_path / "math7-2025.pdf",
                         ["Fractions\nThe denominator is below the line. " * 10,
                          "Decimals\nA decimal point separates whole numbers. " * 10])
-    result = library.import_file(new_file, meta, progress=watch)
+    result = library.import_file(as_teacher(), new_file, meta, progress=watch)
     assert result.outcome == "replaced"
     assert seen_during and all(ids == {old.id} for ids in seen_during)
     assert [b.id for b in library.books()] == [result.book.id]
@@ -164,7 +165,7 @@ def test_bad_file_gets_a_translated_reason_and_leaves_nothing(
     good, _book = sample_pdfs["physics8_forces_en.pdf"]
     bad = bad_pdfs(tmp_path / "bad", good)[kind]
     with pytest.raises(LibraryError) as caught:
-        library.import_file(bad, BookMeta("Bad", 8, "physics", "en"))
+        library.import_file(as_teacher(), bad, BookMeta("Bad", 8, "physics", "en"))
     error = caught.value
     assert error.message_id == EXPECTED_ERRORS[kind]
     for language in ("en", "mn"):
@@ -205,12 +206,13 @@ def test_cancel_keeps_nothing(library: Any, sample_pdfs: dict[str, Any]) -> None
             cancel.set()
 
     with pytest.raises(ImportCancelled):
-        library.import_file(path, meta_for(book), progress=cancel_while_embedding, cancel=cancel)
+        library.import_file(as_teacher(),
+            path, meta_for(book), progress=cancel_while_embedding, cancel=cancel)
     assert library.books() == []
     assert library.db.query_one("SELECT count(*) FROM chunk_staging")[0] == 0
     assert not any(library.library_dir.iterdir())
     # and the same file imports fine afterwards
-    assert library.import_file(path, meta_for(book)).outcome == "imported"
+    assert library.import_file(as_teacher(), path, meta_for(book)).outcome == "imported"
 
 
 def test_another_book_saved_under_the_same_file_name_is_not_a_new_edition(
@@ -218,9 +220,10 @@ def test_another_book_saved_under_the_same_file_name_is_not_a_new_edition(
     from tutor_desktop.core.library import BookMeta
 
     scan = tmp_path / "scan.pdf"
-    maths = library.import_file(text_pdf(scan, ["Fractions\nA fraction has a numerator. " * 10]),
+    maths = library.import_file(as_teacher(),
+        text_pdf(scan, ["Fractions\nA fraction has a numerator. " * 10]),
                                 BookMeta("Math 5", 5, "math", "en")).book
     text_pdf(scan, ["Forces\nA force is a push or a pull. " * 10])  # IT reuses the name
-    physics = library.import_file(scan, BookMeta("Physics 8", 8, "physics", "en"))
+    physics = library.import_file(as_teacher(), scan, BookMeta("Physics 8", 8, "physics", "en"))
     assert physics.outcome != "replaced"
     assert {b.id for b in library.books()} == {maths.id, physics.book.id}

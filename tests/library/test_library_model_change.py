@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from library_helpers import link_into, meta_for
+from staff import as_teacher
 
 
 def test_model_change_forces_reindex(tmp_path: Path, embedder: Any, e5_path: Path,
@@ -19,7 +20,7 @@ def test_model_change_forces_reindex(tmp_path: Path, embedder: Any, e5_path: Pat
     db = Database(tmp_path / "db.sqlite3")
     old = Library(db, tmp_path / "books", lambda: embedder)
     path, book = sample_pdfs["physics8_forces_en.pdf"]
-    imported = old.import_file(path, meta_for(book)).book
+    imported = old.import_file(as_teacher(), path, meta_for(book)).book
     assert old.vectors.current() == (embedder.model_id, 384)
 
     # IT staff drop a different embedding model into models/
@@ -33,7 +34,7 @@ def test_model_change_forces_reindex(tmp_path: Path, embedder: Any, e5_path: Pat
         assert not before.vectors_used                 # old vectors are not compared
         assert before.hits and before.hits[0].page_start == 5   # keywords still answer
 
-        library.resume_pending()
+        library.resume_pending(as_teacher())
         assert library.vectors.current() == ("e5-upgrade-embed", 384)
         assert get_setting(db, "library.vector_model")["model_id"] == "e5-upgrade-embed"
         rebuilt = library.get(imported.id)

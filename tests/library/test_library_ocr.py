@@ -12,6 +12,7 @@ import pytest
 from library_helpers import meta_for, text_pdf
 from model_files import app_embedder
 from ocr_scans import join_pdfs, scan_copy
+from staff import as_teacher
 
 from tutor_desktop.core.library import BookMeta, ImportCancelled, Library, LibraryError
 from tutor_desktop.core.library.evaluation import evaluate, load_questions
@@ -61,9 +62,9 @@ def test_a_scanned_sample_book_imports_through_ocr_and_questions_find_their_page
     source, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
     scanned = scan_copy(source, tmp_path / "biology7_scanned.pdf")
     seen: list[Any] = []
-    result = ocr_library.import_file(scanned, meta_for(book), progress=seen.append)
+    result = ocr_library.import_file(as_teacher(), scanned, meta_for(book), progress=seen.append)
     english, english_book = sample_pdfs["physics8_forces_en.pdf"]
-    ocr_library.import_file(english, meta_for(english_book))
+    ocr_library.import_file(as_teacher(), english, meta_for(english_book))
 
     assert result.recognised_pages == (1, 2, 3, 4, 5)
     assert result.low_confidence_pages == ()
@@ -114,7 +115,8 @@ def test_a_mixed_book_is_read_page_by_page(tmp_path: Path, ocr_library: Any) -> 
                              tmp_path / "scan.pdf")
     last = text_pdf(tmp_path / "last.pdf", PHYSICS[3:])
     mixed = join_pdfs([text_part, scanned_part, last], tmp_path / "mixed.pdf")
-    result = ocr_library.import_file(mixed, BookMeta("Physics mixed", 8, "physics", "en"))
+    result = ocr_library.import_file(as_teacher(),
+        mixed, BookMeta("Physics mixed", 8, "physics", "en"))
     assert result.recognised_pages == (3,)
     assert ocr_library.ocr.calls == 1
     rows = ocr_library.db.query(
@@ -140,18 +142,19 @@ def test_cancel_during_ocr_then_import_again_continues_after_the_read_pages(
             cancel.set()
 
     with pytest.raises(ImportCancelled):
-        ocr_library.import_file(scanned, meta, progress=cancel_after_two, cancel=cancel)
+        ocr_library.import_file(as_teacher(),
+            scanned, meta, progress=cancel_after_two, cancel=cancel)
     assert ocr_library.books() == []                      # nothing half-imported
     kept = ocr_library.db.query_one("SELECT count(*) FROM ocr_pages")[0]
     assert kept == 2
     assert not list((tmp_path / "books").glob("*.pdf"))
 
     ocr_library.ocr.calls = 0
-    result = ocr_library.import_file(scanned, meta)
+    result = ocr_library.import_file(as_teacher(), scanned, meta)
     assert ocr_library.ocr.calls == 2                     # only the pages not read before
     assert result.recognised_pages == (1, 2, 3, 4)
     assert result.book.searchable
-    ocr_library.remove(result.book.id)
+    ocr_library.remove(as_teacher(), result.book.id)
     assert ocr_library.db.query_one("SELECT count(*) FROM ocr_pages")[0] == 0
 
 
@@ -163,7 +166,7 @@ def test_without_tesseract_a_scanned_book_gets_a_clear_message(
     library = Library(db, tmp_path / "books", lambda: e5, ocr=TesseractEngine())
     try:
         with pytest.raises(LibraryError) as caught:
-            library.import_file(scanned, BookMeta("Scan", 8, "physics", "en"))
+            library.import_file(as_teacher(), scanned, BookMeta("Scan", 8, "physics", "en"))
         assert caught.value.message_id == "library_scan_needs_ocr"
         assert "Tesseract" in caught.value.message("mn")
         assert library.books() == []
@@ -181,7 +184,8 @@ def test_the_page_viewer_says_a_scanned_page_shows_recognised_text(
     printed = text_pdf(tmp_path / "printed.pdf", PHYSICS[:1])
     mixed = join_pdfs([printed, scan_copy(text_pdf(tmp_path / "p2.pdf", PHYSICS[1:2]),
                                           tmp_path / "scan.pdf")], tmp_path / "mixed.pdf")
-    book = ocr_library.import_file(mixed, BookMeta("Physics", 8, "physics", "en")).book
+    book = ocr_library.import_file(as_teacher(),
+        mixed, BookMeta("Physics", 8, "physics", "en")).book
     services: Any = SimpleNamespace(library=ocr_library)  # the viewer needs only the library
     for page, recognised in ((2, True), (1, False)):
         viewer: Any = make_page_viewer((book.id, page), services, None)
@@ -202,7 +206,8 @@ def test_hard_to_read_scanned_pages_are_listed_for_the_teacher(
     clear = scan_copy(text_pdf(tmp_path / "a.pdf", [text]), tmp_path / "clear.pdf", dpi=300)
     poor = scan_copy(text_pdf(tmp_path / "b.pdf", [text]), tmp_path / "poor.pdf", dpi=40)
     book = join_pdfs([clear, poor], tmp_path / "book.pdf")
-    result = ocr_library.import_file(book, BookMeta("Биологи скан", 7, "biology", "mn"))
+    result = ocr_library.import_file(as_teacher(),
+        book, BookMeta("Биологи скан", 7, "biology", "mn"))
     assert result.recognised_pages == (1, 2)
     assert result.low_confidence_pages == (2,)
     from tutor_desktop.cli.commands.library import _result_message

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from staff import as_teacher
 
 from tutor_desktop.core.library.evaluation import load_questions
 from tutor_desktop.core.library.packs import (
@@ -39,7 +40,7 @@ class CountingLoads:
 @pytest.fixture(scope="module")
 def pack(sample_library: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("pack") / "textbooks"
-    report = export_pack(sample_library.library, target)
+    report = export_pack(as_teacher(), sample_library.library, target)
     assert [b.outcome for b in report.books] == ["exported", "exported"]
     return target
 
@@ -87,7 +88,7 @@ def _copy(pack: Path, tmp_path: Path) -> Path:
 
 def test_installed_pack_searches_like_the_library_it_came_from(
         sample_library: Any, pack: Path, fresh: FreshPC) -> None:
-    report = import_pack(fresh.library, pack)
+    report = import_pack(as_teacher(), fresh.library, pack)
     assert sorted(b.outcome for b in report.books) == ["installed", "installed"]
     assert fresh.counter.loads == 0 and not fresh.lazy.loaded  # no embedding on this PC
 
@@ -110,7 +111,7 @@ def test_installed_pack_searches_like_the_library_it_came_from(
     # keyword search sees the installed passages too
     assert fresh.retriever.search_detailed("Гельмонт", mode="keyword", k=3).hits
 
-    again = import_pack(fresh.library, pack)  # installing twice doubles nothing
+    again = import_pack(as_teacher(), fresh.library, pack)  # installing twice doubles nothing
     assert [b.outcome for b in again.books] == ["present", "present"]
     assert _snapshot(fresh.db) == _snapshot(sample_library.db)
 
@@ -127,7 +128,7 @@ def test_damaged_files_are_named_and_their_book_skipped(
     matrix[0] = matrix[1]  # a changed vector file, still well formed
     np.save(vectors, matrix)
 
-    report = import_pack(fresh.library, copy)
+    report = import_pack(as_teacher(), fresh.library, copy)
     assert [b.outcome for b in report.books] == ["skipped", "skipped"]
     assert [b.params["file"] for b in report.books] == [first["pdf"], second["vectors"]]
     assert all(b.message_id == "textbook_pack_damaged_file" for b in report.books)
@@ -137,7 +138,7 @@ def test_damaged_files_are_named_and_their_book_skipped(
     assert not list((fresh.library.library_dir).glob("*.pdf*"))
 
     shutil.copyfile(pack / first["pdf"], pdf)  # one book repaired: it installs alone
-    report = import_pack(fresh.library, copy)
+    report = import_pack(as_teacher(), fresh.library, copy)
     assert [b.outcome for b in report.books] == ["installed", "skipped"]
     assert [b.title for b in fresh.library.books()] == [first["title"]]
 
@@ -149,7 +150,7 @@ def test_vectors_of_another_model_are_refused_with_a_translated_message(
     other = FreshPC(tmp_path / "other", e5_path, embedder, model_name="bge-m3-q4.gguf")
     try:
         with pytest.raises(TextbookPackError) as raised:
-            import_pack(other.library, pack)
+            import_pack(as_teacher(), other.library, pack)
         error = raised.value
         assert error.message_id == "textbook_pack_other_model"
         assert error.params["model"] == read_manifest(pack).model_id
@@ -169,7 +170,7 @@ def test_a_manifest_naming_another_model_is_refused(pack: Path, fresh: FreshPC,
     data["embed_model"]["id"] = "bge-m3-q4"
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(TextbookPackError, match="bge-m3-q4"):
-        import_pack(fresh.library, copy)
+        import_pack(as_teacher(), fresh.library, copy)
     assert fresh.library.books() == []
 
 
@@ -181,7 +182,7 @@ def test_re_embedding_a_pack_of_another_model_gives_a_searchable_library(
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     pc = FreshPC(tmp_path / "pc", e5_path, embedder)
     try:
-        report = import_pack(pc.library, copy, re_embed=True)
+        report = import_pack(as_teacher(), pc.library, copy, re_embed=True)
         assert sorted(b.outcome for b in report.books) == ["installed", "installed"]
         assert pc.counter.loads == 1  # embedded here, with this PC's model
         books = pc.library.books()
@@ -202,10 +203,10 @@ def test_install_stopped_between_books_resumes_without_doubles(
         raise PowerCut
 
     with pytest.raises(PowerCut):
-        PackInstaller(fresh.library, after_book=cut).install(pack)
+        PackInstaller(fresh.library, after_book=cut).install(as_teacher(), pack)
     assert len(fresh.library.books()) == 1 and all(b.searchable for b in fresh.library.books())
 
-    report = import_pack(fresh.library, pack)
+    report = import_pack(as_teacher(), fresh.library, pack)
     assert sorted(b.outcome for b in report.books) == ["installed", "present"]
     assert _snapshot(fresh.db) == _snapshot(sample_library.db)
     assert fresh.library.vectors.count() == sample_library.library.vectors.count()
@@ -214,7 +215,7 @@ def test_install_stopped_between_books_resumes_without_doubles(
 
 def test_a_new_edition_in_a_pack_replaces_the_old_book(
         sample_library: Any, pack: Path, fresh: FreshPC, tmp_path: Path) -> None:
-    import_pack(fresh.library, pack)
+    import_pack(as_teacher(), fresh.library, pack)
     manifest = read_manifest(pack)
     old = next(b for b in fresh.library.books() if b.title == manifest.books[0]["title"])
     # the same title with another file: what the next edition's pack looks like
@@ -230,7 +231,7 @@ def test_a_new_edition_in_a_pack_replaces_the_old_book(
     data["books"] = [entry]
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
 
-    report = import_pack(fresh.library, copy)
+    report = import_pack(as_teacher(), fresh.library, copy)
     assert [b.outcome for b in report.books] == ["replaced"]
     titles = [b.title for b in fresh.library.books()]
     assert sorted(titles) == sorted(b["title"] for b in manifest.books)  # not doubled
@@ -246,7 +247,7 @@ def test_export_refuses_a_folder_that_is_not_empty(sample_library: Any,
                                                    tmp_path: Path) -> None:
     (tmp_path / "old.txt").write_text("x")
     with pytest.raises(TextbookPackError) as raised:
-        export_pack(sample_library.library, tmp_path)
+        export_pack(as_teacher(), sample_library.library, tmp_path)
     assert raised.value.message_id == "textbook_pack_target_not_empty"
 
 
@@ -313,7 +314,7 @@ def test_a_failure_inside_a_book_leaves_nothing_of_it_searchable(
 
     monkeypatch.setattr(VectorIndex, "insert", staticmethod(failing_insert))
     with pytest.raises(OSError):
-        import_pack(fresh.library, pack)
+        import_pack(as_teacher(), fresh.library, pack)
     books = fresh.library.books()
     assert len(books) == 1 and books[0].searchable
     count = "SELECT count(*) FROM chunks"
@@ -326,7 +327,7 @@ def test_a_failure_inside_a_book_leaves_nothing_of_it_searchable(
         "force gravity", mode="keyword", k=20).hits)
 
     monkeypatch.setattr(VectorIndex, "insert", staticmethod(real_insert))
-    import_pack(fresh.library, pack)
+    import_pack(as_teacher(), fresh.library, pack)
     assert _snapshot(fresh.db) == _snapshot(sample_library.db)
 
 
@@ -359,7 +360,7 @@ def test_library_tab_installs_a_pack_chosen_from_a_folder(
     broken = _copy(pack, tmp_path)
     pdf = broken / read_manifest(broken).books[0]["pdf"]
     pdf.write_bytes(pdf.read_bytes()[:100])
-    services.library.remove(services.library.books()[0].id)
+    services.library.remove(as_teacher(), services.library.books()[0].id)
     page.import_pack(broken)
     qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
     assert "is damaged or was changed" in page.message.text()
@@ -373,7 +374,7 @@ def test_a_pack_cannot_write_outside_its_library(pack: Path, fresh: FreshPC,
     data["books"][0]["id"] = "../../escaped"
     data["books"][1]["passages_file"] = "../outside.json"
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    report = import_pack(fresh.library, copy)
+    report = import_pack(as_teacher(), fresh.library, copy)
     assert [b.outcome for b in report.books] == ["installed", "skipped"]
     assert report.books[1].params["file"] == "../outside.json"
     stored = [p.name for p in fresh.library.library_dir.iterdir()]
@@ -398,7 +399,7 @@ def test_recognised_text_of_scanned_pages_travels_with_the_pack(
     data["files"][entry["extras"]] = hashlib.sha256(extras_file.read_bytes()).hexdigest()
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
 
-    import_pack(fresh.library, copy)
+    import_pack(as_teacher(), fresh.library, copy)
     book = next(b for b in fresh.library.books() if b.title == entry["title"])
     info = fresh.library.page_info(book.id, 2)
     assert info.recognised and info.text == "Recognised page two."

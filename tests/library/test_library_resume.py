@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from library_helpers import long_book
+from staff import as_teacher
 
 from tutor_desktop.cli.main import main as tutor
 
@@ -87,7 +88,7 @@ def test_kill_during_import_then_resume(data_dir: Path, embedder_installed: Path
     try:
         library = services.library
         seen: list[Any] = []
-        finished = library.resume_pending(progress=seen.append)
+        finished = library.resume_pending(as_teacher(), progress=seen.append)
         assert [b.title for b in finished] == ["Physics 8 long"]
         first_embedding = next(p for p in seen if p.stage == "embedding")
         assert first_embedding.chunks_done >= embedded_then  # kept what was done
@@ -155,7 +156,7 @@ def test_a_scanned_book_killed_during_ocr_finishes_by_itself_at_next_start(
         first_read = {r["page"]: r["created_at"] for r in services.db.query(
             "SELECT page, created_at FROM ocr_pages")}
         seen: list[Any] = []
-        finished = library.resume_pending(progress=seen.append)
+        finished = library.resume_pending(as_teacher(), progress=seen.append)
         assert [b.title for b in finished] == ["Levers 8"]
         book = finished[0]
         assert book.status == "ready" and book.grade == 8 and book.subject == "physics"

@@ -10,6 +10,7 @@ import pytest
 from library_helpers import bad_pdfs, long_book
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from staff import as_teacher
 
 from tutor_desktop.core.paths import install_dir
 
@@ -122,7 +123,7 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
     from tutor_desktop.ui.library_view import PageViewer, make_page_viewer
 
     path, book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
-    services.library.import_file(path, meta_for(book))
+    services.library.import_file(as_teacher(), path, meta_for(book))
     hit = services.retriever.search("Фотосинтезийн химийн тэгшитгэл", grade=7)[0]
     assert hit.page_start == 3
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from library_helpers import printed_numbers_pdf
+from staff import as_teacher
 
 from tutor_desktop.core.library.pdf import extract_pages, page_labels
 
@@ -85,7 +86,7 @@ def _import_printed_book(library, tmp_path: Path):
     from tutor_desktop.core.library import BookMeta
 
     path = printed_numbers_pdf(tmp_path / "physics8.pdf")
-    return library.import_file(path, BookMeta("Физик 8", 8, "physics", "mn")).book
+    return library.import_file(as_teacher(), path, BookMeta("Физик 8", 8, "physics", "mn")).book
 
 
 def test_citations_give_the_printed_page_and_open_the_pdf_page(library, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from tutor_desktop.core.accounts import Role, Session, User
 from tutor_desktop.core.errors import NotAllowed, WrongPin
 from tutor_desktop.service.codec import Codec, WireError
-from tutor_desktop.service.errors import NotOfferedByService, StaffRequired
+from tutor_desktop.service.errors import NotOfferedByService
 
 
 def _codec(*, allow_paths: bool) -> Codec:
@@ -53,9 +53,11 @@ def test_sign_in_and_permissions_are_the_cores_inside_the_service(client, school
     # The core's permission check, raised here as the same class.
     with pytest.raises(NotAllowed):
         accounts.create_class(session, "9Z", 9)
-    # The library takes no session: the service requires a staff sign-in itself.
-    with pytest.raises(StaffRequired):
-        client.library.remove("no-such-book")
+    # The library's changes take the session, and the core refuses a student's or none.
+    for who in (session, None):
+        with pytest.raises(NotAllowed) as refused_change:
+            client.library.remove(who, "no-such-book")
+        assert refused_change.value.message_id == "not_allowed"
     # Not on the whitelist: refused with a translated message, never an AttributeError.
     with pytest.raises(NotOfferedByService) as refused:
         client.db.query_one("SELECT secret_hash FROM users")
@@ -133,14 +135,14 @@ def test_library_import_sends_the_bytes_and_reports_progress(embedder_installed,
     pdf.parent.mkdir()
     _write_pdf(pdf)
     meta = BookMeta(title="Biology 7", grade=7, subject="biology", language="en")
-    client.accounts.sign_in_student(school.anu.id, "1234")   # the acting session: a student
-    with pytest.raises(StaffRequired):
-        client.library.import_file(pdf, meta)
+    pupil = client.accounts.sign_in_student(school.anu.id, "1234")
+    with pytest.raises(NotAllowed):
+        client.library.import_file(pupil, pdf, meta)
     # Not even the bytes are taken from a student: nobody else may fill the service's disk.
     assert not any((services.paths.data_dir / "uploads").iterdir())
-    client.accounts.sign_in_staff("bat", "teacher-pass-1")
+    teacher = client.accounts.sign_in_staff("bat", "teacher-pass-1")
     progress: list[object] = []
-    result = client.library.import_file(pdf, meta, progress=progress.append)
+    result = client.library.import_file(teacher, pdf, meta, progress=progress.append)
     assert result.outcome == "imported" and result.book.title == "Biology 7"
     assert progress and type(progress[-1]).__name__ == "ImportProgress"
     assert [b.title for b in services.library.books()] == ["Biology 7"]   # in the service

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from model_files import e5_gguf, link_into
+from staff import as_teacher
 from sync_cloud import start_service
 from sync_helpers import set_up_school
 
@@ -35,7 +36,8 @@ def school_hub(lab: Any, tmp_path: Path) -> Any:
     set_up_school(teacher)
     written = generate_samples(tmp_path / "samples")
     for path, book in written[:2]:
-        teacher.library.import_file(path, BookMeta(book.title, book.grade, book.subject,
+        teacher.library.import_file(as_teacher(),
+            path, BookMeta(book.title, book.grade, book.subject,
                                                    book.language))
     shelf = tmp_path / "hub-packs"
     assert refresh_offered_pack(teacher.library, shelf / "school")
@@ -59,7 +61,7 @@ def test_a_lab_pc_installs_the_schools_books_from_the_hub_without_embedding(
     pc.sync.sync_now()
     assert pc.library.books() == []
 
-    report = pc.packs.run_once()
+    report = pc.packs.run_once(as_teacher())
     assert sorted(report.installed) == sorted(b.title for b in books)
     assert report.downloaded_bytes > 0 and not report.refused
     assert pc.embedder is not None and not pc.embedder.loaded, "vectors came with the pack"
@@ -75,7 +77,7 @@ def test_a_lab_pc_installs_the_schools_books_from_the_hub_without_embedding(
     theirs = teacher.retriever.search(question, grade=grade, k=3)
     assert [h.chunk_id for h in ours] == [h.chunk_id for h in theirs]
 
-    again = pc.packs.run_once()
+    again = pc.packs.run_once(as_teacher())
     assert again.downloaded_bytes == 0 and again.books == [], "nothing fetched twice"
     assert not any((pc.paths.data_dir / "pack-downloads").glob("*/*")), "downloads cleaned up"
 
@@ -99,7 +101,7 @@ def test_a_damaged_file_on_the_hub_skips_that_book_only(school_hub: Any, lab: An
     pc = lab("lab-1")
     pc.sync.enroll(service.url, hub.code)
     pc.sync.sync_now()
-    report = pc.packs.run_once()
+    report = pc.packs.run_once(as_teacher())
     outcome = {b.title: b.outcome for b in report.books}
     assert outcome[damaged["title"]] == "skipped"
     assert outcome[manifest_books[1]["title"]] == "installed"

@@ -13,6 +13,7 @@ import model_files
 from model_files import link_into
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
+from staff import as_teacher
 from test_screenshots import SHOTS, _boxes, _drawn
 from ui_helpers import click, tile, type_text
 
@@ -34,7 +35,8 @@ def test_lab_screens_in_mongolian(qtbot, make_window, services, school, data_dir
 
     link_into(model_files.e5_gguf(), data_dir / "models")
     for path, book in generate_samples(data_dir / "samples"):
-        services.library.import_file(path, BookMeta(book.title, book.grade, book.subject,
+        services.library.import_file(as_teacher(),
+            path, BookMeta(book.title, book.grade, book.subject,
                                                     book.language))
     window = make_window("mn")
     for width, height in SIZES:

@@ -7,8 +7,8 @@ socket. Each entry says who may call it:
 * ``PUBLIC``  — no sign-in (the sign-in screen: classes, names, the school's name);
 * ``SESSION`` — the method takes the caller's session and the core checks it (every
   permission, limit and lockout stays in the core, now running in the service);
-* ``STAFF``   — the core method takes no session (the textbook library, answers that
-  are not recorded), so the service itself requires a signed-in teacher or admin;
+* ``STAFF``   — the core method takes no session (answers that are not recorded), so
+  the service itself requires a signed-in teacher or admin (the client's last sign-in);
 * ``OS_ADMIN`` — only the PC's administrator: the connecting process runs as root or as
   the service's own account (``SO_PEERCRED`` on the socket, which a client cannot
   choose). Creating the school is one: before a school exists nobody can sign in, so
@@ -46,7 +46,7 @@ class Method:
     peer: str | None = None
 
 
-P, S, T = Method(Guard.PUBLIC), Method(Guard.SESSION), Method(Guard.STAFF)
+P, S = Method(Guard.PUBLIC), Method(Guard.SESSION)
 _ANSWER = Method(Guard.SESSION, callbacks=("on_delta", "on_sources"), events=("stop_event",))
 
 METHODS: dict[tuple[str, str], Method] = {
@@ -94,7 +94,8 @@ METHODS: dict[tuple[str, str], Method] = {
     ("tutor", "hint"): Method(Guard.SESSION, callbacks=("on_delta", "on_sources")),
     ("tutor", "answer_once"): Method(Guard.STAFF, callbacks=("on_delta",),
                                      events=("stop_event",)),
-    # the textbook library: reading is open (citations, the page viewer), changes are staff's
+    # the textbook library: reading is open (citations, the page viewer); changes take the
+    # session and the core refuses anyone but staff (core/accounts/session.py require_staff)
     ("library", "books"): P,
     ("library", "get"): P,
     ("library", "find"): P,
@@ -104,11 +105,11 @@ METHODS: dict[tuple[str, str], Method] = {
     ("library", "page_label"): P,
     ("library", "locate_chunk"): P,
     ("library", "render_page"): P,
-    ("library", "import_file"): Method(Guard.STAFF, callbacks=("progress",),
+    ("library", "import_file"): Method(Guard.SESSION, callbacks=("progress",),
                                        events=("cancel",), uploads=("path",)),
-    ("library", "update_meta"): T,
-    ("library", "remove"): T,
-    ("library", "resume_pending"): Method(Guard.STAFF, callbacks=("progress",),
+    ("library", "update_meta"): S,
+    ("library", "remove"): S,
+    ("library", "resume_pending"): Method(Guard.SESSION, callbacks=("progress",),
                                           events=("cancel",)),
     ("retriever", "search"): P,
     ("retriever", "search_detailed"): P,

@@ -4,7 +4,7 @@
 window and the terminal get in-process — whose fields forward each whitelisted call
 over the socket (:mod:`tutor_desktop.service.api`). Callers do not change: a
 ``tutor.ask(session, …, on_delta=print)`` streams deltas back as they come,
-``library.import_file(path, meta, progress=…)`` sends the file's bytes and reports
+``library.import_file(session, path, meta, progress=…)`` sends the file's bytes and reports
 progress, and a :class:`TutorError` raised in the service is raised here as the same
 class. What stays in this process: the microphone, OCR of a pasted picture, the
 config file. What cannot work through the service yet raises
@@ -117,7 +117,8 @@ class ServiceLink:
             self._http = httpx.Client(
                 transport=transport or httpx.HTTPTransport(uds=str(self.socket_path)),
                 base_url="http://tutor-service", timeout=self._timeout())
-        # The last signed-in session: staff-only calls (the library) carry it.
+        # The last signed-in session: the few calls that take none (answer_once, the
+        # speech service's transcription) carry it; every other call passes its own.
         self.actor: RemoteSession | None = None
         self.codec = Codec(session_ref=self._ref, session_for=self._session,
                            allow_paths=True)
@@ -210,15 +211,16 @@ class ServiceLink:
             result: dict[str, Any] = self._result(self.http.get("/v1/health").json())
         return result
 
-    def upload(self, path: Path) -> str:
-        """Send a file's bytes; the service keeps its own copy for the call."""
+    def upload(self, path: Path, session: RemoteSession | None) -> str:
+        """Send a file's bytes; the service keeps its own copy for the call. ``session``
+        is the call's own: the service takes bytes only from staff (its disk)."""
         path = Path(path)
         with self._errors(), path.open("rb") as handle:
             response = self.http.post("/v1/upload", content=iter(lambda: handle.read(1 << 20),
                                                                  b""),
                                       headers={"x-file-name": path.name,
-                                               "x-tutor-actor": self.actor.token
-                                               if self.actor else ""})
+                                               "x-tutor-session": session.token
+                                               if session else ""})
         return str(self._result(response.json()))
 
     def call(self, service: str, method: str, kwargs: dict[str, Any]) -> Any:
@@ -235,9 +237,10 @@ class ServiceLink:
             event = kwargs.pop(name, None)
             if event is not None:
                 events.append(event)
+        caller = next((v for v in kwargs.values() if isinstance(v, RemoteSession)), None)
         for name in entry.uploads:
             if kwargs.get(name) is not None:
-                kwargs[name] = self.upload(kwargs[name])
+                kwargs[name] = self.upload(kwargs[name], caller)
         try:
             encoded = self.codec.encode(kwargs)
         except WireError as exc:   # e.g. a function where the service expects data

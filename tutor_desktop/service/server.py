@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tutor_desktop.core.accounts import Session
+from tutor_desktop.core.accounts import Session, require_staff
+from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.service.address import KEY_HEADER, Endpoint, is_endpoint_file, well_known_address
 from tutor_desktop.service.api import Guard, Method, lookup
@@ -373,12 +374,9 @@ def build_app(dispatcher: Dispatcher) -> Starlette:
     async def upload(request: Request) -> Response:
         codec = dispatcher.codec()
         try:   # only staff import books: nobody else may fill the service's disk
-            actor = dispatcher.sessions.resolve(request.headers.get("x-tutor-actor", ""))
-            if actor.is_student or actor.expired:
-                raise StaffRequired()
-        except TutorError as error:
-            return reply(_error_body(codec, StaffRequired()
-                                     if not isinstance(error, StaffRequired) else error))
+            require_staff(dispatcher.sessions.resolve(request.headers.get("x-tutor-session", "")))
+        except TutorError:   # the core's rule and message, whatever was wrong with the token
+            return reply(_error_body(codec, NotAllowed()))
         name = Path(request.headers.get("x-file-name", "upload.pdf")).name or "upload.pdf"
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=dispatcher.upload_dir))
         target = folder / name

@@ -99,13 +99,17 @@ class _ImportJob:
     """One run of imports on a worker thread that never touches the Library tab.
 
     Signing out deletes the tab while a book may still be importing; the job
-    owns what it needs (the library, its cancel flag, a parentless relay and the
-    files dropped meanwhile), so the books still end up ready. The tab only
-    listens to the relay, and Qt drops that connection when the tab dies.
+    owns what it needs (the library, the teacher's session, its cancel flag, a
+    parentless relay and the files dropped meanwhile), so the books still end up
+    ready. The tab only listens to the relay, and Qt drops that connection when
+    the tab dies. Each file is imported with the session that asked for it: the
+    core refuses it (``NotAllowed``) for a student, or once the session ran out.
     """
 
-    def __init__(self, library: Library, relay: _Relay, cancel: threading.Event) -> None:
+    def __init__(self, library: Library, session: Session | None, relay: _Relay,
+                 cancel: threading.Event) -> None:
         self.library = library
+        self.session = session
         self.relay = relay
         self.cancel = cancel
         self._lock = threading.Lock()
@@ -155,7 +159,7 @@ class _ImportJob:
         for path, meta in metas:
             try:
                 outcome.results.append(self.library.import_file(
-                    path, meta, progress=self._progress, cancel=self.cancel))
+                    self.session, path, meta, progress=self._progress, cancel=self.cancel))
             except ImportCancelled:
                 outcome.cancelled = True
                 break
@@ -170,7 +174,7 @@ class _ImportJob:
 
     def _resume(self, outcome: _Outcome) -> None:
         try:
-            for book in self.library.resume_pending(progress=self._progress,
+            for book in self.library.resume_pending(self.session, progress=self._progress,
                                                     cancel=self.cancel):
                 outcome.results.append(ImportResult(book, "resumed"))
         except ImportSuspended:
@@ -410,7 +414,7 @@ class LibraryPage(Page):
         assert self.library is not None
         self.busy = True
         self._cancel = threading.Event()
-        self._job = _ImportJob(self.library, self._relay, self._cancel)
+        self._job = _ImportJob(self.library, self.session, self._relay, self._cancel)
         self.message.clear_message()
         self.progress.setValue(0)
         self.progress_label.setText(self.tr("Reading…"))
@@ -519,7 +523,7 @@ class LibraryPage(Page):
         self.cancel_button.setVisible(False)  # each book is one short step: nothing to cancel
         self.import_button.setEnabled(False)
         self.pack_button.setEnabled(False)
-        run_in_background(import_pack, library, folder, progress=report,
+        run_in_background(import_pack, self.session, library, folder, progress=report,
                           on_done=self._pack_finished, on_error=self._pack_failed, context=self)
 
     def _on_pack_progress(self, progress: PackProgress) -> None:
@@ -579,7 +583,8 @@ class LibraryPage(Page):
         if self.library is None:
             return
         library = self.library
-        run_in_background(library.remove, book_id, on_done=lambda _book: self.refresh(),
+        run_in_background(library.remove, self.session, book_id,
+                          on_done=lambda _book: self.refresh(),
                           on_error=self.message.show_error, context=self)
 
     def shutdown(self) -> None:
@@ -590,7 +595,7 @@ class LibraryPage(Page):
         """
         if self._queue and self.library is not None:
             queued, self._queue = self._queue, []
-            job = _ImportJob(self.library, self._relay, threading.Event())
+            job = _ImportJob(self.library, self.session, self._relay, threading.Event())
             run_in_background(job.run, queued)
 
 

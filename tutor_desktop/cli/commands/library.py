@@ -35,6 +35,7 @@ from tutor_desktop.core.i18n import TutorError, tr
 
 if TYPE_CHECKING:
     from tutor_desktop.composition import Services
+    from tutor_desktop.core.accounts import Actor
     from tutor_desktop.core.library import ImportProgress, ImportResult, Library
     from tutor_desktop.core.library.packs import PackProgress, PackReport
     from tutor_desktop.core.retrieval.hybrid import HybridRetriever
@@ -125,13 +126,21 @@ def _library(services: Services) -> Library:
     return services.library
 
 
-def _staff_only(services: Services, args: argparse.Namespace) -> int | None:
-    """None when a teacher/admin signed in (or IT runs as OS admin), else the exit code."""
-    try:
-        sign_in(services, args, staff_only=True)
-    except TutorError as error:
-        return fail(error)
-    return None
+def _acting(services: Services, args: argparse.Namespace) -> Actor:
+    """Who a library change acts for; the core decides whether they may (staff only).
+
+    A ``--user`` sign-in gives the session. IT running the command with OS-administrator
+    rights and no sign-in acts as ``SYSTEM`` in-process: they can replace the data files
+    anyway. Through ``tutor service`` the data is the service account's, so IT signs in
+    like anyone else. Raises :class:`TutorError` saying how to sign in."""
+    from tutor_desktop.core.accounts import SYSTEM
+
+    actor = sign_in(services, args, staff_only=True)
+    if actor.session is not None:
+        return actor.session
+    if services.mode == "service":
+        raise TutorError("cli_staff_required")
+    return SYSTEM
 
 
 def _retriever(services: Services) -> HybridRetriever:
@@ -192,8 +201,8 @@ def _result_message(result: ImportResult, language: str) -> str:
     return message
 
 
-def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any], *,
-                 as_json: bool = False) -> int:
+def import_paths(actor: Actor, library: Library, paths: list[Path],
+                 overrides: dict[str, Any], *, as_json: bool = False) -> int:
     """Import every PDF under ``paths``; keeps going past bad files, exit 2 if any failed."""
     from tutor_desktop.core.library import plan_imports, validate_meta
 
@@ -211,7 +220,8 @@ def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any],
     for pdf, values in plan:
         try:
             meta = validate_meta(values, pdf)
-            result = library.import_file(pdf, meta, progress=TerminalProgress(), cancel=cancel)
+            result = library.import_file(actor, pdf, meta, progress=TerminalProgress(),
+                                         cancel=cancel)
         except TutorError as error:
             failures += 1
             print(error.message(language), file=sys.stderr)
@@ -229,7 +239,7 @@ def import_paths(library: Library, paths: list[Path], overrides: dict[str, Any],
             print(_result_message(result, language))
     if library.pending():  # a model change re-indexes the other books too
         try:
-            library.resume_pending(progress=TerminalProgress(), cancel=cancel)
+            library.resume_pending(actor, progress=TerminalProgress(), cancel=cancel)
         except TutorError as error:
             print(error.message(language), file=sys.stderr)
     if as_json:
@@ -246,11 +256,12 @@ def cmd_add(args: argparse.Namespace) -> int:
                  "title": args.title}
     services = open_services(args, client=True)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
-        return import_paths(_library(services), [Path(p) for p in args.paths],
+        return import_paths(_acting(services, args), _library(services),
+                            [Path(p) for p in args.paths],
                             {k: v for k, v in overrides.items() if v not in (None, "")},
                             as_json=args.json)
+    except TutorError as error:
+        return fail(error)
     finally:
         services.close()
 
@@ -277,17 +288,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     services = open_services(args, client=True)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
+        actor = _acting(services, args)
         library = _library(services)
         book = library.get(args.book_id) or library.find(args.book_id)
         if book is None:
             from tutor_desktop.core.library import LibraryError
 
             return fail(LibraryError("library_unknown_book", id=args.book_id))
-        library.remove(book.id)
+        library.remove(actor, book.id)
         print(tr("library_removed", cli_language(), title=book.title))
         return 0
+    except TutorError as error:
+        return fail(error)
     finally:
         services.close()
 
@@ -331,8 +343,7 @@ def cmd_import_samples(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
+        actor = _acting(services, args)
         with tempfile.TemporaryDirectory(prefix="tutor-samples-") as folder:
             written = generate_samples(Path(folder))
             library = _library(services)
@@ -340,8 +351,10 @@ def cmd_import_samples(args: argparse.Namespace) -> int:
             for pdf, book in written:
                 meta = {"title": book.title, "grade": book.grade, "subject": book.subject,
                         "language": book.language}
-                code = max(code, import_paths(library, [pdf], meta, as_json=args.json))
+                code = max(code, import_paths(actor, library, [pdf], meta, as_json=args.json))
             return code
+    except TutorError as error:
+        return fail(error)
     finally:
         services.close()
 
@@ -350,10 +363,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     services = open_services(args, client=True)
     language = cli_language()
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
+        actor = _acting(services, args)
         library = _library(services)
-        for book in library.resume_pending(progress=TerminalProgress()):
+        for book in library.resume_pending(actor, progress=TerminalProgress()):
             print(tr("library_resumed", language, title=book.title))
         return 0
     except TutorError as error:
@@ -401,9 +413,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
-        report = export_pack(_library(services), Path(args.to),
+        report = export_pack(_acting(services, args), _library(services), Path(args.to),
                              None if args.all or not args.book else args.book,
                              progress=_PackLine())
         return _pack_report(report, args.to, args.json)
@@ -418,13 +428,12 @@ def cmd_fetch_packs(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
+        actor = _acting(services, args)
         if not services.sync.enrolled():
             from tutor_desktop.core.sync.client import SyncError
 
             return fail(SyncError("sync_not_enrolled"))
-        fetched = services.packs.run_once(progress=_PackLine())
+        fetched = services.packs.run_once(actor, progress=_PackLine())
         for error in fetched.refused:
             fail(error)
         report = PackReport("", "", tuple(fetched.books))
@@ -441,10 +450,8 @@ def cmd_import_pack(args: argparse.Namespace) -> int:
 
     services = open_services(args)
     try:
-        if (refused := _staff_only(services, args)) is not None:
-            return refused
-        report = import_pack(_library(services), Path(args.pack), re_embed=args.re_embed,
-                             progress=_PackLine())
+        report = import_pack(_acting(services, args), _library(services), Path(args.pack),
+                             re_embed=args.re_embed, progress=_PackLine())
         return _pack_report(report, args.pack, args.json)
     except TutorError as error:
         return fail(error)

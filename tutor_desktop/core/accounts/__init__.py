@@ -2,6 +2,7 @@
 
 from tutor_desktop.core.accounts.models import Role, SchoolClass, StaffMember, User
 from tutor_desktop.core.accounts.service import AccountService
-from tutor_desktop.core.accounts.session import Session
+from tutor_desktop.core.accounts.session import SYSTEM, Actor, Session, SystemActor, require_staff
 
-__all__ = ["AccountService", "Role", "SchoolClass", "Session", "StaffMember", "User"]
+__all__ = ["SYSTEM", "AccountService", "Actor", "Role", "SchoolClass", "Session", "StaffMember",
+           "SystemActor", "User", "require_staff"]

@@ -25,7 +25,7 @@ from tutor_desktop.core.accounts.hashing import (
     verify_secret,
 )
 from tutor_desktop.core.accounts.models import Role, SchoolClass, StaffMember, User
-from tutor_desktop.core.accounts.session import Session
+from tutor_desktop.core.accounts.session import Session, require_staff
 from tutor_desktop.core.config import LANGUAGES
 from tutor_desktop.core.errors import (
     AccountUnknown,
@@ -216,8 +216,7 @@ class AccountService:
     # -- staff and classes -------------------------------------------------
     def create_class(self, session: Session, name: str, grade: int, *,
                      allow_no_pin: bool = False, daily_message_limit: int = 50) -> SchoolClass:
-        if session.user.role not in (Role.ADMIN, Role.TEACHER):
-            raise NotAllowed()
+        require_staff(session)
         now, class_id = utc_now(), new_id()
         with self.db.write() as conn:
             # One class per name as a teacher reads it: sync merges "7a" into "7A" anyway.

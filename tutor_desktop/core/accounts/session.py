@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutor_desktop.core.accounts.models import Role, User
+from tutor_desktop.core.errors import NotAllowed
 
 Clock = Callable[[], float]
 
@@ -39,3 +40,40 @@ class Session:
     @property
     def is_admin(self) -> bool:
         return self.user.role is Role.ADMIN
+
+
+class SystemActor:
+    """The app acting for itself, not for a person: the start-up resume of an import a
+    teacher began, packs fetched after a sync, the benchmarks.
+
+    A staff-only core call needs a :class:`Session` or this one object, :data:`SYSTEM`,
+    so every call that changes the library says who acts, and a search for ``SYSTEM``
+    lists every place that acts without a person. It never crosses the service's socket
+    (the wire codec only turns tokens into the service's own sessions), so no client can
+    present it.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+#: The one :class:`SystemActor` (see its docstring for who may use it and why).
+SYSTEM = SystemActor()
+
+#: Who acts on a staff-only call: a signed-in person, or the app itself.
+Actor = Session | SystemActor
+
+
+def require_staff(actor: Actor | None) -> Actor:
+    """The staff rule, in one place for every core service: a teacher or admin whose
+    session has not run out, or the app itself (:data:`SYSTEM`). A student, an idle
+    session (the next person at a shared PC) or no session at all is refused with
+    :class:`~tutor_desktop.core.errors.NotAllowed`, whichever door the call came through
+    (window, terminal, service socket). Returns the actor, now known to be one."""
+    if isinstance(actor, SystemActor):
+        return actor
+    if actor is None or actor.user.role not in (Role.ADMIN, Role.TEACHER) or actor.expired:
+        raise NotAllowed()
+    return actor

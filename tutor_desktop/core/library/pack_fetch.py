@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from tutor_desktop.core.accounts.session import SYSTEM, Actor, require_staff
 from tutor_desktop.core.i18n import TutorError
 from tutor_desktop.core.library.packs import (
     MANIFEST,
@@ -77,19 +78,23 @@ class PackFetcher:
         return [b for b in books if isinstance(b, dict) and b.get("sha256") not in have] \
             if isinstance(books, list) else []
 
-    def run_once(self, progress: PackProgressCallback | None = None) -> FetchReport:
-        """Fetch and install every offered pack that has books this PC lacks."""
+    def run_once(self, actor: Actor | None,
+                 progress: PackProgressCallback | None = None) -> FetchReport:
+        """Fetch and install every offered pack that has books this PC lacks. Staff only
+        (``NotAllowed``, checked before anything is downloaded); the sync worker's hook
+        runs it as ``SYSTEM`` (:func:`fetch_after_sync`)."""
+        actor = require_staff(actor)
         report = FetchReport()
         if not self._lock.acquire(blocking=False):
             return report  # the background worker and the command never run together
         try:
             for offered in self.source.list_packs():
-                self._fetch_one(offered, report, progress)
+                self._fetch_one(actor, offered, report, progress)
         finally:
             self._lock.release()
         return report
 
-    def _fetch_one(self, offered: dict[str, Any], report: FetchReport,
+    def _fetch_one(self, actor: Actor, offered: dict[str, Any], report: FetchReport,
                    progress: PackProgressCallback | None) -> None:
         name, manifest = str(offered.get("name", "")), offered.get("manifest")
         if not name or not isinstance(manifest, dict):
@@ -119,7 +124,7 @@ class PackFetcher:
                         if error.message_id != "sync_file_damaged":
                             raise  # out of reach: the next round continues from here
                         break  # this book only: the installer names it and skips it
-            installed = import_pack(self.library, folder, progress=progress)
+            installed = import_pack(actor, self.library, folder, progress=progress)
             report.books.extend(installed.books)
         except TextbookPackError as error:
             report.refused.append(error)
@@ -135,11 +140,14 @@ def _safe(relative: str) -> bool:
 
 def fetch_after_sync(fetcher: PackFetcher) -> Callable[[], None]:
     """The sync worker's after-round hook: fetch packs, log (never raise) failures, so a
-    hub without packs or out of reach never stops the sync itself."""
+    hub without packs or out of reach never stops the sync itself.
+
+    Runs as ``SYSTEM``: the school's hub offers the books its staff put there, and an
+    enrolled PC takes them after a sync in the background, with nobody signed in."""
 
     def run() -> None:
         try:
-            result = fetcher.run_once()
+            result = fetcher.run_once(SYSTEM)
         except TutorError as error:
             log.info("textbook packs not fetched: %s", error.message("en"))
             return

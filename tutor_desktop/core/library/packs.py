@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tutor_desktop.core.accounts.session import SYSTEM, Actor, require_staff
 from tutor_desktop.core.embeddings.fingerprint import passage_weights
 from tutor_desktop.core.library.errors import LibraryError
 from tutor_desktop.core.library.service import Book, Library, file_sha256
@@ -129,14 +130,17 @@ def _dump_json(value: Any) -> bytes:
 
 
 # ------------------------------------------------------------------------- export
-def export_pack(library: Library, to_dir: Path, book_ids: Sequence[str] | None = None, *,
+def export_pack(actor: Actor | None, library: Library, to_dir: Path,
+                book_ids: Sequence[str] | None = None, *,
                 progress: PackProgressCallback | None = None) -> PackReport:
     """Write a pack of ``book_ids`` (all ready books when None) into the empty ``to_dir``.
 
-    Only searchable books whose vectors belong to the current vector table are
-    exported; others are reported as skipped (an import still running, or a
-    re-index after a model change).
+    Staff only (``NotAllowed``): a pack carries the school's textbooks out. Only
+    searchable books whose vectors belong to the current vector table are exported;
+    others are reported as skipped (an import still running, or a re-index after a
+    model change).
     """
+    require_staff(actor)
     report = progress or (lambda _p: None)
     to_dir = Path(to_dir)
     if to_dir.exists() and (not to_dir.is_dir() or any(to_dir.iterdir())):
@@ -161,7 +165,9 @@ def refresh_offered_pack(library: Library, target: Path) -> bool:
 
     Re-exported only when the set of editions differs from the pack's manifest, into a
     new folder swapped in at the end, so lab PCs fetching meanwhile see the old pack
-    or the new one. Returns True when the pack changed.
+    or the new one. Returns True when the pack changed. Exports as ``SYSTEM``: the hub
+    offers its library to the school's own enrolled PCs after every change, with nobody
+    at the keyboard (who may run the hub is checked where it starts).
     """
     ready = {b.sha256 for b in library.books() if b.status == "ready"}
     try:
@@ -175,7 +181,7 @@ def refresh_offered_pack(library: Library, target: Path) -> bool:
     if not ready:
         shutil.rmtree(target, ignore_errors=True)
         return bool(offered)
-    export_pack(library, fresh)
+    export_pack(SYSTEM, library, fresh)
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
@@ -400,9 +406,12 @@ class PackInstaller:
             "textbook_pack_other_model", model=manifest.model_id, here=here or "-",
             minutes=reembed_minutes(manifest.passages), passages=manifest.passages)
 
-    def install(self, pack_dir: Path, *, re_embed: bool = False,
+    def install(self, actor: Actor | None, pack_dir: Path, *, re_embed: bool = False,
                 progress: PackProgressCallback | None = None) -> PackReport:
-        """Install every book of the pack; damaged books are skipped and named."""
+        """Install every book of the pack; damaged books are skipped and named. Staff only
+        (``NotAllowed``); packs fetched from the school hub after a sync install as
+        ``SYSTEM`` (core/library/pack_fetch.py)."""
+        require_staff(actor)
         report = progress or (lambda _p: None)
         pack_dir = Path(pack_dir)
         manifest = read_manifest(pack_dir)
@@ -631,7 +640,9 @@ def _validate(entry: dict[str, Any], passages: list[dict[str, Any]],
             raise ValueError("vector norms")
 
 
-def import_pack(library: Library, pack_dir: Path, *, re_embed: bool = False,
+def import_pack(actor: Actor | None, library: Library, pack_dir: Path, *,
+                re_embed: bool = False,
                 progress: PackProgressCallback | None = None) -> PackReport:
-    """Install a textbook pack (see :class:`PackInstaller`)."""
-    return PackInstaller(library).install(pack_dir, re_embed=re_embed, progress=progress)
+    """Install a textbook pack (see :class:`PackInstaller`); staff only."""
+    return PackInstaller(library).install(actor, pack_dir, re_embed=re_embed,
+                                          progress=progress)

@@ -15,6 +15,12 @@ app being killed:
 Only step 4 makes a book searchable, so a killed or cancelled import is
 never half-visible. :meth:`Library.resume_pending` continues at step 3.
 The same loop re-embeds books after the embedding model changes.
+
+Every call that changes the library takes the acting session first and refuses
+anyone but staff (:func:`~tutor_desktop.core.accounts.require_staff`): the rule
+lives here, so the window, the terminal and the service socket cannot differ.
+The app acting for itself (the start-up resume) passes
+:data:`~tutor_desktop.core.accounts.SYSTEM`.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tutor_desktop.core.accounts.session import SYSTEM, Actor, require_staff
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.fingerprint import passage_weights
 from tutor_desktop.core.library.chunking import ChunkDraft, chunk_pages
@@ -301,9 +308,12 @@ class Library:
         return embedder.model_id if embedder is not None else None
 
     # ------------------------------------------------------------------ import
-    def import_file(self, path: Path, meta: BookMeta, *, progress: ProgressCallback | None = None,
+    def import_file(self, actor: Actor | None, path: Path, meta: BookMeta, *,
+                    progress: ProgressCallback | None = None,
                     cancel: threading.Event | None = None) -> ImportResult:
-        """Import one PDF (or recognise it); raises :class:`LibraryError` on bad input."""
+        """Import one PDF (or recognise it); staff only (``NotAllowed``), raises
+        :class:`LibraryError` on bad input."""
+        actor = require_staff(actor)
         path = Path(path)
         report = progress or (lambda _p: None)
         check_file(path)
@@ -319,7 +329,7 @@ class Library:
                 self._finish_reindex_if_needed(book, report, cancel)
                 if (book.title, book.grade, book.subject, book.language) != (
                         meta.title, meta.grade, meta.subject, meta.language):
-                    return ImportResult(self.update_meta(book.id, meta), "updated")
+                    return ImportResult(self.update_meta(actor, book.id, meta), "updated")
                 return ImportResult(self._require(book.id), "duplicate")
 
             replaces = self._replacement_target(path, meta)
@@ -408,7 +418,7 @@ class Library:
                  BookMeta(str(r["title"]), int(r["grade"]), str(r["subject"]),
                           str(r["language"]))) for r in rows]
 
-    def _resume_jobs(self, report: ProgressCallback,
+    def _resume_jobs(self, actor: Actor, report: ProgressCallback,
                      cancel: threading.Event | None) -> list[Book]:
         """Finish interrupted OCR imports; a job whose file is gone or unreadable is
         dropped (the teacher imports it again) rather than retried for ever."""
@@ -421,7 +431,7 @@ class Library:
                 self._forget_job(sha)
                 continue
             try:
-                finished.append(self.import_file(kept, meta, progress=report,
+                finished.append(self.import_file(actor, kept, meta, progress=report,
                                                  cancel=cancel).book)
             except (ImportCancelled, ImportSuspended):
                 break
@@ -440,9 +450,11 @@ class Library:
         return replace(result, recognised_pages=tuple(p for p, _c in pages),
                        low_confidence_pages=tuple(p for p, c in pages if c < LOW_CONFIDENCE))
 
-    def update_meta(self, book_id: str, meta: BookMeta) -> Book:
+    def update_meta(self, actor: Actor | None, book_id: str, meta: BookMeta) -> Book:
         """Fix a book's title/grade/subject/language (the same file imported again with
-        corrected details): search filters see the change at once, nothing is re-embedded."""
+        corrected details): search filters see the change at once, nothing is re-embedded.
+        Staff only (``NotAllowed``)."""
+        require_staff(actor)
         with self._job_lock, self.db.write() as conn:
             book = conn.execute("SELECT status FROM textbooks WHERE id = ?", (book_id,)).fetchone()
             if book is None:
@@ -668,9 +680,11 @@ class Library:
                 continue
 
     # ------------------------------------------------------------------ resume
-    def resume_pending(self, *, progress: ProgressCallback | None = None,
+    def resume_pending(self, actor: Actor | None, *, progress: ProgressCallback | None = None,
                        cancel: threading.Event | None = None) -> list[Book]:
-        """Finish interrupted imports and re-embed books for a new model. Safe to call often."""
+        """Finish interrupted imports and re-embed books for a new model. Safe to call often.
+        Staff only (``NotAllowed``); the app's own start-up resume passes ``SYSTEM``."""
+        actor = require_staff(actor)
         report = progress or (lambda _p: None)
         finished: list[Book] = []
         with self._job_lock:
@@ -680,7 +694,7 @@ class Library:
             embedder = self.embedder()
             self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
             self._recheck_marks()
-            finished.extend(self._resume_jobs(report, cancel))
+            finished.extend(self._resume_jobs(actor, report, cancel))
             for book in self.pending():
                 if cancel is not None and cancel.is_set():
                     break
@@ -707,7 +721,11 @@ class Library:
         return self._require(book_id)
 
     def start_background_resume(self, progress: ProgressCallback | None = None) -> bool:
-        """Resume pending work on a daemon thread (GUI start-up); False if nothing to do."""
+        """Resume pending work on a daemon thread (GUI start-up); False if nothing to do.
+
+        Acts as :data:`SYSTEM`: it only finishes what a teacher started (an import cut
+        short by closing the app) or rebuilds vectors for a new model, before anyone
+        has signed in, so there is no person to ask."""
         if self._background is not None and self._background.is_alive():
             return False
         if self._embedder_source() is None or not self.has_unfinished_work():
@@ -716,7 +734,7 @@ class Library:
         def run() -> None:
             # LibraryError: suspended (closing) or a model problem; tried again next start.
             with contextlib.suppress(LibraryError):
-                self.resume_pending(progress=progress)
+                self.resume_pending(SYSTEM, progress=progress)
 
         self._background = threading.Thread(target=run, name="library-resume", daemon=True)
         self._background.start()
@@ -762,8 +780,9 @@ class Library:
                 candidate.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ remove
-    def remove(self, book_id: str) -> Book:
-        """Delete a book, its passages, vectors and stored file."""
+    def remove(self, actor: Actor | None, book_id: str) -> Book:
+        """Delete a book, its passages, vectors and stored file. Staff only (``NotAllowed``)."""
+        require_staff(actor)
         # No job lock: removing a book while it imports is allowed, the import notices.
         book = self._require(book_id)
         with self.db.write() as conn:

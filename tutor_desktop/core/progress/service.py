@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tutor_desktop.core.accounts import AccountService, Session
+from tutor_desktop.core.accounts import AccountService, Session, require_staff
 from tutor_desktop.core.accounts.models import Role, User
 from tutor_desktop.core.errors import NotAllowed, SessionExpired
 from tutor_desktop.core.i18n import TutorError
@@ -369,19 +369,15 @@ class ProgressService:
         row = self.db.query_one(_TOPIC_SQL + " WHERE p.id = ?", (topic_id,))
         return _topic(row) if row else None
 
-    def _require_staff(self, session: Session) -> None:
-        if session.user.role not in (Role.ADMIN, Role.TEACHER):
-            raise NotAllowed()
-
     def rename_topic(self, session: Session, topic_id: str, title: str) -> None:
-        self._require_staff(session)
+        require_staff(session)
         title = " ".join(title.split())
         with self.db.write() as conn:
             conn.execute("UPDATE topics SET custom_title = ?, updated_at = ? WHERE id = ?",
                          (title, utc_now(), topic_id))
 
     def hide_topic(self, session: Session, topic_id: str, hidden: bool = True) -> None:
-        self._require_staff(session)
+        require_staff(session)
         with self.db.write() as conn:
             conn.execute("UPDATE topics SET hidden = ?, updated_at = ? WHERE id = ?",
                          (int(hidden), utc_now(), topic_id))
@@ -389,7 +385,7 @@ class ProgressService:
     def merge_topics(self, session: Session, source_id: str, target_id: str) -> None:
         """Fold ``source`` into ``target``: its passages and items move; the log keeps the
         old id, and views read a merged topic's rows as the target's."""
-        self._require_staff(session)
+        require_staff(session)
         if source_id == target_id:
             return
         with self.db.write() as conn:
@@ -487,14 +483,14 @@ class ProgressService:
         return _item(row)
 
     def set_item_enabled(self, session: Session, item_id: str, enabled: bool) -> None:
-        self._require_staff(session)
+        require_staff(session)
         with self.db.write() as conn:
             conn.execute("UPDATE practice_items SET enabled = ?, updated_at = ? WHERE id = ?",
                          (int(enabled), utc_now(), item_id))
 
     def edit_item(self, session: Session, item_id: str, *, prompt: str | None = None,
                   answer: str | None = None) -> PracticeItem:
-        self._require_staff(session)
+        require_staff(session)
         current = self.item(item_id)
         with self.db.write() as conn:
             conn.execute("UPDATE practice_items SET prompt = ?, answer = ?, origin = 'teacher', "
@@ -513,7 +509,7 @@ class ProgressService:
         from tutor_desktop.core.llm.backend import BackendError, BackendUnavailable
         from tutor_desktop.core.progress import proposals
 
-        self._require_staff(session)
+        require_staff(session)
         backend = self.writer() if self.writer is not None else None
         if backend is None:
             raise TutorError("items_no_capable_model")
