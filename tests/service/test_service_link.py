@@ -40,6 +40,15 @@ def test_codec_rebuilds_registered_records_and_refuses_the_rest() -> None:
         _codec(allow_paths=False).decode({"$path": "/var/lib/tutor-desktop/tutor.sqlite3"})
 
 
+def test_the_apps_own_system_actor_cannot_be_sent_by_a_client() -> None:
+    """SYSTEM passes the core's staff rule; it has no wire form, so a client sending it
+    (to import a book as the app itself) is refused before anything leaves."""
+    from tutor_desktop.core.accounts import SYSTEM
+
+    with pytest.raises(WireError):
+        _codec(allow_paths=True).encode({"actor": SYSTEM})
+
+
 def test_sign_in_and_permissions_are_the_cores_inside_the_service(client, school) -> None:
     accounts = client.accounts
     assert client.mode == "service"
