@@ -528,7 +528,7 @@ def test_vectors_of_other_weights_under_the_same_model_name_are_refused(
     other = FreshPC(folder, e5_path, embedder, model_name=e5_path.name)
     try:
         with pytest.raises(TextbookPackError) as raised:
-            import_pack(other.library, pack)
+            import_pack(as_teacher(), other.library, pack)
         assert raised.value.message_id == "textbook_pack_other_weights"
         assert e5_path.stem in raised.value.message("mn") and "мин" in raised.value.message("mn")
         assert other.library.books() == [] and other.counter.loads == 0
