@@ -35,7 +35,8 @@ class NotOfferedByService(TutorError):
 
 
 class StaffRequired(TutorError):
-    """A staff action (textbooks, answers that are not recorded) without a staff sign-in."""
+    """An answer that is not recorded (``tutor.answer_once``) without a staff sign-in; the
+    library's changes are refused by the core itself (``NotAllowed``)."""
 
     message_id = "service_staff_required"
 
