@@ -65,3 +65,49 @@ def test_a_teacher_and_the_app_itself_may(library: Any, sample_pdfs: dict[str, A
     assert library.resume_pending(SYSTEM) == []
     assert library.remove(session_as(Role.ADMIN), imported.id).id == imported.id
     assert library.books() == []
+
+
+def test_a_queue_checked_when_queued_imports_to_the_end(library: Any,
+                                                       sample_pdfs: dict[str, Any]) -> None:
+    """A teacher queues two books and walks away: the window signs them out after the
+    idle limit, yet the second book (started after that) still imports. The session
+    alone, used after it ran out, is refused; the grant does not rename or remove."""
+    now = [0.0]
+    teacher = session_as(Role.TEACHER, idle_limit_s=60, clock=lambda: now[0])
+    grant = library.authorise(teacher)           # checked when the files are queued
+    first, first_book = sample_pdfs["physics8_forces_en.pdf"]
+    second, second_book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
+    imported = [library.import_file(grant, first, meta_for(first_book)).book]
+    now[0] = 61.0                                # lunch: the session ran out
+    assert teacher.expired
+    with pytest.raises(NotAllowed):
+        library.import_file(teacher, second, meta_for(second_book))
+    imported.append(library.import_file(grant, second, meta_for(second_book)).book)
+    assert sorted(b.title for b in library.books()) == sorted(b.title for b in imported)
+    assert all(b.status == "ready" for b in library.books())
+    assert grant.user_id == teacher.user.id
+    with pytest.raises(NotAllowed):               # a queue's grant is for imports only
+        library.remove(grant, imported[0].id)
+    with pytest.raises(NotAllowed):               # nor a new queue once the session ran out
+        library.authorise(teacher)
+
+
+@pytest.mark.parametrize("who", sorted(REFUSED))
+def test_no_queue_without_a_valid_staff_session(who: str, library: Any) -> None:
+    with pytest.raises(NotAllowed) as refused:
+        library.authorise(REFUSED[who]())
+    assert refused.value.message_id == "not_allowed"
+
+
+def test_a_grant_cannot_be_made_by_hand_nor_used_on_another_library(
+        library: Any, tmp_path: Path, sample_pdfs: dict[str, Any]) -> None:
+    from tutor_desktop.core.library import ImportGrant, Library
+
+    with pytest.raises(TypeError):
+        ImportGrant(object(), library, "teacher-1")
+    other = Library.__new__(Library)  # another library (authorise reads no state)
+    grant = other.authorise(as_teacher())
+    path, book = sample_pdfs["physics8_forces_en.pdf"]
+    with pytest.raises(NotAllowed):
+        library.import_file(grant, path, meta_for(book))
+    assert library.books() == []

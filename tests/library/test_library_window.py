@@ -150,3 +150,42 @@ def test_page_viewer_shows_the_cited_page(qtbot: Any, services: Any,
     with qtbot.waitSignal(other.loaded, timeout=30_000):
         other.show()
     assert other.page_number == 3
+
+
+@pytest.mark.timeout(900)
+def test_queued_books_import_after_the_idle_teacher_is_signed_out(
+        qtbot: Any, services: Any, school: Any, embedder_installed: Path,
+        sample_pdfs: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A teacher drops two books and leaves for lunch: the window signs them out (the tab
+    goes), and both books are imported. A drop after the session ran out is refused."""
+    from tutor_desktop.core.accounts import Session
+    from tutor_desktop.ui.library_view import make_library_page
+
+    now = [0.0]
+    teacher = Session(school.teacher_session.user, 60.0, clock=lambda: now[0])
+    page: Any = make_library_page(services, teacher)
+    page.show()
+    held = HeldAfterFirstBatch(services.library.embedder())
+    monkeypatch.setattr(services.library, "_embedder_source", lambda: held)
+
+    choose(page, subject="physics", grade=9, language="en", title="Long physics")
+    page.import_files([long_book(tmp_path / "long.pdf", pages=12)])
+    qtbot.waitUntil(lambda: held.batches >= 2, timeout=300_000)  # the first is importing
+    biology, _book = sample_pdfs["biology7_photosynthesis_mn.pdf"]
+    choose(page, subject="biology", grade=7, language="mn", title="Biology 7")
+    page.import_files([biology])                                  # queued behind it
+
+    now[0] = 61.0                                                 # lunch
+    choose(page, subject="physics", grade=8, language="en", title="Too late")
+    page.import_files([sample_pdfs["physics8_forces_en.pdf"][0]])
+    assert "not allowed" in page.message.text().lower()
+    page.shutdown()                                               # the window signs out
+    page.close()
+    page.deleteLater()
+    held.gate.set()
+
+    def ready() -> list[str]:
+        return sorted(b.title for b in services.library.books() if b.status == "ready")
+
+    qtbot.waitUntil(lambda: ready() == ["Biology 7", "Long physics"], timeout=600_000)
+    assert ready() == ["Biology 7", "Long physics"]   # and not the one dropped too late

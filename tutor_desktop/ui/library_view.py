@@ -46,6 +46,7 @@ from tutor_desktop.core.i18n import tr as core_message
 from tutor_desktop.core.library import (
     Book,
     BookMeta,
+    ImportGrant,
     ImportProgress,
     ImportResult,
     Library,
@@ -99,17 +100,20 @@ class _ImportJob:
     """One run of imports on a worker thread that never touches the Library tab.
 
     Signing out deletes the tab while a book may still be importing; the job
-    owns what it needs (the library, the teacher's session, its cancel flag, a
+    owns what it needs (the library, the teacher's authority, its cancel flag, a
     parentless relay and the files dropped meanwhile), so the books still end up
     ready. The tab only listens to the relay, and Qt drops that connection when
-    the tab dies. Each file is imported with the session that asked for it: the
-    core refuses it (``NotAllowed``) for a student, or once the session ran out.
+    the tab dies. The authority is an :class:`ImportGrant` the core made when the
+    files were queued (``Library.authorise``: a student or a session that ran out is
+    refused there), so files queued before the window signed an idle teacher out
+    still import. Through the service it is the session itself (a grant cannot cross
+    the socket): see docs/THREAT_MODEL.md.
     """
 
-    def __init__(self, library: Library, session: Session | None, relay: _Relay,
+    def __init__(self, library: Library, actor: ImportGrant | Session | None, relay: _Relay,
                  cancel: threading.Event) -> None:
         self.library = library
-        self.session = session
+        self.actor = actor
         self.relay = relay
         self.cancel = cancel
         self._lock = threading.Lock()
@@ -159,7 +163,7 @@ class _ImportJob:
         for path, meta in metas:
             try:
                 outcome.results.append(self.library.import_file(
-                    self.session, path, meta, progress=self._progress, cancel=self.cancel))
+                    self.actor, path, meta, progress=self._progress, cancel=self.cancel))
             except ImportCancelled:
                 outcome.cancelled = True
                 break
@@ -174,7 +178,7 @@ class _ImportJob:
 
     def _resume(self, outcome: _Outcome) -> None:
         try:
-            for book in self.library.resume_pending(self.session, progress=self._progress,
+            for book in self.library.resume_pending(self.actor, progress=self._progress,
                                                     cancel=self.cancel):
                 outcome.results.append(ImportResult(book, "resumed"))
         except ImportSuspended:
@@ -198,6 +202,7 @@ class LibraryPage(Page):
         self.busy = False
         self._cancel = threading.Event()
         self._queue: list[tuple[Path, BookMeta]] = []  # dropped after the running job stopped
+        self._grant: ImportGrant | Session | None = None  # checked when files were queued
         self._job: _ImportJob | None = None
         self._relay = _Relay()  # no parent: the running job may outlive this tab
         self._relay.progressed.connect(self._on_progress)
@@ -391,6 +396,8 @@ class LibraryPage(Page):
             metas = [(path, BookMeta(path.stem.replace("_", " "), meta.grade, meta.subject,
                                      meta.language)) for path, meta in metas]
         self.title_edit.clear()
+        if not self._authorise():
+            return
         if self.busy:  # dropped while another import runs: it follows
             if self._job is None or not self._job.add(metas):
                 self._queue.extend(metas)
@@ -407,14 +414,32 @@ class LibraryPage(Page):
         except Exception:
             log.exception("could not check for unfinished imports")
             return
-        self._start(None)
+        if self._authorise():
+            self._start(None)
+
+    def _authorise(self) -> bool:
+        """The core's staff rule, checked now, when files are queued (or a resume starts).
+
+        In-process the core returns an :class:`ImportGrant`: the queued files then import
+        even if the window signs the teacher out for inactivity meanwhile. Through the
+        service the grant cannot cross the socket, so each file still goes with the
+        session (the remaining difference is in docs/THREAT_MODEL.md)."""
+        try:
+            if isinstance(self.library, Library):
+                self._grant = self.library.authorise(self.session)
+            else:
+                self._grant = self.session
+        except TutorError as error:
+            self.message.show_error(error)
+            return False
+        return True
 
     def _start(self, metas: list[tuple[Path, BookMeta]] | None) -> None:
         """Import ``metas`` (None: resume unfinished books) on a worker thread."""
         assert self.library is not None
         self.busy = True
         self._cancel = threading.Event()
-        self._job = _ImportJob(self.library, self.session, self._relay, self._cancel)
+        self._job = _ImportJob(self.library, self._grant, self._relay, self._cancel)
         self.message.clear_message()
         self.progress.setValue(0)
         self.progress_label.setText(self.tr("Reading…"))
@@ -595,7 +620,7 @@ class LibraryPage(Page):
         """
         if self._queue and self.library is not None:
             queued, self._queue = self._queue, []
-            job = _ImportJob(self.library, self.session, self._relay, threading.Event())
+            job = _ImportJob(self.library, self._grant, self._relay, threading.Event())
             run_in_background(job.run, queued)
 
 

@@ -4,6 +4,7 @@ from tutor_desktop.core.library.errors import ImportCancelled, LibraryError
 from tutor_desktop.core.library.metadata import BookMeta, plan_imports, validate_meta
 from tutor_desktop.core.library.service import (
     Book,
+    ImportGrant,
     ImportProgress,
     ImportResult,
     Library,
@@ -16,6 +17,7 @@ __all__ = [
     "Book",
     "BookMeta",
     "ImportCancelled",
+    "ImportGrant",
     "ImportProgress",
     "ImportResult",
     "Library",

@@ -20,13 +20,15 @@ Every call that changes the library takes the acting session first and refuses
 anyone but staff (:func:`~tutor_desktop.core.accounts.require_staff`): the rule
 lives here, so the window, the terminal and the service socket cannot differ.
 The app acting for itself (the start-up resume) passes
-:data:`~tutor_desktop.core.accounts.SYSTEM`.
+:data:`~tutor_desktop.core.accounts.SYSTEM`. A queue of imports checks the teacher once,
+when the files are queued, and then carries an :class:`ImportGrant` (see why there).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
 import threading
@@ -36,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tutor_desktop.core.accounts.session import SYSTEM, Actor, require_staff
+from tutor_desktop.core.accounts.session import SYSTEM, Actor, Session, require_staff
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.fingerprint import passage_weights
 from tutor_desktop.core.library.chunking import ChunkDraft, chunk_pages
@@ -229,6 +231,41 @@ class _Rate:
         return remaining / (done / elapsed)
 
 
+log = logging.getLogger(__name__)
+
+_GRANT_KEY = object()   # only Library.authorise makes an ImportGrant
+
+
+class ImportGrant:
+    """A teacher's authority to import, checked when the files were queued.
+
+    Why: a teacher drops ten textbooks and leaves for lunch; on a shared PC the window
+    must still sign them out after the idle limit, yet the ten books must all import.
+    Checking the session before each file would refuse the ones not yet started. So
+    :meth:`Library.authorise` applies the staff rule (``require_staff``) once, when the
+    files are queued (the start of a queue and each file added to it), and the queue
+    carries this grant instead of the session.
+
+    What it cannot do: it is made only by :meth:`Library.authorise` from a valid staff
+    session (never from a student's, an idle one or none); it is valid only for imports
+    and resumes on the library that made it (not for removing or renaming books); it
+    never crosses the service socket (the wire codec does not know the type), so a
+    service client cannot present one. ``user_id`` names the teacher in the log
+    (None: the app itself, ``SYSTEM``).
+    """
+
+    __slots__ = ("library", "user_id")
+
+    def __init__(self, key: object, library: Library, user_id: str | None) -> None:
+        if key is not _GRANT_KEY:
+            raise TypeError("an ImportGrant is made by Library.authorise")
+        self.library = library
+        self.user_id = user_id
+
+    def __repr__(self) -> str:
+        return f"ImportGrant(user_id={self.user_id!r})"
+
+
 class Library:
     """Imports and manages textbooks in one database + library folder."""
 
@@ -308,12 +345,30 @@ class Library:
         return embedder.model_id if embedder is not None else None
 
     # ------------------------------------------------------------------ import
-    def import_file(self, actor: Actor | None, path: Path, meta: BookMeta, *,
+    def authorise(self, actor: Actor | None) -> ImportGrant:
+        """The staff rule, checked now, for imports that run later (a queue of books).
+
+        Refuses a student, an idle session and no session (``NotAllowed``) like every
+        other change; the grant it returns then imports the queued files to the end even
+        if the teacher's session runs out meanwhile (see :class:`ImportGrant`)."""
+        checked = require_staff(actor)
+        user_id = checked.user.id if isinstance(checked, Session) else None
+        return ImportGrant(_GRANT_KEY, self, user_id)
+
+    def _check_import(self, actor: Actor | ImportGrant | None) -> Actor | ImportGrant:
+        """An import needs staff now, or a grant this library gave when the file was queued."""
+        if isinstance(actor, ImportGrant) and actor.library is self:
+            return actor
+        return require_staff(actor if not isinstance(actor, ImportGrant) else None)
+
+    def import_file(self, actor: Actor | ImportGrant | None, path: Path, meta: BookMeta, *,
                     progress: ProgressCallback | None = None,
                     cancel: threading.Event | None = None) -> ImportResult:
-        """Import one PDF (or recognise it); staff only (``NotAllowed``), raises
-        :class:`LibraryError` on bad input."""
-        actor = require_staff(actor)
+        """Import one PDF (or recognise it); staff only (``NotAllowed``), or a queued file
+        under an :class:`ImportGrant`; raises :class:`LibraryError` on bad input."""
+        actor = self._check_import(actor)
+        if isinstance(actor, ImportGrant):
+            log.info("importing %s queued by user %s", Path(path).name, actor.user_id)
         path = Path(path)
         report = progress or (lambda _p: None)
         check_file(path)
@@ -329,7 +384,7 @@ class Library:
                 self._finish_reindex_if_needed(book, report, cancel)
                 if (book.title, book.grade, book.subject, book.language) != (
                         meta.title, meta.grade, meta.subject, meta.language):
-                    return ImportResult(self.update_meta(actor, book.id, meta), "updated")
+                    return ImportResult(self._set_meta(book.id, meta), "updated")
                 return ImportResult(self._require(book.id), "duplicate")
 
             replaces = self._replacement_target(path, meta)
@@ -418,7 +473,7 @@ class Library:
                  BookMeta(str(r["title"]), int(r["grade"]), str(r["subject"]),
                           str(r["language"]))) for r in rows]
 
-    def _resume_jobs(self, actor: Actor, report: ProgressCallback,
+    def _resume_jobs(self, actor: Actor | ImportGrant, report: ProgressCallback,
                      cancel: threading.Event | None) -> list[Book]:
         """Finish interrupted OCR imports; a job whose file is gone or unreadable is
         dropped (the teacher imports it again) rather than retried for ever."""
@@ -455,6 +510,9 @@ class Library:
         corrected details): search filters see the change at once, nothing is re-embedded.
         Staff only (``NotAllowed``)."""
         require_staff(actor)
+        return self._set_meta(book_id, meta)
+
+    def _set_meta(self, book_id: str, meta: BookMeta) -> Book:
         with self._job_lock, self.db.write() as conn:
             book = conn.execute("SELECT status FROM textbooks WHERE id = ?", (book_id,)).fetchone()
             if book is None:
@@ -680,11 +738,13 @@ class Library:
                 continue
 
     # ------------------------------------------------------------------ resume
-    def resume_pending(self, actor: Actor | None, *, progress: ProgressCallback | None = None,
+    def resume_pending(self, actor: Actor | ImportGrant | None, *,
+                       progress: ProgressCallback | None = None,
                        cancel: threading.Event | None = None) -> list[Book]:
         """Finish interrupted imports and re-embed books for a new model. Safe to call often.
-        Staff only (``NotAllowed``); the app's own start-up resume passes ``SYSTEM``."""
-        actor = require_staff(actor)
+        Staff only (``NotAllowed``) or an :class:`ImportGrant`; the app's own start-up
+        resume passes ``SYSTEM``."""
+        actor = self._check_import(actor)
         report = progress or (lambda _p: None)
         finished: list[Book] = []
         with self._job_lock:
