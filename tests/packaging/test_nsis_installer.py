@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "installers" / "windows" / "tutor.nsi"
 WORKFLOW = ROOT / ".github" / "workflows" / "windows.yml"
 STEPS = ["Install the app and PyInstaller", "Build the one-folder bundle", "Check the bundle",
-         "Install NSIS", "Build the installer", "Install silently with the IT file",
+         "Put Tesseract with Mongolian and English data in the bundle", "Install NSIS",
+         "Build the installer", "Install silently with the IT file",
          "Check the service runs and owns its data",
          "Uninstall silently and keep students' data"]
 
