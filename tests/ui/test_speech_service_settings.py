@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from PySide6.QtCore import Qt
-from ui_helpers import click
+from ui_helpers import click, sign_in_staff
 
 from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.speech.remote import REMOTE_KEY_NAME
@@ -40,12 +39,7 @@ def provider() -> Iterator[str]:
 
 
 def _admin_settings(qtbot, window, username: str, password: str):
-    page = window.sign_in_page
-    click(qtbot, page.staff_link)
-    qtbot.keyClicks(page.username, username)
-    qtbot.keyClicks(page.password, password)
-    qtbot.keyClick(page.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.current_page() is window.teacher_page, timeout=10_000)
+    sign_in_staff(qtbot, window, username, password)
     click(qtbot, window.settings_button)
     return window.settings_page.services_section
 

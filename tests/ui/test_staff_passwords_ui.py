@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from ui_helpers import click
+from ui_helpers import click, sign_in_staff
 
 from tutor_desktop.core.i18n import TutorError
 
 
 def _staff_window(qtbot, make_window, username: str, password: str, language: str):
     window = make_window(language)
-    page = window.sign_in_page
-    click(qtbot, page.staff_link)
-    qtbot.keyClicks(page.username, username)
-    qtbot.keyClicks(page.password, password)
-    qtbot.keyClick(page.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.current_page() is window.teacher_page, timeout=10_000)
+    sign_in_staff(qtbot, window, username, password)
     return window
 
 

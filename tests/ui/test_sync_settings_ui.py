@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
-from ui_helpers import click
+from ui_helpers import click, sign_in_staff
 
 from tutor_desktop.core.sync.merge import rename_staff, resolve
 
 
 def _signed_in(qtbot, make_window, username: str, password: str, language: str):
     window = make_window(language)
-    page = window.sign_in_page
-    click(qtbot, page.staff_link)
-    qtbot.keyClicks(page.username, username)
-    qtbot.keyClicks(page.password, password)
-    qtbot.keyClick(page.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.current_page() is window.teacher_page, timeout=10_000)
+    sign_in_staff(qtbot, window, username, password)
     click(qtbot, window.settings_button)
     return window
 

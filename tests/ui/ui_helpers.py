@@ -40,3 +40,14 @@ def type_text(widget: QWidget, text: str) -> None:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown,
                                                      Qt.KeyboardModifier.NoModifier, char))
+
+
+def sign_in_staff(qtbot, window, username: str, password: str) -> None:
+    """Sign a teacher or admin in on the window's sign-in page (Enter in the password box)
+    and wait for the teacher area."""
+    page = window.sign_in_page
+    click(qtbot, page.staff_link)
+    qtbot.keyClicks(page.username, username)
+    qtbot.keyClicks(page.password, password)
+    qtbot.keyClick(page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_page() is window.teacher_page, timeout=10_000)
