@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from nsis_compiler import makensis
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "installers" / "windows" / "tutor.nsi"
@@ -24,15 +24,6 @@ STEPS = ["Install the app and PyInstaller", "Build the one-folder bundle", "Chec
          "Build the installer", "Install silently with the IT file",
          "Check the service runs and owns its data",
          "Uninstall silently and keep students' data"]
-
-
-def _makensis() -> str:
-    found = shutil.which("makensis")
-    if found is None:
-        if shutil.which("dpkg"):
-            pytest.fail("makensis is missing: run installers/apt-deps.sh (Debian package nsis)")
-        pytest.skip("makensis (NSIS) is not installed")
-    return found
 
 
 def _stub_bundle(folder: Path) -> Path:
@@ -49,7 +40,7 @@ def _stub_bundle(folder: Path) -> Path:
 
 
 def _compile(bundle: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_makensis(), "-V2", "-DVERSION=0.1.0", f"-DBUNDLE={bundle}",
+    return subprocess.run([makensis(), "-V2", "-DVERSION=0.1.0", f"-DBUNDLE={bundle}",
                            f"-DOUTFILE={out}", str(SCRIPT)],
                           capture_output=True, text=True, timeout=300)
 

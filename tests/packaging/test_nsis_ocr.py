@@ -7,19 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from nsis_compiler import makensis
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "installers" / "windows" / "tutor.nsi"
-
-
-def _makensis() -> str:
-    found = shutil.which("makensis")
-    if found is None:
-        if shutil.which("dpkg"):
-            pytest.fail("makensis is missing: run installers/apt-deps.sh (Debian package nsis)")
-        pytest.skip("makensis (NSIS) is not installed")
-    return found
 
 
 def _bundle(folder: Path, *, tesseract: bool, languages: tuple[str, ...] = ("mon", "eng")) -> Path:
@@ -46,7 +37,7 @@ def _bundle(folder: Path, *, tesseract: bool, languages: tuple[str, ...] = ("mon
 
 
 def _compile(bundle: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_makensis(), "-V4", "-DVERSION=0.1.0", f"-DBUNDLE={bundle}",
+    return subprocess.run([makensis(), "-V4", "-DVERSION=0.1.0", f"-DBUNDLE={bundle}",
                            f"-DOUTFILE={out}", str(SCRIPT)],
                           capture_output=True, text=True, timeout=300)
 
