@@ -43,13 +43,14 @@ lint: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# -n auto: one pytest-xdist worker per core (the suite is CPU-bound on one core per test);
+# -n auto: one pytest-xdist worker per core (the suite is CPU-bound on one core per test),
+# at most 4 (each worker may hold the models: ~1-2 GB at its peak);
 # --dist loadgroup with the groups of tests/conftest.py keeps a file on one worker and
 # every test that changes the machine (OS accounts, dpkg, the PyInstaller build) on one.
 test: deps $(VENV)/.dev-stamp
 	$(BIN)/tutor models install-default
 	$(MAKE) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15 -n auto --dist loadgroup
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --durations=15 -n auto --maxprocesses 4 --dist loadgroup
 
 # Every benchmark at full size (minutes each); `make test` runs them all at smoke size.
 bench: $(VENV)/.dev-stamp
