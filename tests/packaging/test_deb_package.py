@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from private_namespace import namespace_works
 
 from installers.build_deb import DEPENDS, build_deb
 from tutor_desktop.core.i18n import tr
@@ -64,20 +65,12 @@ exit 0
 """
 
 
-def _namespace_works() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                            "mount -t tmpfs tmpfs /mnt"], capture_output=True, timeout=30)
-    return probe.returncode == 0
-
-
 def _mode() -> str:
     if not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None:
         pytest.skip("Debian packaging needs dpkg (Debian/Ubuntu)")
     if os.geteuid() != 0:
         pytest.skip("installing a .deb needs root (CI runs the tests as root)")
-    if _namespace_works():
+    if namespace_works():
         return "ns"
     if os.environ.get("TUTOR_TEST_REAL_DPKG") == "1":
         installed = subprocess.run(["dpkg-query", "-W", "tutor-desktop"], capture_output=True)

@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from private_namespace import namespace_works
 
 from installers.build_deb import build_deb
 from tests.service.os_accounts import python_for_everyone
@@ -112,20 +113,12 @@ exit 0
 """
 
 
-def _namespace_works() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                            "mount -t tmpfs tmpfs /mnt"], capture_output=True, timeout=30)
-    return probe.returncode == 0
-
-
 def _require_dpkg_in_a_namespace() -> None:
     if not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None:
         pytest.skip("Debian packaging needs dpkg (Debian/Ubuntu)")
     if os.geteuid() != 0:
         pytest.skip("installing a .deb needs root (CI runs the tests as root)")
-    if not _namespace_works():
+    if not namespace_works():
         pytest.skip("creating accounts and starting the service needs a private mount "
                     "namespace; it is never done on the real system")
 
