@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 for tally, gate in ((textbook, lambda _model: False), (raw, None)):
                     tutor.may_write = gate
                     started = time.monotonic()
-                    reply = tutor.answer_once(question.text, grade=meta.grade,
+                    reply = tutor.answer_once(SYSTEM, question.text, grade=meta.grade,
                                               subject=meta.subject, language=question.language,
                                               mode="explain", max_tokens=args.max_tokens,
                                               prefer="auto")

@@ -48,3 +48,58 @@ def test_students_cannot_change_the_routing_policy(services: Any, school: Any) -
     assert effective_policy(services.config, services.db) == before
     set_policy(services.db, school.teacher_session, "local-only")
     assert effective_policy(services.config, services.db) == "local-only"
+
+
+def _left_the_pc(session: Any) -> Any:
+    session.last_activity -= session.idle_limit_s + 1
+    return session
+
+
+def test_a_staff_session_that_ran_out_is_told_to_sign_in_again_by_every_door(
+        services: Any, school: Any) -> None:
+    """A teacher and an admin walk away signed in; the next person at the PC tries their
+    staff calls. Every one gives the same "sign in again" (not "not allowed"), and none
+    of them changes anything."""
+    teacher = _left_the_pc(school.teacher_session)
+    admin = _left_the_pc(school.admin)
+    policy = effective_policy(services.config, services.db)
+    classes = [c.name for c in services.accounts.list_classes()]
+    calls = {
+        "default language": lambda: services.accounts.set_default_language(admin, "en"),
+        "new teacher": lambda: services.accounts.create_teacher(admin, "sara", "Sara",
+                                                                "teacher-pass-2"),
+        "new class": lambda: services.accounts.create_class(teacher, "9B", 9),
+        "new student": lambda: services.accounts.create_student(
+            teacher, school.class_7a.id, "Сараа", "4321"),
+        "routing policy": lambda: set_policy(services.db, teacher, "remote-first"),
+        "remove a book": lambda: services.library.remove(teacher, "no-such-book"),
+        "unrecorded answer": lambda: services.tutor.answer_once(teacher, "Хурд гэж юу вэ?"),
+    }
+    told = {}
+    for name, call in calls.items():
+        with pytest.raises(SessionExpired) as refused:
+            call()
+        told[name] = refused.value.message("en")
+    assert set(told.values()) == {SessionExpired().message("en")}
+    assert "sign in again" in SessionExpired().message("en").lower()
+    assert services.accounts.default_language() == "mn"
+    assert effective_policy(services.config, services.db) == policy
+    assert [c.name for c in services.accounts.list_classes()] == classes
+    assert [s.display_name for s in services.accounts.list_students(school.class_7a.id)] == [
+        s.display_name for s in (school.anu, school.temuulen)]
+    assert "sara" not in [s.user.username for s in services.accounts.list_staff(
+        services.accounts.sign_in_staff("admin", "admin-pass-1"))]
+
+
+def test_a_student_never_gets_an_unrecorded_answer(services: Any, school: Any) -> None:
+    """``answer_once`` skips the daily limit and keeps no record a teacher reads: the core
+    refuses it to a student and to no one, and answers staff."""
+    from tutor_desktop.core.accounts import SYSTEM
+
+    student = services.accounts.sign_in_student(school.anu.id, "1234")
+    for who in (student, None):
+        with pytest.raises(NotAllowed):
+            services.tutor.answer_once(who, "Хурд гэж юу вэ?")
+    for who in (school.teacher_session, SYSTEM):
+        reply = services.tutor.answer_once(who, "Хурд гэж юу вэ?")
+        assert reply.text and reply.status != "error"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from model_files import gemma_gguf, link_into
 
+from tutor_desktop.core.accounts import SYSTEM
 from tutor_desktop.core.grounding.exam import ExamResult
 
 # name: (manifest quality, min_ram_gb, stored exam: (verdict, score) or None)
@@ -65,6 +66,6 @@ def test_a_failed_model_alone_loads_but_the_textbook_answers(data_dir: Path,
     services.models.folders = [data_dir / "models"]
     services.exams.save(ExamResult("tutor-a", "local", 0.35, 10, 30, 40.0, "fail"))
     assert [f.name for f in services.models.candidates()] == ["tutor-a"]
-    reply = services.tutor.answer_once("Фотосинтез гэж юу вэ?", grade=7, subject="biology",
+    reply = services.tutor.answer_once(SYSTEM, "Фотосинтез гэж юу вэ?", grade=7, subject="biology",
                                        language="mn")
     assert reply.backend == "textbook" and reply.status == "complete"

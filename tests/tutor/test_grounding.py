@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tutor_desktop.core.accounts import SYSTEM
 from tutor_desktop.core.retrieval.types import Hit
 
 PASSAGE = Hit(chunk_id="c1", textbook_id="t1", book="Физик 7", page_start=42, page_end=42,
@@ -37,7 +38,8 @@ def test_passages_are_cited_and_stored(context_2048, model_installed, services,
                                        student) -> None:
     tutor = services.tutor
     tutor.retriever = OneBook([])
-    without = tutor.answer_once("Хурд гэж юу вэ?", grade=7, subject="physics", max_tokens=4)
+    without = tutor.answer_once(SYSTEM, "Хурд гэж юу вэ?", grade=7, subject="physics",
+                                 max_tokens=4)
     tutor.retriever = OneBook([PASSAGE])
     conv = tutor.start_conversation(student, subject="physics")
     reply = tutor.ask(student, conv.id, "Хурд гэж юу вэ?")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor_desktop.core.accounts import AccountService
+from tutor_desktop.core.accounts import SYSTEM, AccountService
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.backend import ChatMessage
 from tutor_desktop.core.llm.manager import ModelManager
@@ -163,7 +163,7 @@ def test_missing_model_the_textbook_answers_and_it_is_told(services, student,
     stored = services.conversations.messages(student, conv.id)[-1]
     assert (stored.status, stored.backend) == ("complete", "textbook")
     # IT asking for the local model by name still gets the plain error.
-    named = tutor.answer_once("Сайн уу?", prefer="local")
+    named = tutor.answer_once(SYSTEM, "Сайн уу?", prefer="local")
     assert named.status == "error" and "tutor models install-default" in named.text
 
 

@@ -7,8 +7,6 @@ socket. Each entry says who may call it:
 * ``PUBLIC``  — no sign-in (the sign-in screen: classes, names, the school's name);
 * ``SESSION`` — the method takes the caller's session and the core checks it (every
   permission, limit and lockout stays in the core, now running in the service);
-* ``STAFF``   — the core method takes no session (answers that are not recorded), so
-  the service itself requires a signed-in teacher or admin (the client's last sign-in);
 * ``OS_ADMIN`` — only the PC's administrator: the connecting process runs as root or as
   the service's own account (``SO_PEERCRED`` on the socket, which a client cannot
   choose). Creating the school is one: before a school exists nobody can sign in, so
@@ -33,7 +31,6 @@ from enum import StrEnum
 class Guard(StrEnum):
     PUBLIC = "public"
     SESSION = "session"
-    STAFF = "staff"
     OS_ADMIN = "os-admin"
 
 
@@ -92,7 +89,8 @@ METHODS: dict[tuple[str, str], Method] = {
     ("tutor", "ask"): _ANSWER,
     ("tutor", "regenerate"): _ANSWER,
     ("tutor", "hint"): Method(Guard.SESSION, callbacks=("on_delta", "on_sources")),
-    ("tutor", "answer_once"): Method(Guard.STAFF, callbacks=("on_delta",),
+    # unrecorded answers: the core refuses anyone but staff (require_staff)
+    ("tutor", "answer_once"): Method(Guard.SESSION, callbacks=("on_delta",),
                                      events=("stop_event",)),
     # the textbook library: reading is open (citations, the page viewer); changes take the
     # session and the core refuses anyone but staff (core/accounts/session.py require_staff)

@@ -117,8 +117,8 @@ class ServiceLink:
             self._http = httpx.Client(
                 transport=transport or httpx.HTTPTransport(uds=str(self.socket_path)),
                 base_url="http://tutor-service", timeout=self._timeout())
-        # The last signed-in session: the few calls that take none (answer_once, the
-        # speech service's transcription) carry it; every other call passes its own.
+        # The last signed-in session: the speech service's transcription, which takes
+        # none, carries it; every other call passes its own.
         self.actor: RemoteSession | None = None
         self.codec = Codec(session_ref=self._ref, session_for=self._session,
                            allow_paths=True)
@@ -246,8 +246,7 @@ class ServiceLink:
         except WireError as exc:   # e.g. a function where the service expects data
             raise BadRequest(str(exc)) from None
         body: dict[str, Any] = {"service": service, "method": method, "args": [],
-                                "kwargs": encoded,
-                                "actor": self.actor.token if self.actor else None}
+                                "kwargs": encoded}
         if not callbacks and not events:
             return self.post("/v1/call", body)
         body["callbacks"] = sorted(callbacks)

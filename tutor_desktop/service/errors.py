@@ -34,13 +34,6 @@ class NotOfferedByService(TutorError):
         super().__init__(feature=feature)
 
 
-class StaffRequired(TutorError):
-    """An answer that is not recorded (``tutor.answer_once``) without a staff sign-in; the
-    library's changes are refused by the core itself (``NotAllowed``)."""
-
-    message_id = "service_staff_required"
-
-
 class BadRequest(TutorError):
     """A request the service does not understand or does not allow."""
 

@@ -26,6 +26,7 @@ from tutor_desktop.cli.common import (
     print_grounding,
 )
 from tutor_desktop.cli.identity import add_sign_in_options, sign_in
+from tutor_desktop.core.accounts.session import SYSTEM
 from tutor_desktop.core.i18n import TutorError
 
 
@@ -58,9 +59,12 @@ def handler(args: argparse.Namespace) -> int:
         try:
             actor = sign_in(services, args, staff_only=False)
             if actor.session is None:  # IT's check: answered, not stored
+                if services.mode == "service":   # SYSTEM never crosses the socket
+                    raise TutorError("cli_staff_required")
                 reply = tutor.answer_once(
-                    args.question, grade=args.grade, subject=args.subject, language=language,
-                    mode=args.mode, on_delta=None if args.json else show, prefer=args.backend,
+                    SYSTEM, args.question, grade=args.grade, subject=args.subject,
+                    language=language, mode=args.mode,
+                    on_delta=None if args.json else show, prefer=args.backend,
                     max_tokens=args.max_tokens)
             else:
                 conversation = tutor.start_conversation(

@@ -115,8 +115,6 @@ class AccountService:
     def set_default_language(self, session: Session, language: str) -> None:
         """Admins only: the language everyone on this computer starts in. Checked here,
         not in the window, so no other door (the terminal, a script) skips the check."""
-        if session.expired:
-            raise SessionExpired()
         self._require_admin(session)
         if language not in LANGUAGES:
             raise UnknownLanguage(language=language)
@@ -206,10 +204,17 @@ class AccountService:
         return False
 
     def _require_admin(self, session: Session) -> None:
+        """Admins only; a session that ran out is told to sign in again first, as
+        :func:`require_staff` does, whatever the role."""
+        if session.expired:
+            raise SessionExpired()
         if session.user.role is not Role.ADMIN:
             raise NotAllowed()
 
     def _require_class(self, session: Session, class_id: str) -> None:
+        """The class's own teachers and admins, with a session that has not run out."""
+        if session.expired:
+            raise SessionExpired()
         if not self.can_manage_class(session, class_id):
             raise NotAllowed()
 

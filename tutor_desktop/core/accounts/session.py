@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutor_desktop.core.accounts.models import Role, User
-from tutor_desktop.core.errors import NotAllowed
+from tutor_desktop.core.errors import NotAllowed, SessionExpired
 
 Clock = Callable[[], float]
 
@@ -68,13 +68,18 @@ Actor = Session | SystemActor
 
 def require_staff(actor: Actor | None) -> Actor:
     """The staff rule, in one place for every core service: a teacher or admin whose
-    session has not run out, or the app itself (:data:`SYSTEM`). A student, an idle
-    session (the next person at a shared PC) or no session at all is refused with
-    :class:`~tutor_desktop.core.errors.NotAllowed`, whichever door the call came through
-    (window, terminal, service socket). Returns the actor, now known to be one."""
+    session has not run out, or the app itself (:data:`SYSTEM`). A student or no session
+    at all is refused with :class:`~tutor_desktop.core.errors.NotAllowed`; a session that
+    ran out (the next person at a shared PC) with
+    :class:`~tutor_desktop.core.errors.SessionExpired`, as every other core call says it,
+    so the teacher is told to sign in again rather than that they may not. The same answer
+    whichever door the call came through (window, terminal, service socket). Returns the
+    actor, now known to be one."""
     if isinstance(actor, SystemActor):
         return actor
+    if isinstance(actor, Session) and actor.expired:
+        raise SessionExpired()
     if (not isinstance(actor, Session)   # None, or a queue's ImportGrant on a non-import
-            or actor.user.role not in (Role.ADMIN, Role.TEACHER) or actor.expired):
+            or actor.user.role not in (Role.ADMIN, Role.TEACHER)):
         raise NotAllowed()
     return actor

@@ -348,9 +348,10 @@ class Library:
     def authorise(self, actor: Actor | None) -> ImportGrant:
         """The staff rule, checked now, for imports that run later (a queue of books).
 
-        Refuses a student, an idle session and no session (``NotAllowed``) like every
-        other change; the grant it returns then imports the queued files to the end even
-        if the teacher's session runs out meanwhile (see :class:`ImportGrant`)."""
+        Refuses a student and no session (``NotAllowed``) and a session that ran out
+        (``SessionExpired``) like every other change; the grant it returns then imports
+        the queued files to the end even if the teacher's session runs out meanwhile
+        (see :class:`ImportGrant`)."""
         checked = require_staff(actor)
         user_id = checked.user.id if isinstance(checked, Session) else None
         return ImportGrant(_GRANT_KEY, self, user_id)

@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from tutor_desktop.core.accounts.session import Actor, require_staff
 from tutor_desktop.core.config import ROUTING_POLICIES, Config
-from tutor_desktop.core.errors import NotAllowed
 from tutor_desktop.core.i18n import TutorError, tr
 from tutor_desktop.core.llm.backend import (
     BackendError,
@@ -562,12 +562,11 @@ def effective_policy(config: Config, db: Any) -> str:
     return value if value in ROUTING_POLICIES else config.routing_policy
 
 
-def set_policy(db: Any, session: Any, policy: str) -> None:
-    """Change the routing policy; teachers and admins only."""
+def set_policy(db: Any, session: Actor | None, policy: str) -> None:
+    """Change the routing policy; teachers and admins only (``require_staff``)."""
     from tutor_desktop.core.storage.settings import set_setting
 
-    if getattr(session, "is_student", True):
-        raise NotAllowed()
+    require_staff(session)
     if policy not in ROUTING_POLICIES:
         raise TutorError("route_bad_policy", policy=policy, allowed=", ".join(ROUTING_POLICIES))
     set_setting(db, POLICY_SETTING, policy)

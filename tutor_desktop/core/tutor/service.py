@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tutor_desktop.core.accounts import AccountService, Session
+from tutor_desktop.core.accounts import AccountService, Actor, Session, require_staff
 from tutor_desktop.core.cache import ResponseCache
 from tutor_desktop.core.cache import tutor_hook as cache_hook
 from tutor_desktop.core.conversations import Conversation, ConversationStore, Message
@@ -213,13 +213,20 @@ class TutorService:
             self.conversations.delete_message(session, message.id)
         return reply
 
-    def answer_once(self, question: str, *, grade: int | None = None, subject: str = "",
+    def answer_once(self, actor: Actor | None, question: str, *, grade: int | None = None,
+                    subject: str = "",
                     language: str = "mn", mode: str = "socratic",
                     on_delta: DeltaCallback | None = None,
                     stop_event: threading.Event | None = None, prefer: str = "auto",
                     max_tokens: int | None = None,
                     on_sources: SourcesCallback | None = None) -> TutorReply:
-        """Answer one question without a student or a stored conversation (``tutor ask``)."""
+        """Answer one question without a student or a stored conversation (``tutor ask``).
+
+        Staff only (``NotAllowed``; ``SessionExpired`` for a session that ran out), or
+        :data:`~tutor_desktop.core.accounts.SYSTEM` for IT checking a PC in-process: the
+        answer skips the student's daily limit and leaves no record a teacher could read,
+        so a student must never reach it, by the window, the terminal or the socket."""
+        require_staff(actor)
         verdict = self.safety.check(question)
         if verdict is not None:
             text = verdict.reply(language)
