@@ -219,3 +219,47 @@ def test_a_practice_set_left_half_way_goes_on_where_it_stopped(
         school8.anu.id: 3}
     # a classmate starts from the beginning
     assert len(progress.assignment_items(school8.temuulen_session, assigned.id)) == 3
+
+
+def test_the_class_grid_shows_a_merged_topic_once_from_its_busiest_row(
+        services: Any, school8: Any, books: Any, progress: Any) -> None:
+    """A student with rows for several topics shown in one column (a merged topic, or a
+    question filed under the conversation's other subject) gets the busiest row in the
+    grid; "asked about most" counts the questions of every row; the reason a cell gives
+    is the one the student's own view gives."""
+    from tutor_desktop.core.progress.service import record_interaction
+
+    first, second = progress.topics(books["physics"])[:2]
+    anu, temuulen = school8.anu.id, school8.temuulen.id
+    log = ([(anu, "physics", first.id, "quiz", True)] * 4
+           + [(anu, "physics", first.id, "question", None)] * 2
+           + [(anu, "physics", second.id, "quiz", False)] * 7
+           + [(anu, "biology", first.id, "question", None)]
+           + [(temuulen, "physics", second.id, "question", None)])
+    with services.db.write() as conn:
+        for user_id, subject, topic, kind, correct in log:
+            record_interaction(conn, user_id=user_id, subject=subject, topic=topic, kind=kind,
+                               correct=correct)
+    teacher, class_id = school8.teacher_session, school8.class_7a.id
+    grid = progress.class_progress(teacher, class_id)
+    assert [t.id for t in grid.topics] == [first.id, second.id]
+    mastered = grid.cells[(anu, first.id)]          # not the biology row (1 interaction)
+    assert (mastered.level, mastered.attempts, mastered.questions) == ("mastered", 4, 2)
+    own = {t.topic_id: t for t in progress.student_progress(teacher, anu).subjects["physics"]}
+    assert mastered.reason == own[first.id].reason == "level_reason_mastered"
+    assert grid.cells[(anu, second.id)].reason == own[second.id].reason == "level_reason_wrong"
+    assert [(t.id, n) for t, n in grid.most_asked] == [(first.id, 3), (second.id, 1)]
+    assert [(h.student, h.reason, h.detail) for h in grid.needs_help] == [
+        ("Анужин", "help_many_wrong", {"wrong": 7})]
+    progress.merge_topics(teacher, second.id, first.id)
+    merged = progress.class_progress(teacher, class_id)
+    assert [t.id for t in merged.topics] == [first.id]
+    busiest = merged.cells[(anu, first.id)]         # the 7 wrong answers, moved here
+    assert (busiest.level, busiest.attempts, busiest.correct) == ("beginner", 7, 0)
+    assert merged.cells[(temuulen, first.id)].reason == "level_reason_started"
+    assert [(t.id, n) for t, n in merged.most_asked] == [(first.id, 4)]
+    assert [(h.student, h.topic, h.reason) for h in merged.needs_help] == [
+        ("Анужин", first.title, "help_many_wrong")]
+    physics = progress.class_progress(teacher, class_id, subject="physics")
+    assert [(t.id, n) for t, n in physics.most_asked] == [(first.id, 3)]
+    assert physics.cells[(anu, first.id)] == busiest

@@ -78,6 +78,16 @@ def _bkt(answers: Sequence[bool]) -> float:
     return round(known, 6)
 
 
+def reason_for(level: str, attempts: int, correct: int) -> str:
+    """The message id that explains ``level`` in one sentence. A function of the level
+    and the totals, so a view that reads only those (the class grid) says the same."""
+    if level in ("mastered", "advanced"):
+        return f"level_reason_{level}"
+    if level == "intermediate":
+        return "level_reason_some_right" if correct else "level_reason_questions"
+    return "level_reason_wrong" if attempts else "level_reason_started"
+
+
 def topic_mastery(rows: Iterable[Interaction]) -> Mastery:
     """The mastery of one student on one topic (all ``rows`` share user and topic)."""
     ordered = sorted(rows, key=order_key)
@@ -96,16 +106,14 @@ def topic_mastery(rows: Iterable[Interaction]) -> Mastery:
             break
         wrong_streak += 1
     if len(recent) >= m and right_recent >= m:
-        level, reason = "mastered", "level_reason_mastered"
+        level = "mastered"
     elif len(answers) >= ADVANCED_MIN_ANSWERS and right_recent >= ADVANCED_SHARE * len(recent):
-        level, reason = "advanced", "level_reason_advanced"
-    elif right:
-        level, reason = "intermediate", "level_reason_some_right"
-    elif questions >= QUESTIONS_FOR_INTERMEDIATE:
-        level, reason = "intermediate", "level_reason_questions"
+        level = "advanced"
+    elif right or questions >= QUESTIONS_FOR_INTERMEDIATE:
+        level = "intermediate"
     else:
-        level, reason = "beginner", ("level_reason_wrong" if answers else
-                                     "level_reason_started")
+        level = "beginner"
+    reason = reason_for(level, len(answers), right)
     grade = None
     for row in reversed(ordered):
         if row.grade is not None:
