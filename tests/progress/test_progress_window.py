@@ -270,6 +270,36 @@ def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
             assert metrics.lineSpacing() * (shown.count("\n") + 1) <= header.height()
 
 
+def test_no_teacher_tab_scrolls_on_a_lab_screen(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    """At 1024 and 1366 wide, 768 high and 768 less a taskbar, in Mongolian: no teacher
+    tab scrolls the page, the library tab (the tallest) included; the class dashboard
+    shows its grid, lists and assign form whole."""
+    for topic in [t for t in progress.topics() if t.item_count][:4]:
+        item = progress.practice_set(school8.anu_session, topic.id)[0]
+        progress.answer(school8.anu_session, item.id, item.answer)
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    frame = window.pages.currentWidget()
+    for width, height in ((1024, 768), (1024, 728), (1366, 768), (1366, 728)):
+        window.resize(width, height)
+        for index in range(teacher.tabs.count()):
+            teacher.tabs.setCurrentIndex(index)
+            qtbot.wait(20)
+            tab = teacher.tabs.tabText(index)
+            assert frame.verticalScrollBar().maximum() == 0, (width, height, tab)
+            if teacher.tabs.currentWidget() is teacher.progress_page:
+                dashboard = teacher.progress_page
+                for part in (dashboard.grid, dashboard.help_list, dashboard.chart,
+                             dashboard.assign_button, dashboard.assignments):
+                    assert part.visibleRegion().boundingRect().height() == part.height(), \
+                        (width, height, part.objectName())
+                _shot(window, f"teacher_dashboard_{width}x{height}_mn")
+            elif teacher.tabs.currentWidget() is teacher.library_page:
+                _shot(window, f"teacher_library_{width}x{height}_mn")
+
+
 def test_older_books_get_their_topics_off_the_window_thread(
         qtbot: Any, window_for: Any, services: Any, school8: Any, books: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
