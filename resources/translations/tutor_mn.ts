@@ -1341,6 +1341,21 @@
     </message>
 </context>
 <context>
+    <name>TopicChooser</name>
+    <message>
+        <source>Choose topics</source>
+        <translation>Сэдэв сонгох</translation>
+    </message>
+    <message>
+        <source>%1 topics</source>
+        <translation>%1 сэдэв</translation>
+    </message>
+    <message>
+        <source>Topics of the practice set</source>
+        <translation>Даалгаврын сэдвүүд</translation>
+    </message>
+</context>
+<context>
     <name>TopicEditor</name>
     <message>
         <source>Asking the model…</source>

@@ -217,6 +217,64 @@ def test_a_practice_set_is_done_by_a_student_and_the_teacher_sees_it(
         progress.assignment_items(school8.saraa_session, assigned.id)
 
 
+def test_a_teacher_assigns_two_topics_and_the_set_draws_from_both(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    """The assign form takes several topics (ticked in the button's list); the student's
+    set takes items from each in turn, and the teacher sees it done."""
+    first = next(t for t in progress.topics(books["physics"]) if t.title.startswith("2.4"))
+    second = next(t for t in progress.topics(books["biology"]) if t.title.startswith("1.1"))
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    chooser = dashboard.assign_topics
+    entries = {chooser.list.item(i).data(Qt.ItemDataRole.UserRole): chooser.list.item(i)
+               for i in range(chooser.list.count())}
+    assert chooser.chosen_ids() == [chooser.list.item(0).data(Qt.ItemDataRole.UserRole)]
+    for topic_id, entry in entries.items():
+        entry.setCheckState(Qt.CheckState.Checked if topic_id in (first.id, second.id)
+                            else Qt.CheckState.Unchecked)
+    assert chooser.text() == "2 сэдэв" and dashboard.assign_button.isEnabled()
+    if SHOTS:       # the list a teacher ticks, open under the button
+        chooser.menu().popup(chooser.mapToGlobal(chooser.rect().bottomLeft()))
+        qtbot.wait(50)
+        chooser.menu().grab().save(str(Path(SHOTS) / "assign_topics_open_mn.png"))
+        chooser.menu().hide()
+    order = list(entries)
+    assert chooser.toolTip().split("\n") == [t.title for t in sorted(
+        (first, second), key=lambda topic: order.index(topic.id))]
+    dashboard.assign_count.setValue(4)
+    _click(qtbot, dashboard.assign_button)
+    assert dashboard.assignments.count() == 1
+    assigned = progress.assignments(school8.teacher_session, school8.class_7a.id)[0]
+    assert set(assigned.topic_ids) == {first.id, second.id} and assigned.item_count == 4
+    _shot(window, "dashboard_assign_two_topics_mn")
+    for entry in entries.values():      # nothing ticked: nothing to assign
+        entry.setCheckState(Qt.CheckState.Unchecked)
+    assert chooser.text() == "Сэдэв сонгох" and not dashboard.assign_button.isEnabled()
+
+    window.start_session(school8.anu_session)
+    _click(qtbot, window.findChild(QPushButton, "homeProgress"))
+    page = window.my_progress_page
+    assert page.table.item(0, 0).text().startswith("Даалгавар: ")
+    assert first.title in page.table.item(0, 0).text()
+    _click(qtbot, page.findChild(QPushButton, f"assignment:{assigned.id}"))
+    practice = window.practice_page
+    assert len(practice.items) == 4
+    assert {item.topic_id for item in practice.items} == {first.id, second.id}
+    for _ in range(4):
+        item = practice.items[practice.index]
+        if item.choices:
+            _click(qtbot, practice.findChild(QPushButton, f"choice:{item.answer}"))
+        else:
+            practice.answer.setText(item.answer)
+            _click(qtbot, practice.check_button)
+        _click(qtbot, practice.next_button)
+    status = progress.assignments(school8.teacher_session, school8.class_7a.id)[0]
+    assert status.done == {school8.anu.id: 4}
+
+
 def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
         qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
     """Every topic of both sample books practised: at 1024x768 and 1366x768 (less the

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from tutor_desktop.core.accounts import Session
@@ -657,6 +659,92 @@ class LevelChart(QWidget):
 _TOPIC_NUMBER = re.compile(r"^\d+(\.\d+)*")
 
 
+class TopicChooser(QPushButton):
+    """The topics of a practice set: a button naming the chosen topics that opens a
+    list of every topic with items, each with a check box (a set may cover several).
+
+    The list lives in the button's menu, so ticking topics does not close it."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assignTopicsButton")
+        self.list = QListWidget()
+        self.list.setObjectName("assignTopics")
+        self.list.setMinimumHeight(260)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.itemChanged.connect(lambda _item: self._chosen_changed())
+        menu = QMenu(self)
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(self.list)
+        menu.addAction(holder)
+        self.setMenu(menu)
+        self.setMinimumWidth(120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_topics(self, topics: list[tuple[str, str, str]]) -> None:
+        """(topic id, title, book) of the topics a set may use; the ones chosen before
+        stay chosen, else the first is (as a one-topic list had it)."""
+        before = set(self.chosen_ids())
+        self.list.blockSignals(True)
+        self.list.clear()
+        for topic_id, title, book in topics:
+            entry = QListWidgetItem(f"{title} ({book})")
+            entry.setData(Qt.ItemDataRole.UserRole, topic_id)
+            entry.setData(Qt.ItemDataRole.UserRole + 1, title)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Checked if topic_id in before
+                                else Qt.CheckState.Unchecked)
+            self.list.addItem(entry)
+        if not self.chosen_ids() and self.list.count():
+            first = self.list.item(0)
+            first.setCheckState(Qt.CheckState.Checked)
+        # As wide as the longest title (up to what a 1024-pixel screen has room for),
+        # longer ones wrap: cut, "1.4 Фотосинтезийн хурдад нөлөөлөх хүчин" lost its end.
+        self.list.setFixedWidth(max(420, min(720, self.list.sizeHintForColumn(0) + 48)))
+        self.list.blockSignals(False)
+        self._chosen_changed()
+
+    def _checked(self) -> list[QListWidgetItem]:
+        return [item for item in (self.list.item(i) for i in range(self.list.count()))
+                if item.checkState() == Qt.CheckState.Checked]
+
+    def chosen_ids(self) -> list[str]:
+        return [str(item.data(Qt.ItemDataRole.UserRole)) for item in self._checked()]
+
+    def chosen_titles(self) -> list[str]:
+        return [str(item.data(Qt.ItemDataRole.UserRole + 1)) for item in self._checked()]
+
+    def _chosen_changed(self) -> None:
+        self._show_choice()
+        self.changed.emit()
+
+    def _show_choice(self) -> None:
+        titles = self.chosen_titles()
+        if not titles:
+            text = self.tr("Choose topics")
+        elif len(titles) == 1:
+            text = titles[0]
+        else:
+            text = self.tr("%1 topics").replace("%1", str(len(titles)))
+        # The button is as wide as the form leaves it: a long title is cut with "…"
+        # (the whole list is in the tooltip and the menu).
+        room = max(40, self.width() - 56)
+        self.setText(self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room))
+        self.setToolTip("\n".join(titles) or self.tr("Topics of the practice set"))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._show_choice()
+
+    def changeEvent(self, event: Any) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._show_choice()
+        super().changeEvent(event)
+
+
 class ClassDashboard(QWidget):
     """The teacher's class view: grid, who needs help, most asked topics, a chart,
     practice sets and exports."""
@@ -725,11 +813,7 @@ class ClassDashboard(QWidget):
         assign.setObjectName("dashboardAssign")
         form = QHBoxLayout(assign)
         form.setContentsMargins(0, 0, 0, 0)
-        self.assign_topic = QComboBox()
-        self.assign_topic.setObjectName("assignTopic")
-        self.assign_topic.setMinimumContentsLength(12)
-        self.assign_topic.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.assign_topics = TopicChooser()
         self.assign_count = QSpinBox()
         self.assign_count.setRange(1, 20)
         self.assign_count.setValue(5)
@@ -739,7 +823,9 @@ class ClassDashboard(QWidget):
         self.assign_button = QPushButton()
         self.assign_button.setObjectName("assignButton")
         self.assign_button.clicked.connect(self.assign_selected)
-        form.addWidget(self.assign_topic, 1)
+        self.assign_topics.changed.connect(
+            lambda: self.assign_button.setEnabled(bool(self.assign_topics.chosen_ids())))
+        form.addWidget(self.assign_topics, 1)
         form.addWidget(self.assign_count)
         form.addWidget(self.assign_due)
         form.addWidget(self.assign_button)
@@ -856,12 +942,11 @@ class ClassDashboard(QWidget):
                 header_item.setToolTip(topic.title)
                 header_item.setData(Qt.ItemDataRole.UserRole, topic.id)
         self.grid.setSortingEnabled(True)
-        self.assign_topic.clear()
         service = progress_service(self.services)
         if service is not None:
-            for topic in service.topics(self.book_combo.currentData() or None):
-                if topic.item_count:
-                    self.assign_topic.addItem(f"{topic.title} ({topic.book})", topic.id)
+            self.assign_topics.set_topics(
+                [(t.id, t.title, t.book) for t in service.topics(
+                    self.book_combo.currentData() or None) if t.item_count])
         self.chart.set_data([(t.title, self._counts(t.id)) for t in data.topics])
 
     def _counts(self, topic_id: str) -> dict[str, int]:
@@ -903,11 +988,11 @@ class ClassDashboard(QWidget):
     def assign_selected(self) -> None:
         service = progress_service(self.services)
         class_id = self.class_combo.currentData()
-        topic_id = self.assign_topic.currentData()
-        if service is None or self.session is None or not class_id or not topic_id:
+        topic_ids = self.assign_topics.chosen_ids()
+        if service is None or self.session is None or not class_id or not topic_ids:
             return
-        title = self.assign_topic.currentText().rsplit(" (", 1)[0]
-        service.assign(self.session, class_id, title, [topic_id], self.assign_count.value(),
+        title = "; ".join(self.assign_topics.chosen_titles())
+        service.assign(self.session, class_id, title, topic_ids, self.assign_count.value(),
                        self.assign_due.date().toString("yyyy-MM-dd"))
         self._fill_assignments()
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import zip_longest
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -841,10 +842,17 @@ class ProgressService:
             "SELECT DISTINCT item_id FROM learning_interactions WHERE assignment_id = ? "
             "AND user_id = ? AND kind = 'quiz'", (assignment_id, session.user.id))}
         size = int(row["item_count"])
-        pool: list[PracticeItem] = []
-        for topic_id in json.loads(row["topic_ids"]):
-            pool += self.practice_set(session, topic_id, size=size + len(answered))
-        fresh = [i for i in pool if i.id not in answered]
+        pools = [self.practice_set(session, topic_id, size=size + len(answered))
+                 for topic_id in json.loads(row["topic_ids"])]
+        # Topics take turns: a set of several topics draws from each (the first topic's
+        # items alone filled a set before).
+        fresh: list[PracticeItem] = []
+        taken = set(answered)
+        for turn in zip_longest(*pools):
+            for item in turn:
+                if item is not None and item.id not in taken:
+                    taken.add(item.id)
+                    fresh.append(item)
         return fresh[:max(0, size - len(answered))]
 
     # -- recompute -----------------------------------------------------------
