@@ -120,11 +120,22 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     dashboard = teacher.progress_page
     assert dashboard is not None
     teacher.tabs.setCurrentWidget(dashboard)
-    grid = dashboard.grid
+    grid = dashboard.grid.model()
     assert grid.rowCount() == 2 and grid.columnCount() == 4
-    names = {grid.item(r, 0).text(): r for r in range(2)}
-    assert grid.item(names["Анужин"], 1).text() == "Эзэмшсэн"
-    assert grid.item(names["Тэмүүлэн"], 1).text() == "Эхлэгч"
+    names = {grid.index(r, 0).data(): r for r in range(2)}
+    assert grid.index(names["Анужин"], 1).data() == "Эзэмшсэн"
+    assert grid.index(names["Тэмүүлэн"], 1).data() == "Эхлэгч"
+    from tutor_desktop.ui.progress_view import LEVEL_COLOURS
+
+    mastered = grid.index(names["Анужин"], 1)
+    assert mastered.data(Qt.ItemDataRole.BackgroundRole).color().name() == \
+        LEVEL_COLOURS["mastered"].lower()
+    assert "дасгалын" in mastered.data(Qt.ItemDataRole.ToolTipRole)   # why this level
+    dashboard.grid.sortByColumn(1, Qt.SortOrder.DescendingOrder)      # best first
+    assert [grid.index(r, 0).data() for r in range(2)] == ["Анужин", "Тэмүүлэн"]
+    dashboard.grid.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert [grid.index(r, 0).data() for r in range(2)] == ["Тэмүүлэн", "Анужин"]
+    names = {grid.index(r, 0).data(): r for r in range(2)}
     help_texts = [dashboard.help_list.item(i).text() for i in range(dashboard.help_list.count())]
     assert any(t.startswith("Тэмүүлэн — 2.") for t in help_texts)
     assert dashboard.chart.bars and dashboard.chart.bars[0][1] == {"mastered": 1, "beginner": 1}
@@ -166,7 +177,8 @@ def test_teacher_dashboard_exports_csv_and_pdf(qtbot: Any, window_for: Any, serv
     assert editor is not None and editor.tree.topLevelItemCount() == 2
     editor.rename(topics[0].id, "Хүч гэж юу вэ?")
     dashboard.refresh()
-    assert dashboard.grid.horizontalHeaderItem(1).toolTip() == "Хүч гэж юу вэ?"
+    assert dashboard.grid.model().headerData(
+        1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == "Хүч гэж юу вэ?"
     # ... and review the items of a topic: unticking one disables it for students
     section = next(i for i in range(editor.tree.topLevelItemCount())
                    if editor.tree.topLevelItem(i).text(0) == "Physics 8")
@@ -295,7 +307,7 @@ def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
     teacher.tabs.setCurrentWidget(dashboard)
     grid = dashboard.grid
     header = grid.horizontalHeader()
-    assert grid.columnCount() == len(topics) + 1
+    assert grid.model().columnCount() == len(topics) + 1
     for width, height in ((1024, 728), (1366, 728)):
         window.resize(width, height)
         qtbot.wait(50)
@@ -312,9 +324,10 @@ def test_dashboard_column_headers_show_whole_topic_titles_on_lab_screens(
         assert max(dashboard.sizeHint().height(),
                    dashboard.minimumSizeHint().height()) <= room
         for column, topic in enumerate(topics, 1):
-            item = grid.horizontalHeaderItem(column)
-            assert item.toolTip() == topic.title
-            shown = item.text()
+            model = grid.model()
+            assert model.headerData(column, Qt.Orientation.Horizontal,
+                                    Qt.ItemDataRole.ToolTipRole) == topic.title
+            shown = model.headerData(column, Qt.Orientation.Horizontal)
             assert " ".join(shown.split()) == topic.title, shown       # nothing left out
             assert shown.count("\n") <= 2
             # each line fits its column in the header's own font (the style sheet's)

@@ -8,6 +8,7 @@ PySide6-Addons (large), and one bar chart does not justify it.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -16,7 +17,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QRectF,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +46,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QToolTip,
@@ -83,6 +95,7 @@ HEADER_LINE_CHARS = 12         # a topic title's header line: about a level name
 HEADER_LINES = 3
 
 
+@functools.lru_cache(maxsize=4096)     # pure; a refresh wraps every topic's title
 def wrap_title(title: str, width: int = HEADER_LINE_CHARS, lines: int = HEADER_LINES) -> str:
     """A topic title for a column header, on at most ``lines`` lines, whole.
 
@@ -150,17 +163,6 @@ def _level_item(level: str) -> QTableWidgetItem:
         if level == "mastered":
             item.setForeground(QBrush(QColor("white")))
     return item
-
-
-class _LevelItem(QTableWidgetItem):
-    """Sorts by level, not by the level's name."""
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        mine = self.data(Qt.ItemDataRole.UserRole)
-        theirs = other.data(Qt.ItemDataRole.UserRole)
-        if isinstance(mine, int) and isinstance(theirs, int):
-            return mine < theirs
-        return super().__lt__(other)
 
 
 # ================================================================ student side
@@ -659,6 +661,159 @@ class LevelChart(QWidget):
 _TOPIC_NUMBER = re.compile(r"^\d+(\.\d+)*")
 
 
+class LevelGridModel(QAbstractTableModel):
+    """Students x topics of a :class:`ClassProgress`, coloured by level.
+
+    Why a model: a class x a book's topics is ~10,000 cells, and a QTableWidget made an
+    item, brush and tooltip for each on every refresh (0.2-0.3 s for 35 x 300). A view
+    asks the model only for the cells it draws; a cell is looked up when drawn."""
+
+    RANK = Qt.ItemDataRole.UserRole             # a level's rank (-1: no activity)
+    STUDENT = Qt.ItemDataRole.UserRole + 1      # the student's id (every column)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.progress: ClassProgress | None = None
+        self.students: list[Any] = []
+        self.topics: list[Any] = []
+        self.titles: list[str] = []
+        self.student_title = ""
+        self._names: dict[str, str] = {}
+        self._reasons: dict[str, str] = {}
+        self._backgrounds = {level: QBrush(QColor(colour))
+                             for level, colour in LEVEL_COLOURS.items()}
+        self._white = QBrush(QColor("white"))
+
+    def set_progress(self, progress: ClassProgress | None, student_title: str) -> None:
+        self.beginResetModel()
+        self.progress = progress
+        self.students = list(progress.students) if progress else []
+        self.topics = list(progress.topics) if progress else []
+        self.titles = [wrap_title(t.title) for t in self.topics]
+        self.student_title = student_title
+        self._names = {level: level_name(level) for level in LEVEL_ORDER}
+        self._reasons = {}
+        self.endResetModel()
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.students)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or self.progress is None else len(self.topics) + 1
+
+    def cell(self, row: int, column: int) -> Any:
+        """The grid cell at (row, column >= 1), or None where the student did nothing."""
+        assert self.progress is not None
+        return self.progress.cells.get((self.students[row].id, self.topics[column - 1].id))
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self.progress is None:
+            return None
+        row, column = index.row(), index.column()
+        if role == self.STUDENT:
+            return self.students[row].id
+        if column == 0:
+            return self.students[row].display_name if role == Qt.ItemDataRole.DisplayRole \
+                else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role not in _CELL_ROLES:
+            return None
+        cell = self.cell(row, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._names[cell.level] if cell is not None else "—"
+        if role == self.RANK:
+            return LEVEL_ORDER.index(cell.level) if cell is not None else -1
+        if cell is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._backgrounds.get(cell.level)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._white if cell.level == "mastered" else None
+        reason = cell.reason                            # the tooltip
+        if reason not in self._reasons:
+            self._reasons[reason] = core_message(reason, current_language())
+        return self._reasons[reason]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or self.progress is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.student_title if section == 0 else self.titles[section - 1]
+        if section and role == Qt.ItemDataRole.ToolTipRole:
+            return self.topics[section - 1].title
+        if section and role == Qt.ItemDataRole.UserRole:
+            return self.topics[section - 1].id
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """By name, or by level in a topic's column (no activity first)."""
+        if self.progress is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        reverse = order == Qt.SortOrder.DescendingOrder
+        if column == 0:
+            self.students.sort(key=lambda s: s.display_name.casefold(), reverse=reverse)
+        else:
+            topic_id = self.topics[column - 1].id
+            cells = self.progress.cells
+
+            def rank(student: Any) -> int:
+                cell = cells.get((student.id, topic_id))
+                return LEVEL_ORDER.index(cell.level) if cell is not None else -1
+
+            self.students.sort(key=rank, reverse=reverse)
+        self.layoutChanged.emit()
+
+
+_CELL_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
+                         Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole,
+                         LevelGridModel.RANK})
+
+
+class LevelGrid(QTableView):
+    """The class grid: a double-click anywhere on a student's row opens their progress."""
+
+    cellDoubleClicked = Signal(int, int)    # row, column (as QTableWidget's)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.levels = LevelGridModel(self)
+        self.setModel(self.levels)
+        self.doubleClicked.connect(lambda index: self.cellDoubleClicked.emit(
+            index.row(), index.column()))
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their header (a title on up to three lines, in the header's
+        own font) or a level name, whichever is wider; measured from the header and the
+        four level names, never from the ~10,000 cells."""
+        header = self.horizontalHeader()
+        metrics = self.fontMetrics()
+        widest = max([metrics.horizontalAdvance(self.levels._names.get(level, ""))
+                      for level in LEVEL_ORDER] + [metrics.horizontalAdvance("—")]) + 24
+        names = max([metrics.horizontalAdvance(s.display_name)
+                     for s in self.levels.students] + [0]) + 24
+        # Measured without room for the sort arrow beside each title: a three-line
+        # header reserved its own height again (60 px) in every one of 300 columns.
+        shown = header.isSortIndicatorShown()
+        header.setSortIndicatorShown(False)
+        for column in range(self.levels.columnCount()):
+            least = names if column == 0 else widest
+            header.resizeSection(column, max(header.sectionSizeHint(column), least))
+        header.setSortIndicatorShown(shown)
+
+
+def _level_counts(data: ClassProgress) -> dict[str, dict[str, int]]:
+    """Topic id -> level -> students at it: one pass over the cells (a pass per topic
+    over every student took 30 ms of a refresh at 300 topics)."""
+    counts: dict[str, dict[str, int]] = {}
+    for (_user, topic_id), cell in data.cells.items():
+        levels = counts.setdefault(topic_id, {})
+        levels[cell.level] = levels.get(cell.level, 0) + 1
+    return counts
+
+
 class TopicChooser(QPushButton):
     """The topics of a practice set: a button naming the chosen topics that opens a
     list of every topic with items, each with a check box (a set may cover several).
@@ -670,6 +825,7 @@ class TopicChooser(QPushButton):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assignTopicsButton")
+        self._topics: list[tuple[str, str, str]] = []
         self.list = QListWidget()
         self.list.setObjectName("assignTopics")
         self.list.setMinimumHeight(260)
@@ -687,6 +843,9 @@ class TopicChooser(QPushButton):
     def set_topics(self, topics: list[tuple[str, str, str]]) -> None:
         """(topic id, title, book) of the topics a set may use; the ones chosen before
         stay chosen, else the first is (as a one-topic list had it)."""
+        if topics == self._topics:
+            return                      # a class changed, not the book's topics
+        self._topics = list(topics)
         before = set(self.chosen_ids())
         self.list.blockSignals(True)
         self.list.clear()
@@ -792,11 +951,14 @@ class ClassDashboard(QWidget):
         # right; assigning a practice set is one row under the chart.
         body = QHBoxLayout()
         left = QVBoxLayout()
-        self.grid = QTableWidget(0, 0)
+        self.grid = LevelGrid()
         self.grid.setObjectName("dashboardGrid")
         self.grid.verticalHeader().setVisible(False)   # the name column says who; room for topics
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSortingEnabled(True)
+        # The roster's order until the teacher clicks a column (Qt would sort by names,
+        # descending).
+        self.grid.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.grid.cellDoubleClicked.connect(self._open_student)
         self.help_list = QListWidget()
         self.help_list.setObjectName("dashboardHelp")
@@ -884,7 +1046,7 @@ class ClassDashboard(QWidget):
         class_id = self.class_combo.currentData()
         if service is None or self.session is None or not class_id:
             self.data = None
-            self.grid.setRowCount(0)
+            self.grid.levels.set_progress(None, "")
             return
         self.data = service.class_progress(self.session, class_id,
                                            subject=self.subject_combo.currentData() or None,
@@ -896,67 +1058,18 @@ class ClassDashboard(QWidget):
     def _fill_grid(self) -> None:
         data = self.data
         assert data is not None
-        self.grid.setSortingEnabled(False)
-        self.grid.clear()
-        self.grid.setRowCount(len(data.students))
-        self.grid.setColumnCount(len(data.topics) + 1)
-        self.grid.setHorizontalHeaderLabels([self.tr("Student")] +
-                                            [wrap_title(t.title) for t in data.topics])
-        # One class x a book's topics is ~10,000 cells: brushes, names and tooltips are
-        # made once, each cell is one item (this took 0.7 s for 35 x 300 before).
-        language = current_language()
-        names = {level: level_name(level) for level in LEVEL_ORDER}
-        ranks = {level: LEVEL_ORDER.index(level) for level in LEVEL_ORDER}
-        backgrounds = {level: QBrush(QColor(colour)) for level, colour in LEVEL_COLOURS.items()}
-        white = QBrush(QColor("white"))
-        reasons: dict[str, str] = {}
-        centre = Qt.AlignmentFlag.AlignCenter
-        for row, student in enumerate(data.students):
-            name = QTableWidgetItem(student.display_name)
-            name.setData(Qt.ItemDataRole.UserRole + 1, student.id)
-            self.grid.setItem(row, 0, name)
-            for column, topic in enumerate(data.topics, 1):
-                cell = data.cells.get((student.id, topic.id))
-                if cell is None:
-                    item = _LevelItem("—")
-                    item.setData(Qt.ItemDataRole.UserRole, -1)
-                else:
-                    level = cell.level
-                    item = _LevelItem(names[level])
-                    item.setData(Qt.ItemDataRole.UserRole, ranks[level])
-                    item.setBackground(backgrounds[level])
-                    if level == "mastered":
-                        item.setForeground(white)
-                    if cell.reason not in reasons:
-                        reasons[cell.reason] = core_message(cell.reason, language)
-                    item.setToolTip(reasons[cell.reason])
-                item.setTextAlignment(centre)
-                self.grid.setItem(row, column, item)
-        # Columns as wide as their longest title line (the header's own font): a title is
-        # never cut; the full title is also the tooltip.
-        self.grid.verticalHeader().setResizeContentsPrecision(40)   # rows measured per column
-        self.grid.resizeColumnsToContents()
-        for column, topic in enumerate(data.topics, 1):
-            header_item = self.grid.horizontalHeaderItem(column)
-            if header_item is not None:
-                header_item.setToolTip(topic.title)
-                header_item.setData(Qt.ItemDataRole.UserRole, topic.id)
-        self.grid.setSortingEnabled(True)
+        self.grid.levels.set_progress(data, self.tr("Student"))
+        self.grid.fit_columns()
+        header = self.grid.horizontalHeader()
+        if header.sortIndicatorSection() >= 0:  # the teacher's sort holds across refreshes
+            self.grid.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
         service = progress_service(self.services)
         if service is not None:
             self.assign_topics.set_topics(
                 [(t.id, t.title, t.book) for t in service.topics(
                     self.book_combo.currentData() or None) if t.item_count])
-        self.chart.set_data([(t.title, self._counts(t.id)) for t in data.topics])
-
-    def _counts(self, topic_id: str) -> dict[str, int]:
-        assert self.data is not None
-        counts: dict[str, int] = {}
-        for student in self.data.students:
-            level = self.data.level(student.id, topic_id)
-            if level:
-                counts[level] = counts.get(level, 0) + 1
-        return counts
+        counts = _level_counts(data)
+        self.chart.set_data([(t.title, counts.get(t.id, {})) for t in data.topics])
 
     def _fill_lists(self) -> None:
         assert self.data is not None
@@ -997,9 +1110,8 @@ class ClassDashboard(QWidget):
         self._fill_assignments()
 
     def _open_student(self, row: int, _column: int) -> None:
-        item = self.grid.item(row, 0)
-        if item is not None:
-            self.student_opened.emit(str(item.data(Qt.ItemDataRole.UserRole + 1)))
+        if 0 <= row < self.grid.levels.rowCount():
+            self.student_opened.emit(self.grid.levels.students[row].id)
 
     # -- exports -----------------------------------------------------------------
     def _export(self, fmt: str) -> None:
