@@ -1,14 +1,17 @@
 """A small OpenAI-compatible server on loopback that records every request body.
 
 For what the client *sends* (a picture as an ``image_url`` part, or not at all), the
-request body is the thing to check; the answer is a fixed streamed text. Real HTTP on
-127.0.0.1 (the app's real httpx client and SSE parser), one thread per connection.
+request body is the thing to check; the answer is a fixed streamed text, or what
+``reply(body)`` scripts from the request (a stand-in for a capable model: it is not one).
+Real HTTP on 127.0.0.1 (the app's real httpx client and SSE parser), one thread per
+connection.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,7 +19,7 @@ ANSWER = ["The picture ", "shows ", "a triangle."]
 
 
 class RecordingOpenAI:
-    def __init__(self) -> None:
+    def __init__(self, reply: Callable[[dict[str, Any]], list[str]] | None = None) -> None:
         self.bodies: list[dict[str, Any]] = []
         self.raw: list[bytes] = []
         recorder = self
@@ -34,15 +37,16 @@ class RecordingOpenAI:
                 recorder.raw.append(raw)
                 body = json.loads(raw)
                 recorder.bodies.append(body)
+                pieces = reply(body) if reply is not None else ANSWER
                 if not body.get("stream"):
-                    self._send_json({"choices": [{"message": {"content": "".join(ANSWER)},
+                    self._send_json({"choices": [{"message": {"content": "".join(pieces)},
                                                   "finish_reason": "stop"}]})
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
                 self.end_headers()
-                for piece in ANSWER:
+                for piece in pieces:
                     chunk = {"choices": [{"delta": {"content": piece}, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 done = {"choices": [{"delta": {}, "finish_reason": "stop"}],
