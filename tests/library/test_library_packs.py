@@ -392,10 +392,10 @@ def test_recognised_text_of_scanned_pages_travels_with_the_pack(
     data = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     entry = data["books"][1]
     extras_file = copy / entry["extras"]
-    extras = json.loads(extras_file.read_text(encoding="utf-8"))
-    extras["ocr_pages"] = [{"page": 2, "language": "en", "text": "Recognised page two.",
-                            "confidence": 0.91, "seconds": 6.5}]
-    extras_file.write_text(json.dumps(extras), encoding="utf-8")
+    sidecar = json.loads(extras_file.read_text(encoding="utf-8"))
+    sidecar["ocr_pages"] = [{"page": 2, "language": "en", "text": "Recognised page two.",
+                        "confidence": 0.91, "seconds": 6.5}]
+    extras_file.write_text(json.dumps(sidecar), encoding="utf-8")
     data["files"][entry["extras"]] = hashlib.sha256(extras_file.read_bytes()).hexdigest()
     (copy / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
 
