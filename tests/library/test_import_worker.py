@@ -1,0 +1,115 @@
+"""A book import's passages are embedded in a worker process (its OpenMP threads may spin,
+the app's must not): same vectors, nothing lost when the worker is killed, gone after."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from library_helpers import link_into, long_book
+from staff import as_teacher
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(),
+                                reason="the worker is found through /proc (Linux)")
+
+
+def embedding_workers() -> list[int]:
+    """This test process's children that run the import worker."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in map(int, children):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"import_worker" in command:
+                pids.append(pid)
+    return pids
+
+
+@pytest.mark.timeout(600)
+def test_an_import_survives_its_embedding_worker_being_killed(
+        e5_path: Path, embedder: Any, tmp_path: Path) -> None:
+    """The worker is killed after the first batch (out of memory, ended in the task
+    manager): the import carries on in a new worker, the book is searchable, and every
+    stored vector is the one llama.cpp in this process computes for that passage."""
+    from tutor_desktop.core.embeddings import open_default_embedder
+    from tutor_desktop.core.library import BookMeta, Library
+    from tutor_desktop.core.library.service import passage_text
+    from tutor_desktop.core.retrieval.hybrid import HybridRetriever
+    from tutor_desktop.core.storage import Database
+
+    models = tmp_path / "models"
+    link_into(e5_path, models)
+    lazy = open_default_embedder([models], models)
+    assert lazy is not None
+    db = Database(tmp_path / "tutor.sqlite3")
+    library = Library(db, tmp_path / "books", lambda: lazy)
+    book = long_book(tmp_path / "physics-long.pdf", pages=6)
+    seen: set[int] = set()
+    killed: list[int] = []
+
+    def on_progress(progress: Any) -> None:
+        workers = embedding_workers()
+        seen.update(workers)
+        if progress.stage == "embedding" and progress.chunks_done > 0 and not killed:
+            assert len(workers) == 1, workers
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
+
+    try:
+        result = library.import_file(as_teacher(), book,
+                                     BookMeta("Physics 8 long", 8, "physics", "en"),
+                                     progress=on_progress)
+        assert killed, "the import ended before its worker could be killed"
+        assert result.book.status == "ready"
+        assert result.book.embedded_count == result.book.chunk_count
+        assert len(seen) == 2 and killed[0] in seen  # a second worker finished the book
+        rows = db.query("SELECT rowid, heading, text FROM chunks ORDER BY ordinal")
+        stored = dict(library.vectors.vectors([int(r["rowid"]) for r in rows]))
+        assert len(stored) == len(rows)
+        here = embedder.embed_passages([passage_text(r["heading"], r["text"]) for r in rows])
+        for row, expected in zip(rows, here, strict=True):
+            vector = np.frombuffer(stored[int(row["rowid"])], dtype=np.float32)
+            assert float(vector @ expected) > 0.99999
+        hits = HybridRetriever(db, lambda: lazy).search("marker3", grade=8, k=3)
+        assert hits and hits[0].page_start == 3
+    finally:
+        library.close()
+        lazy.close()
+        db.close()
+    assert embedding_workers() == []  # closing the embedder ends the worker
+
+
+def test_the_worker_may_spin_while_the_app_keeps_its_threads_asleep() -> None:
+    """The worker's environment lets OpenMP spin; the app's own keeps its threads asleep,
+    and a policy set by IT reaches both."""
+    from tutor_desktop.core import cpu
+
+    saved = {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "TUTOR_OPENMP_POLICY_BY_APP",
+                                            "TUTOR_OPENMP_DEFAULT")}
+    try:
+        for key in saved:
+            os.environ.pop(key, None)
+        cpu.prepare_openmp()
+        assert os.environ["OMP_WAIT_POLICY"] == "passive"
+        worker = cpu.spinning_environment()
+        assert "OMP_WAIT_POLICY" not in worker and worker["TUTOR_OPENMP_DEFAULT"] == "1"
+        os.environ.pop("TUTOR_OPENMP_POLICY_BY_APP")
+        os.environ["OMP_WAIT_POLICY"] = "active"  # IT's choice
+        cpu.prepare_openmp()
+        assert cpu.spinning_environment()["OMP_WAIT_POLICY"] == "active"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
