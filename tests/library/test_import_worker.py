@@ -30,7 +30,7 @@ def embedding_workers() -> list[int]:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"import_worker" in command:
+            if b"import_worker" in command or b"--embed-worker" in command:
                 pids.append(pid)
     return pids
 
@@ -113,3 +113,58 @@ def test_the_worker_may_spin_while_the_app_keeps_its_threads_asleep() -> None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_the_packaged_executable_is_its_own_worker(e5_path: Path, embedder: Any,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the PyInstaller build there is no ``python -c``: the worker is the ``tutor``
+    executable started with ``--embed-worker`` (installers/tutor_entry.py). Here a script
+    standing in for that executable runs the real entry file; the vectors are llama.cpp's."""
+    import sys
+
+    from tutor_desktop.core.embeddings.import_worker import WORKER_FLAG, WorkerEmbedder
+
+    root = Path(__file__).resolve().parents[2]
+    executable = tmp_path / "tutor"
+    executable.write_text(f'#!/bin/sh\nPYTHONPATH="{root}" exec "{sys.executable}" '
+                          f'"{root}/installers/tutor_entry.py" "$@"\n')
+    executable.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(executable))
+    worker = WorkerEmbedder(e5_path, threads=1)
+    try:
+        command = Path(f"/proc/{worker.pid}/cmdline").read_bytes().split(b"\0")
+        assert WORKER_FLAG.encode() in command
+        texts = ["Хлорофилл нарны гэрлийг шингээдэг.", "A lever lifts a heavy stone."]
+        vectors = worker.embed_passages(texts)
+    finally:
+        worker.close()
+    assert np.allclose(vectors, embedder.embed_passages(texts), atol=1e-5)
+
+
+def test_the_worker_drops_to_one_thread_on_a_busy_pc_and_back_when_quiet() -> None:
+    """Fed the speeds a busy and then a quiet PC show (characters per second)."""
+    from tutor_desktop.core.embeddings.import_worker import REPROBE_EVERY, ThreadChooser
+
+    speeds = {"quiet": {2: 1000.0, 1: 600.0}, "busy": {2: 300.0, 1: 550.0}}
+    chooser = ThreadChooser(2)
+    used: list[int] = []
+
+    def batch(pc: str) -> None:
+        threads = chooser.next()
+        used.append(threads)
+        chooser.record(threads, 8000, 8000 / speeds[pc][threads])
+
+    for _ in range(4):
+        batch("quiet")
+    assert used == [2, 1, 2, 2]           # tried both, kept the faster
+    used.clear()
+    for _ in range(4):
+        batch("busy")
+    assert used[-2:] == [1, 1]            # another program took a core: one thread
+    used.clear()
+    for _ in range(REPROBE_EVERY + 3):
+        batch("quiet")
+    assert used[-2:] == [2, 2]            # quiet again: both threads back
+    assert ThreadChooser(1).next() == 1   # a one-core PC has nothing to choose

@@ -106,3 +106,36 @@ def test_the_bundle_runs_the_local_service(bundle: Path, tmp_path: Path) -> None
         service.terminate()
         service.wait(30)
     assert not socket_path.exists()   # a clean stop removes its socket
+
+
+def test_the_bundle_embeds_an_import_in_its_own_worker(bundle: Path) -> None:
+    """A book import's passages are embedded by ``tutor --embed-worker`` (the frozen app
+    started again: there is no ``python -c`` in a bundle), with llama.cpp's vectors."""
+    import numpy as np
+    from model_files import app_embedder, e5_gguf
+
+    from tutor_desktop.core.embeddings.import_worker import (
+        WORKER_FLAG,
+        read_exact,
+        receive_frame,
+        send_frame,
+    )
+
+    texts = ["Хлорофилл нарны гэрлийг шингээдэг.", "A lever lifts a heavy stone."]
+    worker = subprocess.Popen([str(bundle), WORKER_FLAG, str(e5_gguf()), "1"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        hello = receive_frame(worker.stdout)
+        send_frame(worker.stdin, {"kind": "passages", "texts": texts})
+        rows = int(receive_frame(worker.stdout)["rows"])
+        got = np.frombuffer(read_exact(worker.stdout, rows * int(hello["dim"]) * 4), "<f4")
+        worker.stdin.close()
+        assert worker.wait(60) == 0  # ends when the app closes its side
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    with app_embedder() as here:
+        expected = here.embed_passages(texts)
+    assert np.allclose(got.reshape(rows, -1), expected, atol=1e-5)

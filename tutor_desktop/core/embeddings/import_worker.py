@@ -12,9 +12,10 @@ the app loses nothing (the import resumes from the passages already stored), and
 worker's exit hands back all of llama.cpp's memory (tokenizer, output buffer) at once.
 
 Spinning threads are what made questions slow on a busy PC, so the worker also measures
-itself: after a batch with every thread it tries one with a single thread (which never
-waits at a barrier) and keeps whichever embedded more characters per second, trying the
-other again every few batches; a PC that gets busy mid-import falls back to one thread.
+itself (:class:`ThreadChooser`): after a batch with every thread it tries one with a single
+thread (which never waits at a barrier) and keeps whichever embedded more characters per
+second; a PC that gets busy mid-import falls back to one thread, and one that gets quiet
+again gets both back within a few batches.
 Vectors do not depend on the thread count (each output row is computed by one thread).
 
 Protocol on the worker's stdin/stdout: frames of a 4-byte big-endian length and a UTF-8
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 #: argv[1] of the frozen executable that makes it an embedding worker.
 WORKER_FLAG = "--embed-worker"
 _HEADER = struct.Struct(">I")
-#: Batches between two tries of the thread count not in use.
+#: Batches on 1 thread before every thread is tried again.
 REPROBE_EVERY = 6
 
 
@@ -64,13 +65,13 @@ class WorkerFailed(RuntimeError):
     """The worker could not start, or ended while embedding (killed, out of memory)."""
 
 
-def _send(stream: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
+def send_frame(stream: IO[bytes], header: dict[str, Any], payload: bytes = b"") -> None:
     data = json.dumps(header).encode("utf-8")
     stream.write(_HEADER.pack(len(data)) + data + payload)
     stream.flush()
 
 
-def _read_exact(stream: IO[bytes], size: int) -> bytes:
+def read_exact(stream: IO[bytes], size: int) -> bytes:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -81,34 +82,36 @@ def _read_exact(stream: IO[bytes], size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(stream: IO[bytes]) -> dict[str, Any]:
-    (size,) = _HEADER.unpack(_read_exact(stream, _HEADER.size))
-    header: dict[str, Any] = json.loads(_read_exact(stream, size).decode("utf-8"))
+def receive_frame(stream: IO[bytes]) -> dict[str, Any]:
+    (size,) = _HEADER.unpack(read_exact(stream, _HEADER.size))
+    header: dict[str, Any] = json.loads(read_exact(stream, size).decode("utf-8"))
     return header
 
 
 class ThreadChooser:
     """Picks the thread count of each batch from the characters per second measured.
 
-    Starts with ``most`` threads (right on a quiet PC), tries 1 on the second batch, then
-    keeps the faster and tries the other every :data:`REPROBE_EVERY` batches."""
+    Starts with ``most`` threads (right on a quiet PC) and tries 1 on the second batch;
+    then takes the faster. On ``most`` threads every batch re-measures them, so a PC that
+    gets busy shows at once; on 1 thread, ``most`` is tried again every
+    :data:`REPROBE_EVERY` batches in case the PC got quiet."""
 
     def __init__(self, most: int) -> None:
         self.choices = [most, 1] if most > 1 else [1]
         self.rates: dict[int, float] = {}
-        self.batches = 0
+        self.since_most = 0
 
     def next(self) -> int:
         untried = [t for t in self.choices if t not in self.rates]
         if untried:
             return untried[0]
-        best = max(self.choices, key=lambda t: self.rates[t])
-        if self.batches % REPROBE_EVERY == 0:
-            return next(t for t in self.choices if t != best)
-        return best
+        most = self.choices[0]
+        if self.rates[most] >= self.rates[1] or self.since_most >= REPROBE_EVERY:
+            return most
+        return 1
 
     def record(self, threads: int, characters: int, seconds: float) -> None:
-        self.batches += 1
+        self.since_most = 0 if threads == self.choices[0] else self.since_most + 1
         rate = characters / max(seconds, 1e-6)
         old = self.rates.get(threads)
         self.rates[threads] = rate if old is None else 0.5 * old + 0.5 * rate
@@ -123,10 +126,10 @@ def serve(argv: Sequence[str] | None = None) -> int:
     requests = sys.stdin.buffer
     embedder = LlamaEmbedder(model, n_threads=most)
     chooser = ThreadChooser(most)
-    _send(replies, {"dim": embedder.dim, "pid": os.getpid()})
+    send_frame(replies, {"dim": embedder.dim, "pid": os.getpid()})
     while True:
         try:
-            request = _receive(requests)
+            request = receive_frame(requests)
         except EOFError:
             break
         texts: list[str] = request["texts"]
@@ -139,7 +142,7 @@ def serve(argv: Sequence[str] | None = None) -> int:
             vectors = embedder.embed_passages(texts)
         chooser.record(threads, sum(map(len, texts)), time.perf_counter() - started)
         block = np.ascontiguousarray(vectors, dtype="<f4")
-        _send(replies, {"rows": block.shape[0], "threads": threads}, block.tobytes())
+        send_frame(replies, {"rows": block.shape[0], "threads": threads}, block.tobytes())
     embedder.close()
     return 0
 
@@ -196,7 +199,7 @@ class WorkerEmbedder:
         self.starts += 1
         try:
             assert process.stdout is not None
-            hello = _receive(process.stdout)
+            hello = receive_frame(process.stdout)
         except (EOFError, ValueError) as exc:
             self._stop()
             raise WorkerFailed("embedding worker ended while loading the model") from exc
@@ -236,10 +239,10 @@ class WorkerEmbedder:
                 process = self._process
                 assert process is not None and process.stdin and process.stdout
                 try:
-                    _send(process.stdin, {"kind": kind, "texts": list(texts)})
-                    header = _receive(process.stdout)
+                    send_frame(process.stdin, {"kind": kind, "texts": list(texts)})
+                    header = receive_frame(process.stdout)
                     rows = int(header["rows"])
-                    data = _read_exact(process.stdout, rows * self._dim * 4)
+                    data = read_exact(process.stdout, rows * self._dim * 4)
                 except (OSError, EOFError, ValueError) as exc:
                     log.warning("embedding worker %s ended (%s)", process.pid, exc)
                     self._stop()
