@@ -173,7 +173,7 @@ def test_scoring_catches_each_fault_on_its_own() -> None:
 def test_the_embedded_base_model_fails_and_doctor_says_so(data_dir: Path) -> None:
     link_into(gemma_gguf(), data_dir / "models")
     run = subprocess.run([sys.executable, "-m", "tutor_desktop", "--data-dir", str(data_dir),
-                          "models", "exam", "--items", "6", "--json"], capture_output=True,
+                          "models", "exam", "--items", "3", "--json"], capture_output=True,
                          text=True, timeout=600, encoding="utf-8")
     assert run.returncode == 1, run.stderr
     result = json.loads(run.stdout)
