@@ -120,8 +120,8 @@ class ConversationStore:
     def delete(self, session: Session, conversation_id: str) -> None:
         self._require_own(session, conversation_id)
         with self.db.write() as conn:
+            record_delete(conn, "conversations", conversation_id)  # first: its messages too
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-            record_delete(conn, "conversations", conversation_id)
 
     # -- messages ----------------------------------------------------------
     def messages(self, session: Session, conversation_id: str) -> list[Message]:

@@ -37,8 +37,7 @@ Recompute = Callable[[Connection, set[str]], None]
 class ApplyResult:
     applied: int = 0
     ignored: int = 0      # older or equal versions, unknown tables
-    parked: int = 0       # waiting for a parent row
-    dropped: int = 0      # the parent was deleted
+    parked: int = 0       # waiting for a parent row (not here yet, or deleted: held)
     conflicts: list[str] = field(default_factory=list)  # unique-key clashes kept out
     merged: list[str] = field(default_factory=list)  # rows made one (core/sync/merge.py)
 
@@ -46,7 +45,6 @@ class ApplyResult:
         self.applied += other.applied
         self.ignored += other.ignored
         self.parked += other.parked
-        self.dropped += other.dropped
         self.conflicts += other.conflicts
         self.merged += other.merged
 
@@ -196,8 +194,6 @@ def _count(result: ApplyResult, outcome: str, event: Event) -> None:
         result.applied += 1
     elif outcome == "parked":
         result.parked += 1
-    elif outcome == "dropped":
-        result.dropped += 1
     elif outcome == "conflict":
         result.conflicts.append(f"{event.entity} {event.row_id}")
     elif outcome == "merged":
@@ -218,17 +214,17 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
     if alias is not None and alias != event.row_id and _exists(conn, spec, alias):
         return _merged_away(conn, spec, event, alias)
     if event.op == "delete" or event.row is None:
-        _park_orphans(conn, spec.name, event.row_id)
+        _hold_children(conn, spec.name, event.row_id)
         conn.execute(f"DELETE FROM {spec.name} WHERE {spec.key} = ?", (event.row_id,))
         _unpark_if_older(conn, spec.name, event.row_id, incoming)
-        _drop_parked_children(conn, spec.name, event.row_id)
         set_version(conn, spec.name, event.row_id, Version(incoming.hlc, incoming.device_id, True))
         return "applied"
     event, repointed = _repointed(conn, spec, event)
     assert event.row is not None
     state, nulled = _parents_state(conn, spec, event.row)
-    if state == "deleted":
-        return "dropped"
+    if state == "deleted":  # held: a newer version of the parent may bring it back
+        _hold(conn, event)
+        return "parked"
     if state == "missing":
         _park(conn, event)
         return "parked"
@@ -238,7 +234,7 @@ def _apply_one(conn: Connection, event: Event, allow_equal: bool = False) -> str
         # Its optional parent (a class) is deleted here: the row lands without it, as
         # the database's ON DELETE SET NULL would leave it, and this version waits in
         # case a newer version of the parent brings it back.
-        _park(conn, event)
+        _hold(conn, event)
     if outcome == "applied" and repointed:  # the server learns the re-pointed row
         record_change(conn, spec.name, event.row_id)
     return outcome
@@ -331,7 +327,8 @@ def _columns(conn: Connection, table_name: str) -> tuple[str, ...]:
 
 def _parents_state(conn: Connection, spec: SyncedTable,
                    row: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """ok | missing (wait for the parent) | deleted (drop: the delete cascades), and the
+    """ok | missing (wait for the parent) | deleted (held until a newer version of the
+    parent, if any, brings it back: see _hold_children), and the
     optional parent columns whose row is deleted (cleared, as ON DELETE SET NULL does)."""
     nulled: list[str] = []
     for parent in spec.parents:
@@ -352,12 +349,23 @@ def _parents_state(conn: Connection, spec: SyncedTable,
     return "ok", tuple(nulled)
 
 
-def _park_orphans(conn: Connection, parent_table: str, parent_id: str) -> None:
-    """Rows about to lose an optional parent (ON DELETE SET NULL) keep their version
-    parked, exactly as if they had arrived after the delete: same state on every PC."""
+def _hold_children(conn: Connection, parent_table: str, parent_id: str) -> None:
+    """Before a parent's tombstone deletes it here, hold the current version of every
+    row that the delete takes away (required parents: ON DELETE CASCADE, through
+    grandchildren) or leaves without it (optional parents: ON DELETE SET NULL).
+
+    Why: under last-writer-wins a tombstone is not final. A newer version of the
+    parent (a conversation renamed on a PC that had not heard of the delete) may
+    arrive in a later page or USB bundle, and then the children come back with it,
+    exactly as on a PC that received the newer version first and ignored the older
+    tombstone. Children the deleting PC knew of do not come back: its delete
+    queued a tombstone for each of them (outbox.record_delete), which beats the
+    held version wherever it lands. Held rows are what they would be had they
+    arrived after the delete, so every PC ends the same whatever the order.
+    """
     for child in SYNCED_TABLES.values():
         for parent in child.parents:
-            if parent.table != parent_table or parent.required:
+            if parent.table != parent_table:
                 continue
             cursor = conn.execute(f"SELECT * FROM {child.name} WHERE {parent.column} = ?",
                                   (parent_id,))
@@ -365,10 +373,27 @@ def _park_orphans(conn: Connection, parent_table: str, parent_id: str) -> None:
             for found in cursor.fetchall():
                 row = {k: v for k, v in zip(names, found, strict=True)
                        if k not in child.local_columns}
-                version = get_version(conn, child.name, str(row[child.key]))
-                if version is not None:
-                    _park(conn, Event(child.name, str(row[child.key]), "upsert", row,
-                                      version.hlc, version.device_id, 0, version.device_id))
+                row_id = str(row[child.key])
+                if parent.required:  # the cascade takes its own children too
+                    _hold_children(conn, child.name, row_id)
+                version = get_version(conn, child.name, row_id)
+                if version is not None and not version.deleted:
+                    _hold(conn, Event(child.name, row_id, "upsert", row, version.hlc,
+                                      version.device_id, 0, version.device_id))
+
+
+def _hold(conn: Connection, event: Event) -> None:
+    """Park ``event`` while a parent of it is deleted here, keeping only the newest
+    version of the row (an older one could never win once the parent is back), so
+    the held rows are the same on every PC whatever order the versions came in."""
+    version = event.version
+    for (held,) in conn.execute("SELECT event FROM sync_parked WHERE entity = ? AND "
+                                "entity_id = ?", (event.entity, event.row_id)).fetchall():
+        if Event.from_json(json.loads(held)).version.beats(version):
+            return
+    conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ?",
+                 (event.entity, event.row_id))
+    _park(conn, event)
 
 
 def _park(conn: Connection, event: Event) -> None:
@@ -394,15 +419,6 @@ def _unpark_if_older(conn: Connection, entity: str, row_id: str, version: Versio
                          (entity, row_id, parked.version.hlc, parked.version.device_id))
 
 
-def _drop_parked_children(conn: Connection, parent_table: str, parent_id: str) -> None:
-    for child in SYNCED_TABLES.values():
-        for parent in child.parents:
-            if parent.table == parent_table and parent.required:
-                conn.execute("DELETE FROM sync_parked WHERE entity = ? AND "
-                             "json_extract(payload, ?) = ?",
-                             (child.name, f"$.{parent.column}", parent_id))
-
-
 def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
     """Apply parked rows whose parents have arrived, until nothing more moves."""
     result = ApplyResult()
@@ -416,7 +432,7 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
             event, moved = _repointed(conn, spec, event)
             assert event.row is not None
             state, nulled = _parents_state(conn, spec, event.row)
-            if state == "missing":
+            if state in ("missing", "deleted"):  # still waiting, or held (_hold)
                 continue
             if nulled:  # applies without the deleted parent when newer; stays parked
                 if event.version.beats(get_version(conn, spec.name, event.row_id)):
@@ -425,8 +441,7 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
                 continue
             conn.execute("DELETE FROM sync_parked WHERE entity = ? AND entity_id = ? AND "
                          "hlc = ? AND device_id = ?", (row[0], row[1], row[2], row[3]))
-            outcome = ("dropped" if state == "deleted"
-                       else _apply_one(conn, event, allow_equal=True))
+            outcome = _apply_one(conn, event, allow_equal=True)
             if outcome == "applied" and moved:  # re-pointed from a row merged away
                 record_change(conn, spec.name, event.row_id)
             _count(result, outcome, event)
@@ -438,4 +453,20 @@ def _retry_parked(conn: Connection, touched_users: set[str]) -> ApplyResult:
 
 
 def parked_count(conn: Connection) -> int:
+    """Rows waiting for a parent that has not arrived yet (the sync is not complete).
+
+    Rows held because their parent is deleted here (_hold_children) are not counted:
+    the sync is complete for them, and they must not stop the count check for good.
+    """
+    waiting = 0
+    for entity, payload in conn.execute("SELECT entity, payload FROM sync_parked").fetchall():
+        row = json.loads(payload)
+        if isinstance(row, dict) and _parents_state(
+                conn, SYNCED_TABLES[str(entity)], row)[0] == "missing":
+            waiting += 1
+    return waiting
+
+
+def held_count(conn: Connection) -> int:
+    """Every parked version: waiting for a parent, or held under a deleted one."""
     return int(conn.execute("SELECT count(*) FROM sync_parked").fetchone()[0])

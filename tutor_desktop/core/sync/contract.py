@@ -40,7 +40,10 @@ class Parent:
     """A column that points at a row of another synced table.
 
     An incoming row whose parent is not here yet waits (parked) until it
-    arrives; one whose parent was deleted is dropped (the delete cascades).
+    arrives; one whose parent was deleted is held (parked) too, because a newer
+    version of the parent may still come and bring it back (core/sync/apply.py,
+    ``_hold_children``); the children the deleting PC knew of get tombstones of
+    their own (outbox.record_delete), so they stay deleted everywhere.
     """
 
     column: str

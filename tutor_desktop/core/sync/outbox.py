@@ -101,9 +101,17 @@ def record_delete(conn: Connection, table_name: str, row_id: str, *,
     ``scrub=False`` is for a row merged into another (core/sync/merge.py): its
     children were moved to the kept row, and events of other PCs still naming it
     must travel on to be re-pointed where they land, not vanish.
+
+    Call it *before* deleting the row: each row the delete cascades to here (a
+    conversation's messages) gets a tombstone of its own first. Why: a newer version
+    of the parent made on a PC that had not heard of the delete (a rename) wins and
+    brings the parent back; its children are held, not lost, where the parent's
+    tombstone landed first (core/sync/apply.py), and without their own tombstones the
+    messages deleted here would come back on every other PC but not on this one.
     """
     spec = _queued(table_name)
     if scrub:
+        _tombstone_children(conn, spec.name, row_id)
         conn.execute("DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? "
                      "AND sent_at IS NULL AND op = 'upsert'", (spec.name, row_id))
         conn.execute("DELETE FROM sync_relay WHERE entity = ? AND entity_id = ?",
@@ -111,6 +119,21 @@ def record_delete(conn: Connection, table_name: str, row_id: str, *,
         _scrub_children(conn, spec.name, row_id)
     stamp = next_stamp(conn)
     return _queue(conn, spec, row_id, "delete", None, stamp)
+
+
+def _tombstone_children(conn: Connection, parent_table: str, parent_id: str) -> None:
+    from tutor_desktop.core.sync.contract import SYNCED_TABLES
+
+    for child in SYNCED_TABLES.values():
+        if child.merge is Merge.DERIVED:
+            continue
+        for parent in child.parents:
+            if parent.table != parent_table or not parent.required:
+                continue
+            for (child_id,) in conn.execute(
+                    f"SELECT {child.key} FROM {child.name} WHERE {parent.column} = ?",
+                    (parent_id,)).fetchall():
+                record_delete(conn, child.name, str(child_id))
 
 
 def _scrub_children(conn: Connection, parent_table: str, parent_id: str) -> None:
