@@ -139,3 +139,43 @@ def test_a_usb_bundle_carried_to_an_online_pc_reaches_the_cloud(cloud, lab, tmp_
     elsewhere.sync.sync_now()
     elsewhere.accounts.sign_in_student(anu.id, "1234")
     assert rows(elsewhere) == rows(offline)
+
+
+def test_two_pcs_set_up_alone_and_enrolled_for_usb_only_become_one_school(
+        lab, tmp_path: Path) -> None:
+    """No server ever adopts a USB-only PC (enroll_offline keeps only the school key), so
+    the two schools meet in the bundles: both PCs make the same decision from the rows
+    alone (merge.py: the older school is kept, one class per name, the later "admin" is
+    renamed), whichever stick is read first, and both admins can still sign in."""
+    import time
+
+    from tutor_desktop.core.sync.usb import export_bundle, import_bundle
+
+    pc_a, pc_b = lab("pc-a"), lab("pc-b")
+    set_up_school(pc_a)
+    time.sleep(0.01)  # B is set up later: A's school is the older one
+    set_up_school(pc_b)
+    school_a = pc_a.accounts.school_id()
+    for pc in (pc_a, pc_b):
+        pc.sync.enroll_offline(CODE)
+    for round_ in range(2):  # the second round carries the decisions each PC made
+        sticks = {}
+        for name, pc in (("a", pc_a), ("b", pc_b)):
+            sticks[name] = tmp_path / f"{name}-{round_}.tsync"
+            export_bundle(pc.db, pc.secrets, sticks[name])
+        import_bundle(pc_b.db, pc_b.secrets, sticks["a"])
+        import_bundle(pc_a.db, pc_a.secrets, sticks["b"])
+    assert rows(pc_a) == rows(pc_b)
+    for pc in (pc_a, pc_b):
+        assert [r["id"] for r in pc.db.query("SELECT id FROM schools")] == [school_a]
+        assert [r["name"] for r in pc.db.query("SELECT name FROM classes")] == ["7A"]
+        usernames = sorted(r["username"] for r in pc.db.query(
+            "SELECT username FROM users WHERE role != 'student'"))
+        assert usernames == ["admin", "admin-2"]
+        pc.accounts.sign_in_staff("admin", "admin-pass-1")
+        pc.accounts.sign_in_staff("admin-2", "admin-pass-1")
+        kinds = sorted(n["kind"] for n in pc.sync.status()["notices"])
+        assert kinds == ["duplicate", "merged", "merged", "renamed"]  # told, not silent
+    before = rows(pc_a)
+    assert import_bundle(pc_a.db, pc_a.secrets, sticks["b"]).applied == 0
+    assert rows(pc_a) == before
