@@ -175,8 +175,14 @@ class Store:
             "WHERE (excluded.hlc, excluded.author, excluded.deleted) > "
             "(sync_rows.hlc, sync_rows.author, sync_rows.deleted)", params)
         for e in newest.values():
-            if e["op"] == "delete":
-                self._cascade(conn, school_id, e["entity"], e["id"])
+            if e["op"] != "delete":
+                continue
+            stored = conn.execute("SELECT hlc, author, deleted FROM sync_rows WHERE "
+                                  "school_id = ? AND entity = ? AND row_id = ?",
+                                  (school_id, e["entity"], e["id"]))
+            if stored and tuple(stored[0]) == (e["updated_at"], e["author"], 1):  # it won
+                self._cascade(conn, school_id, e["entity"], e["id"],
+                              (e["updated_at"], e["author"]))
 
     def _rows(self, types: tuple[str, ...], columns: list[list[Any]],
               constants: list[Any]) -> tuple[str, list[Any]]:
@@ -198,17 +204,28 @@ class Store:
         return ("VALUES " + ", ".join(one for _ in rows),
                 [value for row in rows for value in (*constants, *row)])
 
-    def _cascade(self, conn: Conn, school_id: str, entity: str, row_id: str) -> None:
-        """A deleted parent takes its children's text with it (a conversation's messages)."""
+    def _cascade(self, conn: Conn, school_id: str, entity: str, row_id: str,
+                 tombstone: tuple[str, str]) -> None:
+        """A deleted parent takes its children's text with it (a conversation's messages):
+        those older than its tombstone, and only when the tombstone won.
+
+        Why not every child: a tombstone is not final. A message written after the
+        delete on a PC that had not heard of it (and then the conversation renamed
+        there) belongs to the conversation that a newer version brings back; the PCs
+        hold such a child while its parent is deleted (core/sync/apply.py) and show it
+        again when the parent returns, so the server must keep it too, or a PC that
+        pulls later never gets it. The children the deleting PC knew of come with
+        tombstones of their own (outbox.record_delete)."""
         children = [t.name for t in SYNCED_TABLES.values()
                     if t.parents and t.parents[0].table == entity and t.parents[0].required]
         for child in children:
             gone = conn.execute(
                 "UPDATE sync_rows SET deleted = 1, body = NULL WHERE school_id = ? AND "
-                "parent_id = ? AND entity = ? AND deleted = 0 RETURNING row_id",
-                (school_id, row_id, child))
+                "parent_id = ? AND entity = ? AND deleted = 0 AND (hlc < ? OR (hlc = ? AND "
+                "author < ?)) RETURNING row_id",
+                (school_id, row_id, child, tombstone[0], tombstone[0], tombstone[1]))
             for (child_id,) in gone:
-                self._cascade(conn, school_id, child, str(child_id))
+                self._cascade(conn, school_id, child, str(child_id), tombstone)
 
     # -- pull and counts ------------------------------------------------------------
     def pull(self, school_id: str, cursor: int, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -226,9 +243,15 @@ class Store:
         return events, (int(rows[-1][6]) if rows else cursor)
 
     def counts(self, school_id: str) -> dict[str, int]:
+        """Live rows per table, as a PC counts them: a child whose parent is deleted is
+        held on the PCs (not in their tables) until a newer parent version, so it is left
+        out here too."""
         with self.db.transaction() as conn:
-            rows = conn.execute("SELECT entity, count(*) FROM sync_rows WHERE school_id = ? "
-                                "AND deleted = 0 GROUP BY entity", (school_id,))
+            rows = conn.execute(
+                "SELECT r.entity, count(*) FROM sync_rows r WHERE r.school_id = ? AND "
+                "r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM sync_rows p WHERE "
+                f"p.school_id = r.school_id AND p.entity = {_PARENT_OF} AND "
+                "p.row_id = r.parent_id AND p.deleted = 1) GROUP BY r.entity", (school_id,))
         return {str(r[0]): int(r[1]) for r in rows}
 
     def event_count(self, school_id: str | None = None) -> int:
@@ -255,6 +278,12 @@ def _parent_id(event: dict[str, Any]) -> str | None:
     value = row.get(spec.parents[0].column)
     return None if value is None else str(value)
 
+
+# The table of each synced table's first parent, when it is required (a child of a deleted
+# row of it is held, not counted), as SQL over ``r.entity``.
+_PARENT_OF = "CASE r.entity " + " ".join(
+    f"WHEN '{t.name}' THEN '{t.parents[0].table}'" for t in SYNCED_TABLES.values()
+    if t.parents and t.parents[0].required) + " END"
 
 SYNCABLE = frozenset(t.name for t in queued_tables())
 DERIVED = frozenset(t.name for t in SYNCED_TABLES.values() if t.merge is Merge.DERIVED)

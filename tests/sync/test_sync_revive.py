@@ -73,3 +73,70 @@ def test_a_question_asked_after_a_delete_survives_a_later_rename_on_every_pc(
         again = import_bundle(pc_a.db, pc_a.secrets, sticks[other])
         assert again.applied == 0
     assert rows(pc_a) == before
+
+
+def test_through_the_cloud_a_late_delete_does_not_take_a_newer_question(cloud, lab) -> None:
+    """The same story through the sync service: B's question and C's rename reach the
+    server first, A's delete (offline all along) last. The delete loses to the rename;
+    before the fix the server still cascaded it to every message of the conversation,
+    B's question included, so a PC that pulled afterwards (A, and a new PC D) never got
+    it while B and C kept it, and the count check could not repair it."""
+    _, code = cloud.school()
+    pc_a, pc_b, pc_c, pc_d = lab("pc-a"), lab("pc-b"), lab("pc-c"), lab("pc-d")
+    _admin, _class, anu = set_up_school(pc_a)
+    session = pc_a.accounts.sign_in_student(anu.id, "1234")
+    conv = pc_a.conversations.create(session, subject="math", title="Бутархай")
+    pc_a.conversations.add_message(session, conv.id, "user", "1/2 + 1/3 хэд вэ?")
+    for pc in (pc_a, pc_b, pc_c):
+        pc.sync.enroll(cloud.url, code)
+        pc.sync.sync_now()
+    pc_a.conversations.delete(session, conv.id)  # A stays offline for now
+    time.sleep(0.01)
+    on_b = pc_b.accounts.sign_in_student(anu.id, "1234")
+    pc_b.conversations.add_message(on_b, conv.id, "user", "Тэгвэл 2/3 + 1/6?")
+    pc_b.sync.sync_now()
+    time.sleep(0.01)
+    on_c = pc_c.accounts.sign_in_student(anu.id, "1234")
+    pc_c.conversations.rename(on_c, conv.id, "Бутархай — гэрийн даалгавар")
+    pc_c.sync.sync_now()
+    pc_a.sync.sync_now()  # the delete arrives last, older than the rename
+    pc_d.sync.enroll(cloud.url, code)
+    for pc in (pc_b, pc_c, pc_d, pc_a):
+        report = pc.sync.sync_now()
+        assert report.counts_match is not False
+    for pc in (pc_a, pc_b, pc_c, pc_d):
+        texts = [r["content"] for r in pc.db.query("SELECT content FROM messages")]
+        assert texts == ["Тэгвэл 2/3 + 1/6?"]
+    assert rows(pc_a) == rows(pc_b) == rows(pc_c) == rows(pc_d)
+    with cloud.store.db.transaction() as conn:
+        bodies = conn.execute("SELECT coalesce(body, '') FROM sync_rows")
+    assert not any("1/2 + 1/3" in str(b[0]) for b in bodies)  # the deleted text is gone
+
+
+def test_a_question_under_a_conversation_that_stays_deleted_is_held_and_counts_agree(
+        cloud, lab) -> None:
+    """Nobody revives the conversation: B's question (written after A's delete) is shown
+    nowhere, is held (not waiting for anything), and the count check agrees with the
+    server, so no PC resends the school in full."""
+    _, code = cloud.school()
+    pc_a, pc_b = lab("pc-a"), lab("pc-b")
+    _admin, _class, anu = set_up_school(pc_a)
+    session = pc_a.accounts.sign_in_student(anu.id, "1234")
+    conv = pc_a.conversations.create(session, subject="math")
+    pc_a.conversations.add_message(session, conv.id, "user", "1/2 + 1/3 хэд вэ?")
+    for pc in (pc_a, pc_b):
+        pc.sync.enroll(cloud.url, code)
+        pc.sync.sync_now()
+    pc_a.conversations.delete(session, conv.id)
+    pc_a.sync.sync_now()
+    time.sleep(0.01)
+    on_b = pc_b.accounts.sign_in_student(anu.id, "1234")
+    pc_b.conversations.add_message(on_b, conv.id, "user", "Тэгвэл 2/3 + 1/6?")  # not told yet
+    for pc in (pc_b, pc_a, pc_b):
+        report = pc.sync.sync_now()
+        assert report.counts_match is True and not report.resent_in_full
+    for pc in (pc_a, pc_b):
+        assert pc.db.query("SELECT * FROM messages") == []
+        assert pc.db.query("SELECT * FROM conversations") == []
+        assert parked_count(pc.db.reader()) == 0
+    assert rows(pc_a) == rows(pc_b)
