@@ -16,8 +16,8 @@ imports them calls it first. An IT person's own ``OMP_WAIT_POLICY`` wins.
 
 A bulk import is the exception: it embeds in a worker process of its own
 (:mod:`tutor_desktop.core.embeddings.import_worker`), started with
-:func:`spinning_environment`, because on a quiet PC sleeping threads cost an import
-about a third of its speed.
+:func:`spinning_environment`, because on a quiet PC sleeping threads may cost an
+import up to a third of its speed; it falls back to one thread when spinning is slower.
 """
 
 from __future__ import annotations

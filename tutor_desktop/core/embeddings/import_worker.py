@@ -3,13 +3,26 @@
 Why a process: the app keeps llama.cpp's OpenMP threads *sleeping* at barriers
 (:mod:`tutor_desktop.core.cpu`), so a student's question never costs a busy two-core PC
 seconds of spinning. OpenMP reads that policy once per process, and on a quiet PC the
-sleeping threads cost a bulk import about a third of its speed: ``bench/memory_bench.py``
-measured 1.9 passages/s with 2 sleeping threads against 2.9 with spinning ones (and 3.3 for
-the embedder as the app ran it before the memory diet). The worker is started with
-OpenMP's default policy (:func:`~tutor_desktop.core.cpu.spinning_environment`) and only
-turns texts into vectors; the app stays the one database writer, so killing the worker or
-the app loses nothing (the import resumes from the passages already stored), and the
-worker's exit hands back all of llama.cpp's memory (tokenizer, output buffer) at once.
+sleeping threads may cost a bulk import up to a third of its speed: one quiet run of
+``bench/memory_bench.py`` measured 1.9 passages/s with 2 sleeping threads against 2.9 with
+spinning ones (and 3.3 for the embedder as the app ran it before the memory diet). The
+worker is started with OpenMP's default policy
+(:func:`~tutor_desktop.core.cpu.spinning_environment`) and only turns texts into vectors;
+the app stays the one database writer, so killing the worker or the app loses nothing (the
+import resumes from the passages already stored), and the worker's exit hands back all of
+llama.cpp's memory (tokenizer, output buffer) at once.
+
+Measured (``bench/memory_bench.py --pages 10 --questions 50``, load 2.7-4.8 on 2 cores):
+the embedder as before the diet (512/512/512, OpenMP default, in the app) 0.6-0.7
+passages/s and 1.1 s a question; this worker 0.9-2.2 passages/s for 20 passages (its
+~1.5 s start included) and 1.6-2.5 for a 10-page book; the app's peak during that import
+128 MB (the worker's 511 MB, all returned when it ends). Vectors identical. Alone on the
+PC (load 0.3) 2 threads did 3.5 passages/s spinning, 3.8 sleeping, 2.5 with 1 thread:
+single runs vary +-40 %. Also measured and not taken: several passages per llama.cpp call
+(0.6-0.7 passages/s, 1.3 GB), ``GOMP_SPINCOUNT`` 3,000 / 30,000 with the passive policy
+(no better than passive), llama.cpp built without OpenMP (its own thread pool polls
+without sleeping inside a graph: a question took 82 ms on a busy PC against 38 ms with
+sleeping OpenMP threads, and every PC would need that build).
 
 Spinning threads are what made questions slow on a busy PC, so the worker also measures
 itself (:class:`ThreadChooser`): after a batch with every thread it tries one with a single
