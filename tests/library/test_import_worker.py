@@ -144,27 +144,74 @@ def test_the_packaged_executable_is_its_own_worker(e5_path: Path, embedder: Any,
 
 
 def test_the_worker_drops_to_one_thread_on_a_busy_pc_and_back_when_quiet() -> None:
-    """Fed the speeds a busy and then a quiet PC show (characters per second)."""
+    """Fed what a quiet and then a busy PC show: characters per second, and the share
+    of its threads' time the batch got (another program on a core halves it)."""
     from tutor_desktop.core.embeddings.import_worker import REPROBE_EVERY, ThreadChooser
 
     speeds = {"quiet": {2: 1000.0, 1: 600.0}, "busy": {2: 300.0, 1: 550.0}}
+    shares = {"quiet": {2: 0.97, 1: 0.99}, "busy": {2: 0.5, 1: 0.9}}
     chooser = ThreadChooser(2)
     used: list[int] = []
 
     def batch(pc: str) -> None:
         threads = chooser.next()
         used.append(threads)
-        chooser.record(threads, 8000, 8000 / speeds[pc][threads])
+        seconds = 8000 / speeds[pc][threads]
+        chooser.record(threads, 8000, seconds, shares[pc][threads] * seconds * threads)
 
     for _ in range(4):
         batch("quiet")
-    assert used == [2, 1, 2, 2]           # tried both, kept the faster
+    assert used == [2, 2, 2, 2]           # the cores are free: no slower probe at all
     used.clear()
     for _ in range(4):
         batch("busy")
-    assert used[-2:] == [1, 1]            # another program took a core: one thread
+    assert used[:2] == [2, 1]             # another program took a core: one thread tried
+    assert used[-2:] == [1, 1]            # and kept, being faster now
     used.clear()
     for _ in range(REPROBE_EVERY + 3):
         batch("quiet")
     assert used[-2:] == [2, 2]            # quiet again: both threads back
     assert ThreadChooser(1).next() == 1   # a one-core PC has nothing to choose
+
+
+def test_the_passage_engine_starts_while_the_pdf_is_read_and_is_freed_if_unused(
+        tmp_path: Path) -> None:
+    """An import asks for the passage engine before it reads the PDF, so the worker's
+    start overlaps the reading; an engine nobody then uses (no text, a cancelled import)
+    is freed after the idle time like any other, and one asked for as the app closes
+    never starts."""
+    import threading
+    import time
+
+    from tutor_desktop.core.embeddings.llama_embedder import LazyEmbedder
+
+    started: list[float] = []
+    closed: list[float] = []
+    gate = threading.Event()
+
+    class Engine:
+        dim = 4
+
+        def __init__(self, path: Path) -> None:
+            gate.wait(10)
+            started.append(time.monotonic())
+
+        def close(self) -> None:
+            closed.append(time.monotonic())
+
+    lazy = LazyEmbedder(tmp_path / "e5.gguf", Engine, release_after_s=0.3)
+    lazy.prefetch()
+    time.sleep(0.05)
+    assert started == []                 # the caller did not wait for the start
+    gate.set()
+    deadline = time.monotonic() + 10
+    while not closed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(started) == 1 and len(closed) == 1, "started once, freed when left idle"
+    assert not lazy.loaded
+
+    late = LazyEmbedder(tmp_path / "e5.gguf", Engine, release_after_s=0.3)
+    late.close()
+    late.prefetch()
+    time.sleep(0.3)
+    assert len(started) == 1 and not late.loaded   # nothing starts after close

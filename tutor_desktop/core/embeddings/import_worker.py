@@ -72,6 +72,8 @@ WORKER_FLAG = "--embed-worker"
 _HEADER = struct.Struct(">I")
 #: Batches on 1 thread before every thread is tried again.
 REPROBE_EVERY = 6
+#: A batch whose threads ran this share of its wall time had the cores to itself.
+FULL_SHARE = 0.8
 
 
 class WorkerFailed(RuntimeError):
@@ -102,32 +104,46 @@ def receive_frame(stream: IO[bytes]) -> dict[str, Any]:
 
 
 class ThreadChooser:
-    """Picks the thread count of each batch from the characters per second measured.
+    """Picks the thread count of each batch from what the last batches showed.
 
-    Starts with ``most`` threads (right on a quiet PC) and tries 1 on the second batch;
-    then takes the faster. On ``most`` threads every batch re-measures them, so a PC that
-    gets busy shows at once; on 1 thread, ``most`` is tried again every
-    :data:`REPROBE_EVERY` batches in case the PC got quiet."""
+    Starts with ``most`` threads (right on a quiet PC) and stays there while the PC gives
+    the worker every core: a batch that ran for at least :data:`FULL_SHARE` of its
+    threads' time (CPU seconds / wall seconds / threads) had nobody else on the cores,
+    so one thread could only be slower. Probing one thread on such a PC cost a fifth of
+    a quiet import for nothing (``bench/memory_bench.py``). When another program takes a
+    core the share drops; then one thread is tried and the faster kept, and on one
+    thread ``most`` is tried again every :data:`REPROBE_EVERY` batches in case the PC got
+    quiet."""
 
     def __init__(self, most: int) -> None:
-        self.choices = [most, 1] if most > 1 else [1]
+        self.most = max(1, most)
         self.rates: dict[int, float] = {}
         self.since_most = 0
+        self.last: tuple[int, float] | None = None     # (threads, share) of the last batch
 
     def next(self) -> int:
-        untried = [t for t in self.choices if t not in self.rates]
-        if untried:
-            return untried[0]
-        most = self.choices[0]
-        if self.rates[most] >= self.rates[1] or self.since_most >= REPROBE_EVERY:
+        most = self.most
+        if most == 1:
+            return 1
+        if self.last is None or self.last[0] == most:
+            if self.last is None or self.last[1] >= FULL_SHARE:
+                return most                      # every core was ours
+            if 1 not in self.rates:
+                return 1                         # another program is on a core: try one
+            return most if self.rates[most] >= self.rates[1] else 1
+        if self.since_most >= REPROBE_EVERY:
             return most
-        return 1
+        return most if self.rates.get(most, 0.0) >= self.rates[1] else 1
 
-    def record(self, threads: int, characters: int, seconds: float) -> None:
-        self.since_most = 0 if threads == self.choices[0] else self.since_most + 1
-        rate = characters / max(seconds, 1e-6)
-        old = self.rates.get(threads)
-        self.rates[threads] = rate if old is None else 0.5 * old + 0.5 * rate
+    def record(self, threads: int, characters: int, seconds: float,
+               cpu_seconds: float | None = None) -> None:
+        """One batch: its size, wall time and the process's CPU time (all threads); a
+        batch without a CPU time counts as contended, so the rates decide."""
+        self.since_most = 0 if threads == self.most else self.since_most + 1
+        wall = max(seconds, 1e-6)
+        self.rates[threads] = characters / wall     # the latest: the PC's load changes
+        share = 0.0 if cpu_seconds is None else cpu_seconds / (wall * threads)
+        self.last = (threads, share)
 
 
 def serve(argv: Sequence[str] | None = None) -> int:
@@ -148,12 +164,13 @@ def serve(argv: Sequence[str] | None = None) -> int:
         texts: list[str] = request["texts"]
         threads = chooser.next()
         embedder.set_threads(threads)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if request.get("kind") == "query":
             vectors = np.vstack([embedder.embed_query(t) for t in texts])
         else:
             vectors = embedder.embed_passages(texts)
-        chooser.record(threads, sum(map(len, texts)), time.perf_counter() - started)
+        chooser.record(threads, sum(map(len, texts)), time.perf_counter() - started,
+                       time.process_time() - cpu_started)
         block = np.ascontiguousarray(vectors, dtype="<f4")
         send_frame(replies, {"rows": block.shape[0], "threads": threads}, block.tobytes())
     embedder.close()

@@ -182,6 +182,7 @@ class LazyEmbedder:
         self._grown = False            # passages ran since it was loaded
         self._closing = 0              # releases still handing memory back
         self._timer: threading.Timer | None = None
+        self._closed = False           # close() ran: no prefetch may load after it
         self.loads = 0                 # passage-engine loads (the bench and tests read it)
         self.query_refused = False     # the question engine had other weights (see above)
 
@@ -303,6 +304,27 @@ class LazyEmbedder:
                 self._last_passages = time.monotonic()
                 self._arm_release()
 
+    def prefetch(self) -> None:
+        """Start the passage engine in the background: an import calls this before it
+        reads its PDF, so the worker's start (~1.2 s: a Python, llama.cpp, the model)
+        overlaps the reading instead of delaying the first passages. Unused for
+        ``release_after_s`` (the PDF had no text, the import was cancelled), it is freed
+        like an engine after its last passages."""
+
+        def load() -> None:
+            try:
+                with self._lock:
+                    if self._closed:            # the app closed before this thread ran
+                        return
+                    self._get_locked()
+                    self._grown = True          # freed when idle even if never used
+                    self._last_passages = time.monotonic()
+                    self._arm_release()
+            except Exception:  # the import's first batch loads it again, and says why
+                log.exception("passage engine not prepared ahead of the import")
+
+        threading.Thread(target=load, name="passage-engine-prefetch", daemon=True).start()
+
     def _arm_release(self) -> None:
         """(Re)start the idle timer; called with the lock held."""
         if self.release_after_s is None:
@@ -347,6 +369,7 @@ class LazyEmbedder:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None

@@ -391,6 +391,9 @@ class Library:
             replaces = self._replacement_target(path, meta)
             embedder = self.embedder()
             self.vectors.ensure(embedder.model_id, embedder.dim, passage_weights(embedder))
+            prefetch = getattr(embedder, "prefetch", None)
+            if callable(prefetch):      # the passage engine starts while the PDF is read
+                prefetch()
 
             pages, recogniser = self._read_pages(path, sha, meta, report, cancel)
             drafts = chunk_pages(pages)
