@@ -304,8 +304,10 @@ def book_pages(pages: int) -> list[str]:
             for i in range(pages)]
 
 
-def child_book(folder: str, pages: int) -> dict[str, object]:
-    """A teacher imports a ``pages``-page book with the app's embedder."""
+def child_book(folder: str, pages: int, engine: str = "app") -> dict[str, object]:
+    """A teacher imports a ``pages``-page book with the app's embedder, or (``legacy``)
+    with the embedder as the app ran it before the memory diet: llama.cpp 512/512/512
+    in this process (started by the parent with OpenMP's default policy)."""
     from tutor_desktop.core.embeddings import open_default_embedder
     from tutor_desktop.core.library import BookMeta, Library
     from tutor_desktop.core.library.samples import new_pdf
@@ -323,6 +325,19 @@ def child_book(folder: str, pages: int) -> dict[str, object]:
     book = work / "long-book.pdf"
     pdf.output(str(book))
     models = models_folder(work)
+    if engine == "legacy":
+        from tutor_desktop.core.embeddings import LazyEmbedder, LlamaEmbedder
+
+        # loaded by the import's first batch, as the app did then (the worker's start
+        # is likewise part of the import's time below)
+        legacy = LazyEmbedder(model_files()[0], lambda path: LlamaEmbedder(path, lean=False))
+        db = Database(work / "book.sqlite3")
+        library = Library(db, work / "books", lambda: legacy)
+        t0 = time.perf_counter()
+        result = library.import_file(SYSTEM, book, BookMeta("Урт ном", 7, "biology", "mn"))
+        wall = time.perf_counter() - t0
+        return {"passages": result.book.chunk_count, "files": files_mb(model_files()[0]),
+                "passages_s": result.book.chunk_count / wall, "wall_s": wall}
     embedder = open_default_embedder([models], models)
     assert embedder is not None
     embedder.release_after_s = 1.0
@@ -551,7 +566,7 @@ def main() -> int:
         row(f"  + import of {passages} passages (llama.cpp)", app["import_hwm"], "",
             app["files"], f"{app['passages_s']:.1f}|{app['passages_cpu_s']:.1f} passages/s",
             f"{cos} in a worker process: its peak {float(app['worker_peak']):.0f} MB, "  # type: ignore[arg-type]
-            f"last batch {app['threads']} thread(s); target >= 0.9x (before)")
+            f"last batch {app['threads']} thread(s); the worker's start included")
         row("  llama.cpp freed after the import", "", app["released_rss"], app["files"],
             note=f"llama.cpp loads: {app['llama_loads']}")
 
@@ -586,11 +601,18 @@ def main() -> int:
                         note=f"hit@1 {h1:.3f}  hit@5 {h5:.3f}  MRR {mrr:.3f} "
                              f"({quality['questions']} questions)")
 
+        before_book = run_child("book", str(tmp / "book-before"), str(pages), "legacy",
+                                openmp_default=True)
         book = run_child("book", str(tmp / "book"), str(pages))
+        row(f"import of a {book['pages']}-page book, before (legacy, in the app)", "", "",
+            before_book["files"], f"{before_book['passages_s']:.1f} passages/s",
+            f"{float(before_book['wall_s']):.0f} s; llama.cpp 512/512/512, OpenMP default")  # type: ignore[arg-type]
+        ratio = float(book["passages_s"]) / float(before_book["passages_s"])  # type: ignore[arg-type]
         row(f"import of a {book['pages']}-page book ({book['passages']} passages)",
             book["hwm"], book["released_rss"], book["files"],
             f"{book['passages_s']:.1f}|{book['passages_cpu_s']:.1f} passages/s",
-            f"{float(book['wall_s']):.0f} s; worker peak {float(book['worker_peak']):.0f} MB; "  # type: ignore[arg-type]
+            f"{float(book['wall_s']):.0f} s, {ratio:.2f}x before (target >= 0.9x); "  # type: ignore[arg-type]
+            f"worker peak {float(book['worker_peak']):.0f} MB; "  # type: ignore[arg-type]
             "'now' = after the worker ended")
 
         data = tmp / "data"
@@ -620,8 +642,9 @@ def main() -> int:
         row(f"  of which written by the chat model (every {args.model_every}th)", note=(
             f"{soak['by_model']} answers, {float(soak['model_s']):.2f} s and "  # type: ignore[arg-type]
             f"{float(soak['model_tokens']):.0f} tokens each (<= {SOAK_MODEL_TOKENS})"))
-    print("Targets: embedder resident <= 150 MB with query <= 100 ms and import >= 0.9x of "
-          f"{BASELINE}; tutor ask <= 1.6x its GGUF files; soak grows <= 10 % after 50.")
+    print("Targets: embedder resident <= 150 MB with query <= 100 ms and a book's import "
+          f">= 0.9x of the same import before ({BASELINE}); tutor ask <= 1.6x its GGUF "
+          "files; soak grows <= 10 % after 50.")
     return 0
 
 
