@@ -25,10 +25,12 @@ without sleeping inside a graph: a question took 82 ms on a busy PC against 38 m
 sleeping OpenMP threads, and every PC would need that build).
 
 Spinning threads are what made questions slow on a busy PC, so the worker also measures
-itself (:class:`ThreadChooser`): after a batch with every thread it tries one with a single
-thread (which never waits at a barrier) and keeps whichever embedded more characters per
-second; a PC that gets busy mid-import falls back to one thread, and one that gets quiet
-again gets both back within a few batches.
+itself (:class:`ThreadChooser`): while its batches get their whole share of the cores it
+keeps every thread; when another program takes a core it tries a single thread (which
+never waits at a barrier) and keeps whichever embedded more characters per second, and a
+PC that gets quiet again gets both threads back within a few batches. The same book, before
+the diet and now (``bench/memory_bench.py --pages 30``, load 1.6): 5.3 and 5.0 passages/s
+(0.94x), the worker's start included.
 Vectors do not depend on the thread count (each output row is computed by one thread).
 
 Protocol on the worker's stdin/stdout: frames of a 4-byte big-endian length and a UTF-8
