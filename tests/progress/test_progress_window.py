@@ -464,3 +464,169 @@ def test_a_teacher_asks_a_model_for_more_items(qtbot: Any, window_for: Any, scho
     qtbot.waitUntil(editor.propose_button.isEnabled, timeout=30_000)
     assert editor.propose_note.text().startswith("Чадвартай загвар хариулахгүй байна")
     _shot(window, "library_topics_open_mn")
+
+
+def _ink(image: Any, rect: Any) -> Any:
+    """The pixels of ``rect`` in ``image`` as an (h, w, 4) array."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4)
+    return pixels[rect.top():rect.bottom() + 1, rect.left():rect.right() + 1].copy()
+
+
+def _box(mask: Any) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the True cells of ``mask``, or None."""
+    import numpy as np
+
+    rows, columns = np.nonzero(mask)
+    if not len(rows):
+        return None
+    return int(columns.min()), int(rows.min()), int(columns.max()), int(rows.max())
+
+
+def test_the_sort_arrow_never_covers_a_topic_title(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    """Every topic column sorted, each way, in Mongolian: the title's ink (the header
+    drawn with the title minus the header drawn without it) and the arrow's ink (what
+    the section holds besides its background with no title) never share a pixel box,
+    and the title stays inside its own column. The arrow was drawn over the end of
+    "хлоропласт" (a two-line title) and over the third line of three-line titles."""
+    import numpy as np
+    from PySide6.QtCore import QRect
+
+    topics = [t for t in progress.topics() if t.item_count]
+    for session, right in ((school8.anu_session, True), (school8.temuulen_session, False)):
+        for topic in topics:
+            item = progress.practice_set(session, topic.id)[0]
+            progress.answer(session, item.id, item.answer if right else "0")
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    grid, model = dashboard.grid, dashboard.grid.levels
+    header = grid.horizontalHeader()
+    lines = {column: model.headerData(column, Qt.Orientation.Horizontal).count("\n") + 1
+             for column in range(1, model.columnCount())}
+    assert {2, 3} <= set(lines.values())        # two- and three-line titles are checked
+    long_title = next(c for c, n in lines.items()
+                      if "хлоропласт" in model.headerData(c, Qt.Orientation.Horizontal))
+    assert lines[long_title] == 2
+    for column in [long_title] + [c for c in lines if c != long_title]:
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            grid.sortByColumn(column, order)
+            grid.scrollTo(model.index(0, column))
+            qtbot.wait(10)
+            left = header.sectionViewportPosition(column)
+            section = QRect(left, 0, header.sectionSize(column), header.height())
+            assert left >= 0 and section.right() < header.width(), column    # all in view
+            titled = _ink(header.grab().toImage(), section)
+            title = model.titles[column - 1]
+            model.titles[column - 1] = ""
+            model.headerDataChanged.emit(Qt.Orientation.Horizontal, column, column)
+            bare = _ink(header.grab().toImage(), section)
+            model.titles[column - 1] = title
+            model.headerDataChanged.emit(Qt.Orientation.Horizontal, column, column)
+            text = _box(np.any(titled != bare, axis=2))
+            background = bare[section.height() // 2, 2]
+            # the arrow: anything but the background, above the bottom border
+            arrow = _box(np.any(bare[:-4, 1:-1] != background, axis=2))
+            assert text is not None and arrow is not None, (column, order)
+            arrow = (arrow[0] + 1, arrow[1], arrow[2] + 1, arrow[3])
+            apart = (text[2] < arrow[0] or arrow[2] < text[0]
+                     or text[3] < arrow[1] or arrow[3] < text[1])
+            assert apart, (title, order, text, arrow)
+            assert text[0] > 0 and text[2] < section.width() - 1, (title, text)
+    # the sorted column alone is widened for the arrow: each other column keeps its size
+    sizes = [header.sectionSize(c) for c in range(model.columnCount())]
+    room = header.arrow_room()
+    grid.sortByColumn(long_title, Qt.SortOrder.AscendingOrder)
+    widened = [header.sectionSize(c) for c in range(model.columnCount())]
+    assert [a - b for a, b in zip(widened, sizes, strict=True)] == [
+        (room if c == long_title else -room if c == column else 0)
+        for c in range(model.columnCount())]
+    for width in (1024, 1366):
+        window.resize(width, 768)
+        grid.horizontalScrollBar().setValue(0)      # the names and the sorted column
+        qtbot.wait(50)
+        _shot(window, f"dashboard_sorted_{width}x768_mn")
+
+
+def test_a_class_with_nothing_to_show_says_what_will_appear_there(
+        qtbot: Any, window_for: Any, services: Any, school8: Any, books: Any,
+        progress: Any) -> None:
+    """No grid with a bare header row: a class with students and no activity, a class
+    with no students, and filters that leave nothing each say in Mongolian what will
+    appear and how; the grid (with its header) comes back with the first activity."""
+    from tutor_desktop.ui.i18n import ui_language
+
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    empty = dashboard.empty_label
+    qtbot.wait(10)
+
+    def shows_message() -> str:
+        assert empty.isVisible() and not dashboard.grid.isVisible()
+        assert not dashboard.grid.horizontalHeader().isVisible()    # no bare header row
+        assert not dashboard.chart.isVisible()
+        text: str = empty.text()
+        return text
+
+    assert dashboard.class_combo.currentText() == "7A"
+    assert dashboard.grid.levels.rowCount() == 2        # two students, nothing done yet
+    assert shows_message() == (
+        "7A ангид одоогоор идэвх алга байна. Сурагчид сэдвээр дасгал хийх эсвэл сурах "
+        "бичгийнхээ талаар туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин "
+        "энд харагдана: сурагч бүрт нэг мөр.")
+    for width in (1024, 1366):
+        window.resize(width, 768)
+        qtbot.wait(50)
+        _shot(window, f"dashboard_empty_{width}x768_mn")
+    ui_language().set_language("en")          # retranslated in place
+    assert shows_message().startswith("No activity in class 7A yet. Once students practise")
+    ui_language().set_language("mn")
+    assert shows_message().startswith("7A ангид одоогоор идэвх алга байна.")
+    # the first practice answer brings the grid, header and chart back
+    biology = next(t for t in progress.topics(books["biology"]) if t.item_count)
+    item = progress.practice_set(school8.anu_session, biology.id)[0]
+    progress.answer(school8.anu_session, item.id, item.answer)
+    dashboard.refresh()
+    assert dashboard.grid.isVisible() and dashboard.grid.horizontalHeader().isVisible()
+    assert not empty.isVisible() and dashboard.chart.isVisible()
+    assert dashboard.grid.levels.columnCount() == 2
+    # a subject with no activity in it
+    dashboard.subject_combo.setCurrentIndex(dashboard.subject_combo.findData("physics"))
+    assert shows_message().startswith("Энэ хичээл эсвэл номоор одоогоор идэвх алга байна.")
+    assert "«Бүх хичээл»" in empty.text() and "«Бүх ном»" in empty.text()
+    dashboard.subject_combo.setCurrentIndex(0)
+    assert dashboard.grid.isVisible() and not empty.isVisible()
+    dashboard.book_combo.setCurrentIndex(dashboard.book_combo.findData(books["physics"]))
+    assert shows_message().startswith("Энэ хичээл эсвэл номоор")
+    dashboard.book_combo.setCurrentIndex(0)
+    # a class with no students yet
+    services.accounts.create_class(school8.teacher_session, "9В", 9)
+    dashboard.reload_filters()
+    dashboard.class_combo.setCurrentIndex(dashboard.class_combo.findText("9В"))
+    assert dashboard.grid.levels.rowCount() == 0
+    assert shows_message().startswith("9В ангид одоогоор сурагч алга байна.")
+    _shot(window, "dashboard_no_students_mn")
+
+
+def test_a_school_with_no_textbook_is_told_to_import_one(
+        qtbot: Any, window_for: Any, school8: Any) -> None:
+    """No book imported: the dashboard points to the Library tab, not to practice."""
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    qtbot.wait(10)
+    assert dashboard.empty_label.isVisible() and not dashboard.grid.isVisible()
+    assert dashboard.empty_label.text().startswith("Одоогоор сэдэвтэй сурах бичиг алга.")
+    assert "«Номын сан»" in dashboard.empty_label.text()

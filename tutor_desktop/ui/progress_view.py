@@ -23,12 +23,23 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QObject,
+    QPointF,
+    QRect,
     QRectF,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +57,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QStyleOptionHeader,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -772,6 +784,75 @@ _CELL_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.Background
                          LevelGridModel.RANK})
 
 
+class SortHeader(QHeaderView):
+    """The grid's column header, with the sort arrow in a strip of its own.
+
+    Why: the style drew its arrow over the title (the end of "хлоропласт" under it),
+    and reserving the style's room for it widens every column by the header's height
+    (60 px in each of 300 columns), since a section's size hint counts the arrow whether
+    or not that column is sorted. Here only the sorted column grows, by the arrow's
+    strip at its right edge; its title is laid out beside the strip, never under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._blank = False     # painting the sorted section's background only
+
+    def arrow_room(self) -> int:
+        """The strip's width: the arrow plus a gap on each side, in the header's font."""
+        return max(14, round(self.fontMetrics().height() * 1.1))
+
+    def arrow_rect(self, section: QRect) -> QRect:
+        """Where the arrow is drawn in a sorted section (``section``: its whole rect)."""
+        room = self.arrow_room()
+        side = max(6, room // 2)
+        return QRect(section.right() - room + (room - side) // 2,
+                     section.center().y() - side // 4, side, side // 2 + 1)
+
+    def label_rect(self, section: QRect) -> QRect:
+        """The part of a sorted section its title is drawn in: all but the strip."""
+        return section.adjusted(0, 0, -self.arrow_room(), 0)
+
+    def _arrow_shown(self, logical_index: int) -> bool:
+        return (self.isSortIndicatorShown() and logical_index >= 0
+                and logical_index == self.sortIndicatorSection())
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader,
+                                logical_index: int) -> None:
+        super().initStyleOptionForIndex(option, logical_index)
+        option.sortIndicator = QStyleOptionHeader.SortIndicator.None_   # drawn by paintSection
+        if self._blank:
+            option.text = ""
+
+    def paintSection(self, painter: QPainter, rect: QRect,
+                     logical_index: int) -> None:
+        if not self._arrow_shown(logical_index):
+            super().paintSection(painter, rect, logical_index)
+            return
+        painter.save()
+        self._blank = True                  # the whole section's background and border
+        try:
+            super().paintSection(painter, rect, logical_index)
+        finally:
+            self._blank = False
+        painter.restore()
+        painter.save()
+        super().paintSection(painter, self.label_rect(rect), logical_index)
+        painter.restore()
+        arrow = QRectF(self.arrow_rect(rect))
+        if self.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:     # ▲: lowest first
+            points = [arrow.bottomLeft(), arrow.bottomRight(),
+                      QPointF(arrow.center().x(), arrow.top())]
+        else:                                                           # ▼
+            points = [arrow.topLeft(), arrow.topRight(),
+                      QPointF(arrow.center().x(), arrow.bottom())]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawPolygon(QPolygonF(points))
+        painter.restore()
+
+
 class LevelGrid(QTableView):
     """The class grid: a double-click anywhere on a student's row opens their progress."""
 
@@ -779,29 +860,52 @@ class LevelGrid(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.sort_header = SortHeader(self)
+        self.setHorizontalHeader(self.sort_header)
         self.levels = LevelGridModel(self)
         self.setModel(self.levels)
+        self._widened = -1          # the column that has the arrow's strip added
+        self.sort_header.sortIndicatorChanged.connect(self._move_arrow_room)
         self.doubleClicked.connect(lambda index: self.cellDoubleClicked.emit(
             index.row(), index.column()))
 
     def fit_columns(self) -> None:
         """Columns as wide as their header (a title on up to three lines, in the header's
         own font) or a level name, whichever is wider; measured from the header and the
-        four level names, never from the ~10,000 cells."""
-        header = self.horizontalHeader()
+        four level names, never from the ~10,000 cells. The sorted column gets the
+        arrow's strip besides (:class:`SortHeader`)."""
+        header = self.sort_header
         metrics = self.fontMetrics()
         widest = max([metrics.horizontalAdvance(self.levels._names.get(level, ""))
                       for level in LEVEL_ORDER] + [metrics.horizontalAdvance("—")]) + 24
         names = max([metrics.horizontalAdvance(s.display_name)
                      for s in self.levels.students] + [0]) + 24
-        # Measured without room for the sort arrow beside each title: a three-line
-        # header reserved its own height again (60 px) in every one of 300 columns.
+        # Measured without the style's room for its arrow (the header's height again,
+        # in every column): the sorted column alone gets the arrow's strip, below.
         shown = header.isSortIndicatorShown()
         header.setSortIndicatorShown(False)
         for column in range(self.levels.columnCount()):
             least = names if column == 0 else widest
             header.resizeSection(column, max(header.sectionSizeHint(column), least))
         header.setSortIndicatorShown(shown)
+        self._widened = -1
+        self._move_arrow_room(header.sortIndicatorSection())
+
+    def _move_arrow_room(self, section: int, _order: Any = None) -> None:
+        """The arrow's strip goes with the sort: off the column sorted before, onto
+        the one sorted now (the order flipping on the same column changes nothing)."""
+        header = self.sort_header
+        if section == self._widened:
+            return
+        room = header.arrow_room()
+        count = header.count()
+        if 0 <= self._widened < count:
+            header.resizeSection(self._widened,
+                                 max(header.sectionSize(self._widened) - room, 1))
+        self._widened = -1
+        if header.isSortIndicatorShown() and 0 <= section < count:
+            header.resizeSection(section, header.sectionSize(section) + room)
+            self._widened = section
 
 
 def _level_counts(data: ClassProgress) -> dict[str, dict[str, int]]:
@@ -917,6 +1021,7 @@ class ClassDashboard(QWidget):
         self.services = services
         self.session = session
         self.data: ClassProgress | None = None
+        self._has_topics = False        # any book has topics (else: import a book first)
         root = QVBoxLayout(self)
         filters = QHBoxLayout()
         self.class_combo = QComboBox()
@@ -965,10 +1070,21 @@ class ClassDashboard(QWidget):
         self.help_list.setWordWrap(True)
         # The lists and the grid take the room there is, never ask for more: asked for, the
         # page grew past a 1024x768 screen and the whole teacher page scrolled.
-        for growing in (self.grid, self.help_list):
+        # In the grid's place while it would be empty (no class, no students, nothing
+        # done yet, or filters that leave nothing): what will appear there and how.
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("dashboardEmpty")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setMargin(24)
+        self.empty_label.setStyleSheet("QLabel#dashboardEmpty { background: white; "
+                                       "border: 2px solid #F0E6D4; border-radius: 14px; }")
+        self.empty_label.hide()
+        for growing in (self.grid, self.help_list, self.empty_label):
             growing.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
             growing.setMinimumHeight(120)
         left.addWidget(self.grid, 1)
+        left.addWidget(self.empty_label, 1)
         self.chart = LevelChart()
         left.addWidget(self.chart)
         assign = QFrame()
@@ -1032,6 +1148,7 @@ class ClassDashboard(QWidget):
         self.book_combo.addItem(self.tr("All books"), "")
         if service is not None:
             topics = service.topics()
+            self._has_topics = bool(topics)
             for subject in sorted({t.subject for t in topics}):
                 self.subject_combo.addItem(subject, subject)
             for book_id, title in sorted({(t.textbook_id, t.book) for t in topics},
@@ -1047,6 +1164,7 @@ class ClassDashboard(QWidget):
         if service is None or self.session is None or not class_id:
             self.data = None
             self.grid.levels.set_progress(None, "")
+            self._show_empty_state()
             return
         self.data = service.class_progress(self.session, class_id,
                                            subject=self.subject_combo.currentData() or None,
@@ -1070,6 +1188,44 @@ class ClassDashboard(QWidget):
                     self.book_combo.currentData() or None) if t.item_count])
         counts = _level_counts(data)
         self.chart.set_data([(t.title, counts.get(t.id, {})) for t in data.topics])
+        self._show_empty_state()
+
+    def empty_message(self) -> str:
+        """What the grid's place says while the grid would be empty ("" when it is not):
+        why it is empty and what will appear there, and how."""
+        data = self.data
+        if data is not None and data.students and data.topics:
+            return ""
+        if not self.class_combo.count():
+            return self.tr("You have no class yet. Create one and add its students in the "
+                           "Students tab; their progress in each topic will appear here.")
+        if data is None:
+            return ""           # no progress feature, or no one signed in
+        if not data.students:
+            return self.tr("Class %1 has no students yet. Add them in the Students tab; "
+                           "once they practise or ask the tutor, each student's level in "
+                           "every topic will appear here.").replace("%1", data.class_name)
+        if not self._has_topics:
+            return self.tr("No textbook has topics yet. Import a textbook in the Library "
+                           "tab: its chapters become the topics that students practise and "
+                           "ask the tutor about, and their levels will appear here.")
+        if self.subject_combo.currentData() or self.book_combo.currentData():
+            return self.tr("Nothing in this subject or book yet. Students' levels appear "
+                           "here once they practise its topics or ask the tutor about them. "
+                           "Choose “All subjects” and “All books” to see all of the "
+                           "class's activity.")
+        return self.tr("No activity in class %1 yet. Once students practise a topic or ask "
+                       "the tutor about their textbook, each student's level in every topic "
+                       "will appear here, one row per student.").replace("%1", data.class_name)
+
+    def _show_empty_state(self) -> None:
+        """The message instead of the grid (and of its chart) while there is nothing to
+        grade: a bare header row, or names with no topics, told a teacher nothing."""
+        message = self.empty_message()
+        self.empty_label.setText(message)
+        self.empty_label.setVisible(bool(message))
+        self.grid.setVisible(not message)
+        self.chart.setVisible(not message)
 
     def _fill_lists(self) -> None:
         assert self.data is not None
@@ -1152,6 +1308,8 @@ class ClassDashboard(QWidget):
             if self.data is not None:
                 self._fill_grid()
                 self._fill_lists()
+            else:
+                self._show_empty_state()
         super().changeEvent(event)
 
 
