@@ -193,24 +193,44 @@
         <translation>Сурагч</translation>
     </message>
     <message>
-        <source>You have no class yet. Create one and add its students in the Students tab; their progress in each topic will appear here.</source>
-        <translation>Танд одоогоор анги алга байна. «Сурагчид» хэсэгт анги үүсгээд сурагчдаа нэмнэ үү; тэдний сэдэв бүрийн ахиц энд харагдана.</translation>
+        <source>No class yet</source>
+        <translation>Одоогоор анги алга</translation>
     </message>
     <message>
-        <source>Class %1 has no students yet. Add them in the Students tab; once they practise or ask the tutor, each student&apos;s level in every topic will appear here.</source>
-        <translation>%1 ангид одоогоор сурагч алга байна. Сурагчдаа «Сурагчид» хэсэгт нэмнэ үү; тэд дасгал хийх эсвэл туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин энд харагдана.</translation>
+        <source>Create a class and add its students in the Students tab; their progress in each topic will appear here.</source>
+        <translation>«Сурагчид» хэсэгт анги үүсгээд сурагчдаа нэмнэ үү; тэдний сэдэв бүрийн ахиц энд харагдана.</translation>
     </message>
     <message>
-        <source>No textbook has topics yet. Import a textbook in the Library tab: its chapters become the topics that students practise and ask the tutor about, and their levels will appear here.</source>
-        <translation>Одоогоор сэдэвтэй сурах бичиг алга. «Номын сан» хэсэгт сурах бичиг оруулна уу: түүний бүлгүүд сурагчдын дасгал хийж, туслах багшаас асуух сэдэв болох бөгөөд тэдний түвшин энд харагдана.</translation>
+        <source>No students in class %1 yet</source>
+        <translation>%1 ангид одоогоор сурагч алга</translation>
     </message>
     <message>
-        <source>Nothing in this subject or book yet. Students&apos; levels appear here once they practise its topics or ask the tutor about them. Choose “All subjects” and “All books” to see all of the class&apos;s activity.</source>
-        <translation>Энэ хичээл эсвэл номоор одоогоор идэвх алга байна. Сурагчид түүний сэдвүүдээр дасгал хийх эсвэл туслах багшаас асуухад тэдний түвшин энд харагдана. Ангийн бүх идэвхийг харахын тулд «Бүх хичээл», «Бүх ном»-ыг сонгоно уу.</translation>
+        <source>Add them in the Students tab. Once they practise or ask the tutor, each student&apos;s level in every topic will appear here.</source>
+        <translation>Сурагчдаа «Сурагчид» хэсэгт нэмнэ үү. Тэд дасгал хийх эсвэл туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин энд харагдана.</translation>
     </message>
     <message>
-        <source>No activity in class %1 yet. Once students practise a topic or ask the tutor about their textbook, each student&apos;s level in every topic will appear here, one row per student.</source>
-        <translation>%1 ангид одоогоор идэвх алга байна. Сурагчид сэдвээр дасгал хийх эсвэл сурах бичгийнхээ талаар туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин энд харагдана: сурагч бүрт нэг мөр.</translation>
+        <source>No textbook with topics yet</source>
+        <translation>Одоогоор сэдэвтэй сурах бичиг алга</translation>
+    </message>
+    <message>
+        <source>Import a textbook in the Library tab: its chapters become the topics that students practise and ask the tutor about, and their levels will appear here.</source>
+        <translation>«Номын сан» хэсэгт сурах бичиг оруулна уу: түүний бүлгүүд сурагчдын дасгал хийж, туслах багшаас асуух сэдэв болох бөгөөд тэдний түвшин энд харагдана.</translation>
+    </message>
+    <message>
+        <source>Nothing in this subject or book yet</source>
+        <translation>Энэ хичээл эсвэл номоор одоогоор идэвх алга</translation>
+    </message>
+    <message>
+        <source>Students&apos; levels appear here once they practise its topics or ask the tutor about them. Choose “All subjects” and “All books” to see all of the class&apos;s activity.</source>
+        <translation>Сурагчид түүний сэдвүүдээр дасгал хийх эсвэл туслах багшаас асуухад тэдний түвшин энд харагдана. Ангийн бүх идэвхийг харахын тулд «Бүх хичээл», «Бүх ном»-ыг сонгоно уу.</translation>
+    </message>
+    <message>
+        <source>No activity in class %1 yet</source>
+        <translation>%1 ангид одоогоор идэвх алга</translation>
+    </message>
+    <message>
+        <source>Once students practise a topic or ask the tutor about their textbook, each student&apos;s level in every topic will appear here, one row per student.</source>
+        <translation>Сурагчид сэдвээр дасгал хийх эсвэл сурах бичгийнхээ талаар туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин энд харагдана: сурагч бүрт нэг мөр.</translation>
     </message>
     <message>
         <source>%1 (due %2): %3 of %4 done</source>

@@ -553,6 +553,11 @@ def test_the_sort_arrow_never_covers_a_topic_title(
         grid.horizontalScrollBar().setValue(0)      # the names and the sorted column
         qtbot.wait(50)
         _shot(window, f"dashboard_sorted_{width}x768_mn")
+    three = next(c for c, n in lines.items() if n == 3)
+    grid.sortByColumn(three, Qt.SortOrder.DescendingOrder)
+    grid.horizontalScrollBar().setValue(0)
+    qtbot.wait(50)
+    _shot(window, "dashboard_sorted_three_lines_1366x768_mn")
 
 
 def test_a_class_with_nothing_to_show_says_what_will_appear_there(
@@ -572,16 +577,18 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
     qtbot.wait(10)
 
     def shows_message() -> str:
+        """The heading and text shown in the grid's place (on one line)."""
         assert empty.isVisible() and not dashboard.grid.isVisible()
         assert not dashboard.grid.horizontalHeader().isVisible()    # no bare header row
         assert not dashboard.chart.isVisible()
-        text: str = empty.text()
-        return text
+        heading, body = dashboard.empty_message()
+        assert heading in empty.text() and body in empty.text()
+        return f"{heading}. {body}"
 
     assert dashboard.class_combo.currentText() == "7A"
     assert dashboard.grid.levels.rowCount() == 2        # two students, nothing done yet
     assert shows_message() == (
-        "7A ангид одоогоор идэвх алга байна. Сурагчид сэдвээр дасгал хийх эсвэл сурах "
+        "7A ангид одоогоор идэвх алга. Сурагчид сэдвээр дасгал хийх эсвэл сурах "
         "бичгийнхээ талаар туслах багшаас асуухад сурагч бүрийн сэдэв тус бүрийн түвшин "
         "энд харагдана: сурагч бүрт нэг мөр.")
     for width in (1024, 1366):
@@ -591,7 +598,7 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
     ui_language().set_language("en")          # retranslated in place
     assert shows_message().startswith("No activity in class 7A yet. Once students practise")
     ui_language().set_language("mn")
-    assert shows_message().startswith("7A ангид одоогоор идэвх алга байна.")
+    assert shows_message().startswith("7A ангид одоогоор идэвх алга.")
     # the first practice answer brings the grid, header and chart back
     biology = next(t for t in progress.topics(books["biology"]) if t.item_count)
     item = progress.practice_set(school8.anu_session, biology.id)[0]
@@ -602,7 +609,7 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
     assert dashboard.grid.levels.columnCount() == 2
     # a subject with no activity in it
     dashboard.subject_combo.setCurrentIndex(dashboard.subject_combo.findData("physics"))
-    assert shows_message().startswith("Энэ хичээл эсвэл номоор одоогоор идэвх алга байна.")
+    assert shows_message().startswith("Энэ хичээл эсвэл номоор одоогоор идэвх алга.")
     assert "«Бүх хичээл»" in empty.text() and "«Бүх ном»" in empty.text()
     dashboard.subject_combo.setCurrentIndex(0)
     assert dashboard.grid.isVisible() and not empty.isVisible()
@@ -614,7 +621,7 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
     dashboard.reload_filters()
     dashboard.class_combo.setCurrentIndex(dashboard.class_combo.findText("9В"))
     assert dashboard.grid.levels.rowCount() == 0
-    assert shows_message().startswith("9В ангид одоогоор сурагч алга байна.")
+    assert shows_message().startswith("9В ангид одоогоор сурагч алга. Сурагчдаа «Сурагчид»")
     _shot(window, "dashboard_no_students_mn")
 
 
@@ -628,5 +635,7 @@ def test_a_school_with_no_textbook_is_told_to_import_one(
     teacher.tabs.setCurrentWidget(dashboard)
     qtbot.wait(10)
     assert dashboard.empty_label.isVisible() and not dashboard.grid.isVisible()
-    assert dashboard.empty_label.text().startswith("Одоогоор сэдэвтэй сурах бичиг алга.")
+    heading, body = dashboard.empty_message()
+    assert heading == "Одоогоор сэдэвтэй сурах бичиг алга"
+    assert heading in dashboard.empty_label.text() and body in dashboard.empty_label.text()
     assert "«Номын сан»" in dashboard.empty_label.text()

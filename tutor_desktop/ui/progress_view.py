@@ -1075,6 +1075,7 @@ class ClassDashboard(QWidget):
         self.empty_label = QLabel()
         self.empty_label.setObjectName("dashboardEmpty")
         self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setMargin(24)
         self.empty_label.setStyleSheet("QLabel#dashboardEmpty { background: white; "
@@ -1190,42 +1191,48 @@ class ClassDashboard(QWidget):
         self.chart.set_data([(t.title, counts.get(t.id, {})) for t in data.topics])
         self._show_empty_state()
 
-    def empty_message(self) -> str:
-        """What the grid's place says while the grid would be empty ("" when it is not):
-        why it is empty and what will appear there, and how."""
+    def empty_message(self) -> tuple[str, str]:
+        """What the grid's place says while the grid would be empty (("", "") when it is
+        not): a heading saying why, and what will appear there and how."""
         data = self.data
         if data is not None and data.students and data.topics:
-            return ""
+            return "", ""
         if not self.class_combo.count():
-            return self.tr("You have no class yet. Create one and add its students in the "
-                           "Students tab; their progress in each topic will appear here.")
+            return (self.tr("No class yet"),
+                    self.tr("Create a class and add its students in the Students tab; "
+                            "their progress in each topic will appear here."))
         if data is None:
-            return ""           # no progress feature, or no one signed in
+            return "", ""       # no progress feature, or no one signed in
         if not data.students:
-            return self.tr("Class %1 has no students yet. Add them in the Students tab; "
-                           "once they practise or ask the tutor, each student's level in "
-                           "every topic will appear here.").replace("%1", data.class_name)
+            return (self.tr("No students in class %1 yet").replace("%1", data.class_name),
+                    self.tr("Add them in the Students tab. Once they practise or ask the "
+                            "tutor, each student's level in every topic will appear here."))
         if not self._has_topics:
-            return self.tr("No textbook has topics yet. Import a textbook in the Library "
-                           "tab: its chapters become the topics that students practise and "
-                           "ask the tutor about, and their levels will appear here.")
+            return (self.tr("No textbook with topics yet"),
+                    self.tr("Import a textbook in the Library tab: its chapters become the "
+                            "topics that students practise and ask the tutor about, and "
+                            "their levels will appear here."))
         if self.subject_combo.currentData() or self.book_combo.currentData():
-            return self.tr("Nothing in this subject or book yet. Students' levels appear "
-                           "here once they practise its topics or ask the tutor about them. "
-                           "Choose “All subjects” and “All books” to see all of the "
-                           "class's activity.")
-        return self.tr("No activity in class %1 yet. Once students practise a topic or ask "
-                       "the tutor about their textbook, each student's level in every topic "
-                       "will appear here, one row per student.").replace("%1", data.class_name)
+            return (self.tr("Nothing in this subject or book yet"),
+                    self.tr("Students' levels appear here once they practise its topics or "
+                            "ask the tutor about them. Choose “All subjects” and “All "
+                            "books” to see all of the class's activity."))
+        return (self.tr("No activity in class %1 yet").replace("%1", data.class_name),
+                self.tr("Once students practise a topic or ask the tutor about their "
+                        "textbook, each student's level in every topic will appear here, "
+                        "one row per student."))
 
     def _show_empty_state(self) -> None:
         """The message instead of the grid (and of its chart) while there is nothing to
         grade: a bare header row, or names with no topics, told a teacher nothing."""
-        message = self.empty_message()
-        self.empty_label.setText(message)
-        self.empty_label.setVisible(bool(message))
-        self.grid.setVisible(not message)
-        self.chart.setVisible(not message)
+        heading, body = self.empty_message()
+        if heading:
+            self.empty_label.setText(
+                f"<p><big><b>{html.escape(heading, quote=False)}</b></big></p>"  # grows with
+                f"<p>{html.escape(body, quote=False)}</p>")             # the text size
+        self.empty_label.setVisible(bool(heading))
+        self.grid.setVisible(not heading)
+        self.chart.setVisible(not heading)
 
     def _fill_lists(self) -> None:
         assert self.data is not None
