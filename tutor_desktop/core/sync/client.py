@@ -42,7 +42,13 @@ from tutor_desktop.core.storage.connection import Connection
 from tutor_desktop.core.sync.apply import ApplyResult, Recompute, apply_events, parked_count
 from tutor_desktop.core.sync.contract import SYNCED_TABLES, queued_tables
 from tutor_desktop.core.sync.identity import current_device_id, rotate_identity
-from tutor_desktop.core.sync.merge import ADOPT_KEY, adopt_school, open_notes, resolve
+from tutor_desktop.core.sync.merge import (
+    ADOPT_KEY,
+    adopt_school,
+    mark_enrolled,
+    open_notes,
+    resolve,
+)
 from tutor_desktop.core.sync.outbox import (
     Event,
     keeps_text_local,
@@ -272,6 +278,9 @@ class SyncClient:
             adopted = adopt_school(conn, own)
             conn.execute("DELETE FROM sync_state WHERE key = ?", (ADOPT_KEY,))
             resolve(conn, self.recompute)
+            # The school left is the enrolled one: a synced mark, so a PC that is never
+            # online and was set up alone earlier yields to it too (merge.py).
+            mark_enrolled(conn)
             if not adopted:  # the first PC of the school: it uploads everything
                 return queue_everything(conn)
             writers.add(current_device_id(conn))

@@ -77,6 +77,7 @@ class SyncedTable:
 SYNCED_TABLES: dict[str, SyncedTable] = {t.name: t for t in (
     # Merge decisions (core/sync/merge.py) come first in a page: a row naming an id that
     # was merged away is re-pointed as it lands.
+    # Also marks the school the server took ("enrolled:<id>"): every PC ranks schools alike.
     SyncedTable("row_merges", Merge.LWW,
                 owner="sync (decided alike on every PC); staff dismiss or act on notices"),
     SyncedTable("schools", Merge.LWW, owner="admin"),

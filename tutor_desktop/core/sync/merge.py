@@ -9,9 +9,13 @@ the same decision, and it travels through the one write path (``record_change`` 
 ``record_delete``) so the server and the PCs that have not decided yet converge on it:
 
 * **schools** — a PC holds one school. A PC set up alone and then enrolled is adopted
-  into the enrolled school (its own school always yields, see :data:`ADOPT_KEY`); two
-  schools that both reached the server (two such PCs enrolled at the same moment)
-  merge into the older one.
+  into the enrolled school (its own school always yields, see :data:`ADOPT_KEY`). The
+  school the server took (the first PC's, or the one an adopted PC joined) carries an
+  ``enrolled:<id>`` row, so a PC that is never online and was set up alone before the
+  school was enrolled yields too when the enrolled school reaches it on a USB stick,
+  even if its own school is older. Otherwise (two schools both enrolled at the same
+  moment, or two USB-only PCs) the older one is kept. The order is
+  (adopting here, not enrolled, ``created_at``, id): every PC sorts the same rows alike.
 * **classes** — one class per normalised name in a school ("7A", "7 a" and Cyrillic
   "7А" are one class). The older row (``created_at``, then id) is kept; the other
   becomes an *alias*: its students, teacher links, assignments, safety cases and
@@ -48,6 +52,9 @@ from tutor_desktop.core.sync.outbox import get_version, record_change, record_de
 # sync_state key: the id of this PC's own school while it is being adopted into the
 # school it enrolled with (set at enrolment, cleared once adopted). Its rows yield.
 ADOPT_KEY = "adopt_school"
+# row_merges kind: "this school is the one the server took" (``enrolled:<school id>``).
+# A synced row, not PC state, so every PC ranks schools alike; never a notice.
+ENROLLED = "enrolled"
 
 # Columns that point at a merged row besides the contract's parents (plain FKs).
 _EXTRA_REFS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -85,10 +92,50 @@ def adopting(conn: Connection) -> str:
     return "" if row is None else str(row[0])
 
 
-def _age(conn: Connection, row: dict[str, Any]) -> tuple[int, str, str]:
-    """Sort key: the smallest is kept. Rows of a school being adopted always yield."""
-    yields = int(bool(row.get("school_id")) and row.get("school_id") == adopting(conn))
-    return (yields, str(row.get("created_at") or ""), str(row["id"]))
+def _age(conn: Connection, entity: str, row: dict[str, Any]) -> tuple[int, str, str]:
+    """Sort key: the smallest is kept. A row yields when a PC already decided it yields
+    (merged away, or an account renamed: a stale copy read later, whose school has been
+    re-pointed here meanwhile, must not undo it) or when its school is not the one kept
+    (being adopted here, or an older school that was never enrolled meeting the enrolled
+    one): the enrolled school's class and admin keep their names."""
+    row_id = str(row["id"])
+    school = row.get("school_id")
+    decided = alias_of(conn, entity, row_id) not in (None, row_id) or (
+        entity == "users" and conn.execute("SELECT 1 FROM row_merges WHERE id = ?",
+                                           (f"renamed:{row_id}",)).fetchone() is not None)
+    yields = decided or bool(school and school != kept_school(conn, str(school)))
+    return (int(yields), str(row.get("created_at") or ""), row_id)
+
+
+def enrolled_schools(conn: Connection) -> set[str]:
+    return {str(r[0]) for r in conn.execute(
+        "SELECT old_id FROM row_merges WHERE kind = ?", (ENROLLED,)).fetchall()}
+
+
+def school_order(conn: Connection) -> list[str]:
+    """The schools here, the one kept first: a school being adopted on this PC last,
+    then schools the server never took, then by age (``created_at``, id)."""
+    own, enrolled = adopting(conn), enrolled_schools(conn)
+    found = [(str(r[0]), str(r[1] or "")) for r in conn.execute(
+        "SELECT id, created_at FROM schools").fetchall()]
+    found.sort(key=lambda s: (s[0] == own, s[0] not in enrolled, s[1], s[0]))
+    return [school_id for school_id, _created in found]
+
+
+def kept_school(conn: Connection, default: str) -> str:
+    order = school_order(conn)
+    return order[0] if order else default
+
+
+def mark_enrolled(conn: Connection) -> None:
+    """The school left here after an enrolment is the one the server took: say so in a
+    synced row, queued before the school's own rows (row_merges come first), so no PC
+    holds the school without knowing it is the enrolled one."""
+    order = school_order(conn)
+    if len(order) != 1 or order[0] in enrolled_schools(conn):
+        return
+    _note(conn, ENROLLED, "schools", order[0], order[0], {}, note_id=f"{ENROLLED}:{order[0]}",
+          status="done")
 
 
 # -- notes: the decisions, as synced rows ------------------------------------------
@@ -248,7 +295,7 @@ def on_clash(conn: Connection, spec: SyncedTable, row: dict[str, Any], version: 
                           (row.get("school_id"), row.get("name"), row["id"]))
         if held is None:
             return "conflict"
-        if _age(conn, row) < _age(conn, held):  # the incoming class is the one kept
+        if _age(conn, "classes", row) < _age(conn, "classes", held):  # incoming is kept
             conn.execute("UPDATE classes SET name = name || ' ~' || id WHERE id = ?",
                          (held["id"],))  # out of the way, inside this transaction only
             write(row)
@@ -262,7 +309,7 @@ def on_clash(conn: Connection, spec: SyncedTable, row: dict[str, Any], version: 
                           (row["username"], row["id"]))
         if held is None:
             return "conflict"
-        if _age(conn, row) < _age(conn, held):  # the account here was made later
+        if _age(conn, "users", row) < _age(conn, "users", held):  # this one is later
             rename_staff(conn, held)
             write(row)
             set_version(conn, "users", str(row["id"]), version)
@@ -277,7 +324,7 @@ def on_clash(conn: Connection, spec: SyncedTable, row: dict[str, Any], version: 
                           (row.get("teacher_id"), row.get("class_id"), row["id"]))
         if held is None:
             return "conflict"
-        if _age(conn, row) < _age(conn, held):
+        if _age(conn, "teacher_classes", row) < _age(conn, "teacher_classes", held):
             conn.execute("DELETE FROM teacher_classes WHERE id = ?", (held["id"],))
             record_delete(conn, "teacher_classes", str(held["id"]), scrub=False)
             write(row)
@@ -388,25 +435,22 @@ def _follow_aliases(conn: Connection, touched: set[str]) -> list[str]:
 def _merge_schools(conn: Connection) -> list[str]:
     if adopting(conn):
         return []  # the enrolment adopts this PC's school once the pull is complete
-    schools = [_row_dict(r, ("id", "created_at")) for r in conn.execute(
-        "SELECT id, created_at FROM schools").fetchall()]
+    schools = school_order(conn)
     if len(schools) < 2:
         return []
-    schools.sort(key=lambda r: (str(r["created_at"]), str(r["id"])))
-    kept = str(schools[0]["id"])
+    kept = schools[0]
     for other in schools[1:]:
-        merge_into(conn, "schools", str(other["id"]), kept)
+        merge_into(conn, "schools", other, kept)
     return [f"schools {kept}"]
 
 
 def adopt_school(conn: Connection, own_id: str) -> bool:
     """This PC's own school joins the school it enrolled with (the enrolled one is kept:
     its name and settings; classes of one name merge into the enrolled school's)."""
-    others = conn.execute("SELECT id FROM schools WHERE id != ? ORDER BY created_at, id",
-                          (own_id,)).fetchall()
+    others = [s for s in school_order(conn) if s != own_id]
     if not others or _row(conn, "schools", own_id) is None:
         return False
-    merge_into(conn, "schools", own_id, str(others[0][0]))
+    merge_into(conn, "schools", own_id, others[0])
     return True
 
 
@@ -421,7 +465,7 @@ def _merge_classes(conn: Connection) -> list[str]:
         groups.setdefault((str(row["school_id"]), class_key(str(row["name"]))), []).append(row)
     for group in groups.values():
         if len(group) > 1:
-            group.sort(key=lambda r: _age(conn, r))
+            group.sort(key=lambda r: _age(conn, "classes", r))
             for other in group[1:]:
                 merge_into(conn, "classes", str(other["id"]), str(group[0]["id"]))
             return [f"classes {group[0]['id']}"]
