@@ -639,3 +639,47 @@ def test_a_school_with_no_textbook_is_told_to_import_one(
     assert heading == "Одоогоор сэдэвтэй сурах бичиг алга"
     assert heading in dashboard.empty_label.text() and body in dashboard.empty_label.text()
     assert "«Номын сан»" in dashboard.empty_label.text()
+
+
+def test_the_sort_follows_its_topic_when_a_filter_changes_the_columns(
+        qtbot: Any, window_for: Any, school8: Any, books: Any, progress: Any) -> None:
+    """Sorted by the last topic, then a subject that hides it: the app went down (the
+    old column number was sorted by); now the roster's order comes back. Sorted by a
+    topic the filter keeps: the sort and its arrow follow that topic to its new column."""
+    topics = [t for t in progress.topics() if t.item_count]
+    for session, right in ((school8.anu_session, True), (school8.temuulen_session, False)):
+        for topic in topics:
+            item = progress.practice_set(session, topic.id)[0]
+            progress.answer(session, item.id, item.answer if right else "0")
+    window = window_for("mn")
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    grid, model = dashboard.grid, dashboard.grid.levels
+    header = grid.horizontalHeader()
+    roster = [model.index(r, 0).data() for r in range(model.rowCount())]
+    last = model.columnCount() - 1
+    assert model.topics[last - 1].subject == "physics"
+    grid.sortByColumn(last, Qt.SortOrder.DescendingOrder)         # Анужин (right) first
+    subjects = dashboard.subject_combo
+    subjects.setCurrentIndex(subjects.findData("biology"))
+    assert 1 < model.columnCount() < last
+    assert header.sortIndicatorSection() == -1
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == roster
+    assert not header.grab().isNull()                          # and the header draws
+    # a physics topic sorted with every subject shown keeps its sort in physics alone
+    subjects.setCurrentIndex(0)
+    chosen = [c for c in range(1, model.columnCount())
+              if model.topics[c - 1].subject == "physics"][1]
+    topic_id = model.topics[chosen - 1].id
+    grid.sortByColumn(chosen, Qt.SortOrder.AscendingOrder)      # Тэмүүлэн (wrong) first
+    first = model.index(0, 0).data()
+    subjects.setCurrentIndex(subjects.findData("physics"))
+    moved = header.sortIndicatorSection()
+    assert moved == 2 != chosen and model.topics[moved - 1].id == topic_id
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert model.index(0, 0).data() == first
+    widths = {c: header.sectionSize(c) for c in range(model.columnCount())}
+    grid.sortByColumn(0, Qt.SortOrder.AscendingOrder)             # the strip moves to names
+    assert header.sectionSize(moved) == widths[moved] - header.arrow_room()

@@ -759,13 +759,31 @@ class LevelGridModel(QAbstractTableModel):
             return self.topics[section - 1].id
         return None
 
+    def column_key(self, column: int) -> str | None:
+        """What a column shows, across refreshes: "" the names, else its topic's id."""
+        if not 0 <= column < self.columnCount():
+            return None
+        return "" if column == 0 else str(self.topics[column - 1].id)
+
+    def column_of(self, key: str | None) -> int:
+        """The column showing ``key`` (see :meth:`column_key`), or -1."""
+        for column in range(self.columnCount()):
+            if self.column_key(column) == key:
+                return column
+        return -1
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """By name, or by level in a topic's column (no activity first)."""
-        if self.progress is None:
+        """By name, or by level in a topic's column (no activity first); -1: the
+        roster's order. A column the grid no longer has (a filter took it away) is
+        ignored: sorting by it ended the app (an IndexError half-way through a layout
+        change)."""
+        if self.progress is None or column >= self.columnCount():
             return
         self.layoutAboutToBeChanged.emit()
         reverse = order == Qt.SortOrder.DescendingOrder
-        if column == 0:
+        if column < 0:
+            self.students = list(self.progress.students)
+        elif column == 0:
             self.students.sort(key=lambda s: s.display_name.casefold(), reverse=reverse)
         else:
             topic_id = self.topics[column - 1].id
@@ -1177,11 +1195,19 @@ class ClassDashboard(QWidget):
     def _fill_grid(self) -> None:
         data = self.data
         assert data is not None
-        self.grid.levels.set_progress(data, self.tr("Student"))
+        # The teacher's sort holds across refreshes: by the same topic, wherever a filter
+        # puts its column now (the column's number named another topic, or none at all);
+        # a topic the filter hides gives back the roster's order.
+        levels, header = self.grid.levels, self.grid.horizontalHeader()
+        order = header.sortIndicatorOrder()
+        sorted_key = levels.column_key(header.sortIndicatorSection())
+        levels.set_progress(data, self.tr("Student"))
+        column = levels.column_of(sorted_key) if sorted_key is not None else -1
+        if column != header.sortIndicatorSection():      # -1: no arrow, the roster's order
+            header.setSortIndicator(column, order)
         self.grid.fit_columns()
-        header = self.grid.horizontalHeader()
-        if header.sortIndicatorSection() >= 0:  # the teacher's sort holds across refreshes
-            self.grid.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if column >= 0:
+            self.grid.sortByColumn(column, order)
         service = progress_service(self.services)
         if service is not None:
             self.assign_topics.set_topics(
