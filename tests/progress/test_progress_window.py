@@ -597,6 +597,9 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
         _shot(window, f"dashboard_empty_{width}x768_mn")
     ui_language().set_language("en")          # retranslated in place
     assert shows_message().startswith("No activity in class 7A yet. Once students practise")
+    assert (dashboard.subject_combo.itemText(0), dashboard.book_combo.itemText(0)) == (
+        "All subjects", "All books")
+    _shot(window, "dashboard_empty_en")
     ui_language().set_language("mn")
     assert shows_message().startswith("7A ангид одоогоор идэвх алга.")
     # the first practice answer brings the grid, header and chart back

@@ -1332,6 +1332,11 @@ class ClassDashboard(QWidget):
         self.assign_button.setToolTip(self.tr("Assign a practice set"))
         self.assign_count.setToolTip(self.tr("Number of items"))
         self.assign_due.setToolTip(self.tr("Due date"))
+        # The filters' first entries (they stayed "Бүх хичээл" in an English window).
+        if self.subject_combo.count():
+            self.subject_combo.setItemText(0, self.tr("All subjects"))
+        if self.book_combo.count():
+            self.book_combo.setItemText(0, self.tr("All books"))
 
     def changeEvent(self, event: Any) -> None:
         from PySide6.QtCore import QEvent
