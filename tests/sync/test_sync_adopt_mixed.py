@@ -54,7 +54,9 @@ def test_an_offline_pcs_older_school_joins_the_enrolled_school(cloud, lab, tmp_p
     pc_b.sync.enroll(cloud.url, code)
     pc_b.sync.sync_now()
     offline.sync.enroll_offline(code)  # never online: the school key, for sticks
+    pc_a.sync.page = pc_b.sync.page = 2  # pulls cut into pages: decisions per page
 
+    online = [pc_b, pc_a]
     sticks = iter(tmp_path / f"stick-{n}.tsync" for n in range(100))
     if order == "stick-to-offline-first":
         _carry(pc_a, offline, next(sticks))  # the offline PC reads A's stick first
@@ -62,18 +64,26 @@ def test_an_offline_pcs_older_school_joins_the_enrolled_school(cloud, lab, tmp_p
     else:
         _carry(offline, pc_b, next(sticks))  # B carries the offline PC's stick online
         pc_b.sync.sync_now()
+        online.append(lab("pc-new"))  # installed now, while the offline PC's rows arrive
+        online[-1].sync.page = 1
+        online[-1].sync.enroll(cloud.url, code)
         pc_a.sync.sync_now()
         _carry(pc_a, offline, next(sticks))
     for _ in range(2):  # settle: everyone online syncs, sticks go both ways
-        for pc in (pc_b, pc_a, pc_b):
+        for pc in (*online, *online):
             pc.sync.sync_now()
         _carry(pc_a, offline, next(sticks))
         _carry(offline, pc_b, next(sticks))
-    for pc in (pc_b, pc_a):
+    for pc in online:
         pc.sync.sync_now()
+    online.append(lab("pc-later"))  # installed afterwards, one row per page
+    online[-1].sync.page = 1
+    online[-1].sync.enroll(cloud.url, code)
+    online[-1].sync.sync_now()
 
-    assert rows(pc_a) == rows(pc_b) == rows(offline)
-    for pc in (pc_a, pc_b, offline):
+    for pc in (*online, offline):
+        assert rows(pc) == rows(pc_a), pc.paths.data_dir.name
+    for pc in (*online, offline):
         where = pc.paths.data_dir.name
         # The enrolled school, its name and settings as they were: not the older one.
         assert _school_rows(pc) == enrolled, where
