@@ -144,7 +144,9 @@ class ConversationStore:
                 "citations, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (msg_id, conversation_id, role, content, status, backend, model,
                  json.dumps(citations or [], ensure_ascii=False), now, now))
-            conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
+            # max: a rename stamped by a PC whose clock is ahead stays the latest, as it
+            # does on the PCs this message reaches (core/sync/apply.py).
+            conn.execute("UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?",
                          (now, conversation_id))
             if status != "partial":  # a streamed answer is queued when it completes
                 record_change(conn, "messages", msg_id)

@@ -160,7 +160,20 @@ def _apply_batch(conn: Connection, events: list[Event], result: ApplyResult,
                          [(created, conv) for conv, created in latest.items()])
     elif spec.name == "learning_interactions":
         touched_users.update(str(e.row.get("user_id", "")) for e, _ in fast if e.row)
+    elif spec.name == "conversations":
+        _keep_latest_activity(conn, [e.row_id for e, _ in fast])
     return slow
+
+
+def _keep_latest_activity(conn: Connection, conversation_ids: list[str]) -> None:
+    """A conversation lists by its latest activity: its own stamp (a rename) or its
+    latest message, whichever is later. A rename made offline before a question asked
+    on another PC must not pull the time back where the rename lands last (the list
+    would be in another order there): the same on every PC, whatever the order."""
+    conn.executemany(
+        "UPDATE conversations SET updated_at = max(updated_at, coalesce((SELECT "
+        "max(created_at) FROM messages WHERE conversation_id = ?), '')) WHERE id = ?",
+        [(c, c) for c in conversation_ids])
 
 
 _EXTRA_COLUMNS = (("safety_events", "acknowledged_by"),)  # merge.py's plain references
@@ -297,6 +310,8 @@ def _upsert(conn: Connection, spec: SyncedTable, event: Event, row: dict[str, An
     if spec.name == "messages":  # a conversation lists by its latest message, as on its PC
         conn.execute("UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?",
                      (row.get("created_at") or "", row.get("conversation_id")))
+    elif spec.name == "conversations":
+        _keep_latest_activity(conn, [event.row_id])
     return "applied"
 
 
