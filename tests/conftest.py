@@ -32,22 +32,10 @@ for _var in list(os.environ):
 os.environ["TUTOR_SAFETY_EMBEDDINGS"] = "0"
 
 
-#: Tests that change the machine itself: OS accounts (useradd, /etc/passwd's lock), dpkg
-#: installs (dpkg's lock) and the one PyInstaller build that three packaging files share.
-_MACHINE_WIDE = ("tests/packaging/", "tests/service/")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group tests for pytest-xdist's ``--dist loadgroup`` (``make test`` runs ``-n auto``).
-
-    Each file stays on one worker, so module fixtures (a loaded model, a school) are built
-    once, as in a serial run; the machine-wide tests all share one worker and run in turn.
-    """
-    root = Path(str(config.rootpath))
-    for item in items:
-        relative = Path(str(item.path)).relative_to(root).as_posix()
-        machine_wide = relative.startswith(_MACHINE_WIDE)
-        item.add_marker(pytest.mark.xdist_group("machine" if machine_wide else relative))
+# Which tests share a pytest-xdist worker (``make test`` runs ``-n auto --dist loadgroup``):
+# the hook lives in its own module, tested on a small project by
+# tests/foundation/test_parallel_units.py.
+from xdist_units import pytest_xdist_make_scheduler  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session", autouse=True)

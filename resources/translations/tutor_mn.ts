@@ -237,6 +237,10 @@
         <translation>%1 (хугацаа %2): %4-аас %3 нь хийсэн</translation>
     </message>
     <message>
+        <source>Add students to this class before assigning practice</source>
+        <translation>Дасгал даалгахын өмнө энэ ангид сурагчдаа нэмнэ үү</translation>
+    </message>
+    <message>
         <source>Save report</source>
         <translation>Тайлан хадгалах</translation>
     </message>

@@ -625,7 +625,17 @@ def test_a_class_with_nothing_to_show_says_what_will_appear_there(
     dashboard.class_combo.setCurrentIndex(dashboard.class_combo.findText("9В"))
     assert dashboard.grid.levels.rowCount() == 0
     assert shows_message().startswith("9В ангид одоогоор сурагч алга. Сурагчдаа «Сурагчид»")
+    # a practice set for nobody cannot be assigned, and the button says why
+    assert dashboard.assign_topics.chosen_ids() and not dashboard.assign_button.isEnabled()
+    assert dashboard.assign_button.toolTip() == (
+        "Дасгал даалгахын өмнө энэ ангид сурагчдаа нэмнэ үү")
+    qtbot.mouseClick(dashboard.assign_button, Qt.MouseButton.LeftButton)
+    assert progress.assignments(school8.teacher_session,
+                                dashboard.class_combo.currentData()) == []
     _shot(window, "dashboard_no_students_mn")
+    dashboard.class_combo.setCurrentIndex(dashboard.class_combo.findText("7A"))
+    assert dashboard.assign_button.isEnabled()
+    assert dashboard.assign_button.toolTip() == "Дасгал даалгах"
 
 
 def test_a_school_with_no_textbook_is_told_to_import_one(

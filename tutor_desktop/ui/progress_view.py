@@ -1120,8 +1120,7 @@ class ClassDashboard(QWidget):
         self.assign_button = QPushButton()
         self.assign_button.setObjectName("assignButton")
         self.assign_button.clicked.connect(self.assign_selected)
-        self.assign_topics.changed.connect(
-            lambda: self.assign_button.setEnabled(bool(self.assign_topics.chosen_ids())))
+        self.assign_topics.changed.connect(self._update_assign_button)
         form.addWidget(self.assign_topics, 1)
         form.addWidget(self.assign_count)
         form.addWidget(self.assign_due)
@@ -1184,6 +1183,7 @@ class ClassDashboard(QWidget):
             self.data = None
             self.grid.levels.set_progress(None, "")
             self._show_empty_state()
+            self._update_assign_button()
             return
         self.data = service.class_progress(self.session, class_id,
                                            subject=self.subject_combo.currentData() or None,
@@ -1191,6 +1191,7 @@ class ClassDashboard(QWidget):
         self._fill_grid()
         self._fill_lists()
         self._fill_assignments()
+        self._update_assign_button()
 
     def _fill_grid(self) -> None:
         data = self.data
@@ -1287,11 +1288,21 @@ class ClassDashboard(QWidget):
                                      .replace("%3", str(finished))
                                      .replace("%4", str(len(names))))
 
+    def _update_assign_button(self) -> None:
+        """Assign needs chosen topics and a class with students: a set for nobody would
+        sit in the list as "0 of 0 done" with nothing to tell the teacher why."""
+        has_students = self.data is not None and bool(self.data.students)
+        self.assign_button.setEnabled(bool(self.assign_topics.chosen_ids()) and has_students)
+        self.assign_button.setToolTip(
+            self.tr("Assign a practice set") if has_students or self.data is None
+            else self.tr("Add students to this class before assigning practice"))
+
     def assign_selected(self) -> None:
         service = progress_service(self.services)
         class_id = self.class_combo.currentData()
         topic_ids = self.assign_topics.chosen_ids()
-        if service is None or self.session is None or not class_id or not topic_ids:
+        if (service is None or self.session is None or not class_id or not topic_ids
+                or not self.assign_button.isEnabled()):
             return
         title = "; ".join(self.assign_topics.chosen_titles())
         service.assign(self.session, class_id, title, topic_ids, self.assign_count.value(),
@@ -1329,7 +1340,7 @@ class ClassDashboard(QWidget):
         self.asked_title.setText(self.tr("Asked about most"))
         self.assign_title.setText(self.tr("Practice sets"))
         self.assign_button.setText(self.tr("Assign"))
-        self.assign_button.setToolTip(self.tr("Assign a practice set"))
+        self._update_assign_button()
         self.assign_count.setToolTip(self.tr("Number of items"))
         self.assign_due.setToolTip(self.tr("Due date"))
         # The filters' first entries (they stayed "Бүх хичээл" in an English window).

@@ -489,6 +489,9 @@ CREATE TABLE import_jobs (
 # every PC that makes it: "merged" rows map an id merged away to the one kept (late rows
 # naming the old id are re-pointed), "renamed" rows tell the admin, "duplicate" rows ask
 # the teacher whether two students of one name are one child (core/sync/merge.py).
+# A later kind, "enrolled" (status "done", id "enrolled:<school id>"), marks the school a PC
+# enrolled with the server, so a PC that never goes online still knows which school every
+# other school on the stick merges into (core/sync/merge.py: mark_enrolled).
 _ROW_MERGES = """
 CREATE TABLE row_merges (
     id TEXT PRIMARY KEY,
