@@ -696,3 +696,73 @@ def test_the_sort_follows_its_topic_when_a_filter_changes_the_columns(
     widths = {c: header.sectionSize(c) for c in range(model.columnCount())}
     grid.sortByColumn(0, Qt.SortOrder.AscendingOrder)             # the strip moves to names
     assert header.sectionSize(moved) == widths[moved] - header.arrow_room()
+
+
+def test_the_names_stay_in_view_while_the_topics_scroll(
+        qtbot: Any, window_for: Any, services: Any, school8: Any, books: Any,
+        progress: Any) -> None:
+    """A class of 30 on a 1024×768 screen: scrolled to the last topic and down to the last
+    student, each row still starts with its student's name, level with the row; the
+    names' title sorts the class, and a double-click on a name opens that student."""
+    from PySide6.QtCore import QPoint
+
+    for n in range(28):
+        services.accounts.create_student(school8.teacher_session, school8.class_7a.id,
+                                         f"Сурагч {n:02d}", "1234")
+    topics = [t for t in progress.topics() if t.item_count]
+    for topic in topics:
+        item = progress.practice_set(school8.anu_session, topic.id)[0]
+        progress.answer(school8.anu_session, item.id, item.answer)
+    window = window_for("mn")
+    window.resize(1024, 768)
+    window.start_session(school8.teacher_session)
+    teacher = window.teacher_page
+    dashboard = teacher.progress_page
+    teacher.tabs.setCurrentWidget(dashboard)
+    qtbot.wait(20)
+    grid, model, names = dashboard.grid, dashboard.grid.levels, dashboard.grid.names
+    assert model.rowCount() == 30 and names.isVisible()
+    across, down = grid.horizontalScrollBar(), grid.verticalScrollBar()
+    assert across.maximum() > 0 and down.maximum() > 0     # wider and taller than the screen
+    across.setValue(across.maximum())
+    down.setValue(down.maximum())
+    qtbot.wait(20)
+    assert grid.columnAt(0) > 0                     # the grid itself shows topics there
+    assert names.geometry().left() <= grid.frameWidth()
+    assert names.width() == grid.columnWidth(0)
+    assert names.verticalScrollBar().value() == down.value()
+    last_column = model.columnCount() - 1
+    for row in (model.rowCount() - 1, grid.rowAt(grid.viewport().height() // 2)):
+        rect = names.visualRect(model.index(row, 0))
+        assert rect.top() >= 0 and rect.bottom() <= names.viewport().height(), row
+        assert names.indexAt(rect.center()).data() == model.students[row].display_name
+        cell = grid.visualRect(model.index(row, last_column))
+        assert (names.viewport().mapTo(window, rect.topLeft()).y()
+                == grid.viewport().mapTo(window, cell.topLeft()).y())       # level with it
+    # what the grid shows at its left edge is the names view (drawn over the topics)
+    left = grid.grab(names.geometry()).toImage()
+    assert left == names.grab().toImage().convertToFormat(left.format())
+    _shot(window, "dashboard_scrolled_names_1024x768_mn")
+    # a topic scrolled into view is not hidden under the names
+    grid.scrollTo(model.index(0, 1))
+    assert grid.columnViewportPosition(1) >= grid.columnWidth(0)
+    # the names' title sorts by name, each way, as the grid's own header does
+    title = names.horizontalHeader()
+    centre = QPoint(title.sectionViewportPosition(0) + title.sectionSize(0) // 2,
+                    title.height() // 2)
+    by_name = sorted(s.display_name for s in model.students)
+    qtbot.mouseClick(title.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert [s.display_name for s in model.students] == by_name
+    assert grid.horizontalHeader().sortIndicatorSection() == 0
+    assert title.sortIndicatorSection() == 0
+    qtbot.mouseClick(title.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert [s.display_name for s in model.students] == by_name[::-1]
+    grid.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert title.sortIndicatorSection() == -1       # one arrow, on the topic
+    # a double-click on a name opens that student's progress
+    down.setValue(0)
+    rect = names.visualRect(model.index(0, 0))
+    with qtbot.waitSignal(dashboard.student_opened) as opened:
+        qtbot.mouseClick(names.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(names.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [model.students[0].id]

@@ -872,7 +872,11 @@ class SortHeader(QHeaderView):
 
 
 class LevelGrid(QTableView):
-    """The class grid: a double-click anywhere on a student's row opens their progress."""
+    """The class grid: a double-click anywhere on a student's row opens their progress.
+
+    The names column stays in place while the topics scroll under it (a second view of
+    the same model laid over the first column, as in Qt's frozen-column example): with
+    300 topics a teacher scrolled right and no longer saw whose row was whose."""
 
     cellDoubleClicked = Signal(int, int)    # row, column (as QTableWidget's)
 
@@ -886,6 +890,80 @@ class LevelGrid(QTableView):
         self.sort_header.sortIndicatorChanged.connect(self._move_arrow_room)
         self.doubleClicked.connect(lambda index: self.cellDoubleClicked.emit(
             index.row(), index.column()))
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.names = self._frozen_names()
+
+    def _frozen_names(self) -> QTableView:
+        """The view that shows column 0 over the grid's own, scrolling with it down only."""
+        names = QTableView(self)
+        names.setObjectName("dashboardGridNames")
+        names.setHorizontalHeader(SortHeader(names))
+        names.setModel(self.levels)
+        names.setSelectionModel(self.selectionModel())
+        names.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        names.setFrameShape(QFrame.Shape.NoFrame)
+        names.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        names.verticalHeader().hide()
+        names.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        names.horizontalHeader().setSortIndicatorShown(True)
+        names.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        names.horizontalHeader().setSectionsClickable(True)
+        names.horizontalHeader().sectionClicked.connect(self._names_header_clicked)
+        names.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        names.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.viewport().stackUnder(names)
+        self.verticalScrollBar().valueChanged.connect(names.verticalScrollBar().setValue)
+        names.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.sort_header.sortIndicatorChanged.connect(
+            lambda section, order: names.horizontalHeader().setSortIndicator(
+                0 if section == 0 else -1, order))
+        self.sort_header.sectionResized.connect(lambda *_: self._place_names())
+        self.sort_header.geometriesChanged.connect(self._place_names)
+        self.levels.modelReset.connect(self._place_names)
+        names.doubleClicked.connect(lambda index: self.cellDoubleClicked.emit(index.row(), 0))
+        names.show()
+        return names
+
+    def _names_header_clicked(self, section: int) -> None:
+        """The names' title sorts the grid, as the grid's own header would."""
+        header = self.sort_header
+        order = (Qt.SortOrder.DescendingOrder
+                 if header.sortIndicatorSection() == 0
+                 and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+                 else Qt.SortOrder.AscendingOrder)
+        if section == 0 and self.isSortingEnabled():
+            self.sortByColumn(0, order)
+
+    def _place_names(self) -> None:
+        """Lay the names over column 0: its width, the grid's header height and rows."""
+        names = self.names
+        columns = self.levels.columnCount()
+        for column in range(1, columns):
+            names.setColumnHidden(column, True)
+        names.setVisible(columns > 0)
+        if not columns:
+            return
+        names.setColumnWidth(0, self.columnWidth(0))
+        names.horizontalHeader().setFixedHeight(self.sort_header.height())
+        names.verticalScrollBar().setValue(self.verticalScrollBar().value())
+        frame = self.frameWidth()
+        names.setGeometry(frame, frame, self.columnWidth(0),
+                          self.viewport().height() + self.sort_header.height())
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._place_names()
+
+    def scrollTo(self, index: Any,
+                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
+                 ) -> None:
+        """A topic's cell scrolled into view lands beside the names, not under them."""
+        super().scrollTo(index, hint)
+        if index.isValid() and index.column() > 0:
+            hidden = self.columnWidth(0) - self.columnViewportPosition(index.column())
+            if hidden > 0:
+                bar = self.horizontalScrollBar()
+                bar.setValue(bar.value() - hidden)
 
     def fit_columns(self) -> None:
         """Columns as wide as their header (a title on up to three lines, in the header's
@@ -908,6 +986,7 @@ class LevelGrid(QTableView):
         header.setSortIndicatorShown(shown)
         self._widened = -1
         self._move_arrow_room(header.sortIndicatorSection())
+        self._place_names()
 
     def _move_arrow_room(self, section: int, _order: Any = None) -> None:
         """The arrow's strip goes with the sort: off the column sorted before, onto
