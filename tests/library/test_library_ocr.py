@@ -145,6 +145,7 @@ def test_cancel_during_ocr_then_import_again_continues_after_the_read_pages(
         ocr_library.import_file(as_teacher(),
             scanned, meta, progress=cancel_after_two, cancel=cancel)
     assert ocr_library.books() == []                      # nothing half-imported
+    assert ocr_library.ocr.calls == 2                     # no page started after the cancel
     kept = ocr_library.db.query_one("SELECT count(*) FROM ocr_pages")[0]
     assert kept == 2
     assert not list((tmp_path / "books").glob("*.pdf"))

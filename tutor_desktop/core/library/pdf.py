@@ -243,10 +243,12 @@ def extract_pages(path: Path, progress: ProgressFn | None = None,
         scans = scanned_pages(raw_pages, document)
         if recognise is not None:
             for done, index in enumerate(scans):
-                if should_stop and should_stop():
-                    return []
                 if ocr_progress:
                     ocr_progress(done, len(scans))
+                # Checked after the report, so a cancel made while it is shown starts no
+                # new page (5-10 s of Tesseract) that the teacher has just stopped.
+                if should_stop and should_stop():
+                    return []
                 page = document[index]
                 try:
                     recognised[index] = recognise(index + 1, page)
