@@ -917,9 +917,10 @@ class LevelGrid(QTableView):
         self.sort_header.sortIndicatorChanged.connect(
             lambda section, order: names.horizontalHeader().setSortIndicator(
                 0 if section == 0 else -1, order))
-        self.sort_header.sectionResized.connect(lambda *_: self._place_names())
+        self.sort_header.sectionResized.connect(
+            lambda section, *_: self._place_names() if section == 0 else None)
         self.sort_header.geometriesChanged.connect(self._place_names)
-        self.levels.modelReset.connect(self._place_names)
+        self.levels.modelReset.connect(self._show_names_only)
         names.doubleClicked.connect(lambda index: self.cellDoubleClicked.emit(index.row(), 0))
         names.show()
         return names
@@ -934,14 +935,19 @@ class LevelGrid(QTableView):
         if section == 0 and self.isSortingEnabled():
             self.sortByColumn(0, order)
 
+    def _show_names_only(self) -> None:
+        """After a reset (the topics may have changed): the overlay hides every topic
+        column, once per reset rather than on each of the 300 columns' resizes."""
+        columns = self.levels.columnCount()
+        for column in range(1, columns):
+            self.names.setColumnHidden(column, True)
+        self._place_names()
+
     def _place_names(self) -> None:
         """Lay the names over column 0: its width, the grid's header height and rows."""
         names = self.names
-        columns = self.levels.columnCount()
-        for column in range(1, columns):
-            names.setColumnHidden(column, True)
-        names.setVisible(columns > 0)
-        if not columns:
+        names.setVisible(self.levels.columnCount() > 0)
+        if not names.isVisibleTo(self):
             return
         names.setColumnWidth(0, self.columnWidth(0))
         names.horizontalHeader().setFixedHeight(self.sort_header.height())
