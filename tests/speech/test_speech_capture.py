@@ -166,6 +166,40 @@ def test_probe_without_an_input_device_reports_no_microphone() -> None:
         "Микрофон олдсонгүй. Микрофон залгах эсвэл текстээр бичнэ үү.")
 
 
+def test_microphone_checks_from_several_threads_never_restart_portaudio_at_once() -> None:
+    """Two windows (or a check beside a rescan) each probe on a thread of their own;
+    PortAudio restarted under itself crashed the whole process in Pa_Initialize."""
+    import threading
+    import time
+
+    inside = 0
+    most = 0
+    count = threading.Lock()
+
+    def in_portaudio(*_args: object, **_kwargs: object) -> dict[str, object]:
+        nonlocal inside, most
+        with count:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.02)
+        with count:
+            inside -= 1
+        return {"name": "mic", "max_input_channels": 1}
+
+    fake = SimpleNamespace(_terminate=in_portaudio, _initialize=in_portaudio,
+                           query_devices=in_portaudio, check_input_settings=in_portaudio)
+    states: list[str] = []
+    threads = [threading.Thread(target=lambda: states.append(
+        probe_microphone(lambda: fake, rescan=True).state))  # type: ignore[arg-type, return-value]
+        for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert states == ["ok"] * 4
+    assert most == 1
+
+
 def test_probe_on_this_machine_never_raises_and_recording_fails_cleanly() -> None:
     status = probe_microphone()
     assert status.state in ("ok", "no_portaudio", "no_device", "error")

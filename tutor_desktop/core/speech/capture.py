@@ -69,6 +69,12 @@ def load_sounddevice() -> ModuleType:
     return importlib.import_module("sounddevice")
 
 
+#: PortAudio's initialise/terminate and its device queries are not thread-safe: two
+#: microphone checks at once (two windows, or a check beside a rescan) restarted it under
+#: each other and crashed the process inside ``Pa_Initialize``. Every probe holds this.
+_PORTAUDIO_LOCK = threading.Lock()
+
+
 def _rescan(sd: ModuleType) -> None:
     """PortAudio lists devices only when initialised: restart it to see a new headset."""
     terminate, initialize = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
@@ -88,6 +94,11 @@ def probe_microphone(loader: Callable[[], ModuleType] = load_sounddevice,
         sd = loader()
     except (OSError, ImportError) as exc:
         return MicStatus("no_portaudio", str(exc))
+    with _PORTAUDIO_LOCK:
+        return _probe(sd, rescan)
+
+
+def _probe(sd: ModuleType, rescan: bool) -> MicStatus:
     if rescan:
         _rescan(sd)
     port_audio_error: type[BaseException] = getattr(sd, "PortAudioError", OSError)
